@@ -1,0 +1,65 @@
+# ckanext-imwg: `make portal` serves the demo portal, `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+CKAN := $(VENV)/bin/ckan
+PORTAL_INI := portal.ini
+PORT ?= 5000
+
+.PHONY: install services venv db browser portal demo test lint benchmark clean
+
+## install: virtualenv, pinned dependencies, services, databases, migrations (idempotent)
+install: services venv db
+
+services:
+	@bash scripts/services.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt setup.py
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip wheel "setuptools<80"
+	$(VENV)/bin/pip install -q -r requirements.txt -r requirements-dev.txt
+	$(VENV)/bin/pip install -q --no-deps -e .
+	@touch $@
+
+db: services venv
+	@bash scripts/db.sh ckan_imwg ckan_imwg_test
+	@CKAN=$(CKAN) bash scripts/portal-config.sh $(PORTAL_INI)
+	@mkdir -p .data/storage .data/test-storage
+	@$(CKAN) -c $(PORTAL_INI) db init 2>&1 | grep -v "^\s*$$" | tail -n 2
+	@$(CKAN) -c $(PORTAL_INI) db upgrade 2>&1 | tail -n 1
+	@$(CKAN) -c test.ini db init 2>&1 | tail -n 1
+	@$(CKAN) -c test.ini db upgrade 2>&1 | tail -n 1
+
+## browser: Debian's chromium for the browser tests (Playwright drives it)
+browser:
+	@command -v chromium >/dev/null || { echo "installing chromium with apt-get"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## demo: load the demo content into the portal (idempotent)
+demo: install
+	@$(CKAN) -c $(PORTAL_INI) imwg demo
+
+## portal: everything above, a background-jobs worker, and the web server
+portal: demo
+	@echo "Starting a background-jobs worker (log: .data/worker.log)"
+	@$(CKAN) -c $(PORTAL_INI) jobs worker > .data/worker.log 2>&1 & \
+	  trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	  echo "Portal: http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"; \
+	  $(CKAN) -c $(PORTAL_INI) run -H 127.0.0.1 -p $(PORT)
+
+## test: the whole test suite against real PostgreSQL, Redis and chromium
+test: install browser
+	$(VENV)/bin/python -m pytest --ckan-ini=test.ini tests $(PYTEST_ARGS)
+
+lint:
+	$(VENV)/bin/ruff check ckanext tests benchmarks
+
+## benchmark: search latency and rebuild throughput (see benchmarks/README in README.md)
+benchmark: install
+	$(VENV)/bin/python benchmarks/search.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .data $(PORTAL_INI) *.egg-info

@@ -1,0 +1,380 @@
+"""A Solr connection that keeps the index in PostgreSQL.
+
+:class:`PostgresSolrConnection` answers the part of pysolr's ``Solr`` API that
+CKAN uses (``add``, ``delete``, ``search``, ``commit``), so CKAN's own
+``PackageSearchIndex`` builds the documents and runs ``before_dataset_index``
+and CKAN's own ``PackageSearchQuery`` builds the Solr parameters (site,
+state, permission labels, dismax defaults); this module only stores and
+queries.
+
+Writes go through CKAN's SQLAlchemy session: indexing runs inside the
+session's ``before_commit``, so the index entry commits or rolls back with the
+dataset itself. Errors are raised as ``pysolr.SolrError``, which CKAN turns
+into ``SearchIndexError`` (failed write) or ``SearchError`` (bad query, HTTP
+409 through the API).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any, Iterable
+
+import pysolr
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from . import solr_schema as ss
+from .query import (
+    MatchAll,
+    Node,
+    QuerySyntaxError,
+    apply_min_should,
+    parse_any,
+    parse_dismax,
+    parse_lucene,
+)
+from .sql import CATCH_ALL_CONFIG, SEP, Compiler, term_key
+from .values import boolean, fold, format_date, number, parse_date, solr_string
+
+log = logging.getLogger(__name__)
+
+TABLE = "imwg_search_package"
+
+#: Relevance weights (PostgreSQL's A..D labels): title and name weigh most,
+#: then tags, groups and vocabulary fields, then the description, then the
+#: rest of what Solr copies into its catch-all ``text`` field (resource
+#: names and descriptions, extras, organisation, licence, authors).
+WEIGHT_A = ("title", "name")
+WEIGHT_B = ("tags", "groups")
+WEIGHT_C = ("notes",)
+
+
+def _weight(name: str) -> str:
+    if name in WEIGHT_A:
+        return "A"
+    if name in WEIGHT_B or name.startswith("vocab_"):
+        return "B"
+    if name in WEIGHT_C:
+        return "C"
+    return "D"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, (list, tuple, set)):
+        return [v for v in value if v is not None and v != ""]
+    return [] if value is None or value == "" else [value]
+
+
+class PostgresSolrConnection:
+    """The pysolr ``Solr`` methods CKAN calls, answered from PostgreSQL."""
+
+    url = "postgresql://(imwg_search)"
+
+    def __init__(self, session: Any, schema: ss.SolrSchema | None = None):
+        self.session = session
+        self.schema = schema or ss.load()
+
+    # -- writing -----------------------------------------------------------------------
+
+    def add(self, docs: Iterable[dict[str, Any]], commit: bool | None = None, **kwargs: Any) -> str:
+        """Insert or replace documents (keyed by ``index_id``).
+
+        ``commit`` is not acted on: the caller's transaction commits the
+        entry together with the dataset (CKAN indexes in ``before_commit``).
+        """
+        rows = [self._row(doc) for doc in docs]
+        if not rows:
+            return ""
+        for row in rows:
+            pieces = row.pop("fts_pieces")
+            fts = " || ".join(
+                f"setweight(to_tsvector('{CATCH_ALL_CONFIG}', :w{w}), '{w}')" for w in "ABCD"
+            )
+            row.update({f"w{w}": pieces[w] for w in "ABCD"})
+            self._execute(
+                f"""
+                INSERT INTO {TABLE} AS d (index_id, id, site_id, doc, terms, fts, ftext,
+                                          data_dict, validated_data_dict, indexed_at)
+                VALUES (:index_id, :id, :site_id, CAST(:doc AS jsonb), :terms, {fts},
+                        CAST(:ftext AS jsonb), :data_dict, :validated_data_dict,
+                        now() at time zone 'utc')
+                ON CONFLICT (index_id) DO UPDATE SET
+                    id = EXCLUDED.id, site_id = EXCLUDED.site_id, doc = EXCLUDED.doc,
+                    terms = EXCLUDED.terms, fts = EXCLUDED.fts, ftext = EXCLUDED.ftext,
+                    data_dict = EXCLUDED.data_dict,
+                    validated_data_dict = EXCLUDED.validated_data_dict,
+                    indexed_at = EXCLUDED.indexed_at
+                """,
+                row,
+            )
+        return ""
+
+    def _row(self, source: dict[str, Any]) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        terms: list[str] = []
+        ftext: dict[str, str] = {}
+        pieces: dict[str, list[str]] = {w: [] for w in "ABCD"}
+        extra = {k: source.get(k) for k in ("data_dict", "validated_data_dict")}
+        for name, raw in source.items():
+            if name in extra:
+                continue
+            f = self.schema.field(name)
+            values = [self._value(f, v) for v in _as_list(raw)]
+            if not values:
+                continue
+            doc[name] = values if isinstance(raw, (list, tuple, set)) else values[0]
+            if f.kind in (ss.STRING, ss.BOOLEAN):
+                terms.extend(term_key(name, v) for v in values)
+            elif f.kind == ss.TEXT:
+                ftext[name] = fold("\n".join(values))
+            if name == "text" or self.schema.copied_into("text", name):
+                pieces[_weight(name)].append(fold("\n".join(str(v) for v in values)))
+        for key in ("index_id", "id", "site_id"):
+            if not doc.get(key):
+                raise pysolr.SolrError(f"Document is missing mandatory field: {key}")
+        return {
+            "index_id": str(doc["index_id"]),
+            "id": str(doc["id"]),
+            "site_id": str(doc["site_id"]),
+            "doc": json.dumps(doc),
+            "terms": sorted(set(terms)),
+            "ftext": json.dumps(ftext),
+            "fts_pieces": {w: "\n".join(p) for w, p in pieces.items()},
+            "data_dict": _text_or_none(extra["data_dict"]),
+            "validated_data_dict": _text_or_none(extra["validated_data_dict"]),
+        }
+
+    def _value(self, f: ss.Field, value: Any) -> Any:
+        try:
+            if f.kind == ss.DATE:
+                if hasattr(value, "isoformat"):
+                    return format_date(value)
+                return format_date(parse_date(str(value)))
+            if f.kind == ss.NUMBER:
+                return number(value)
+            if f.kind == ss.BOOLEAN:
+                return boolean(value)
+        except (TypeError, ValueError) as e:
+            raise pysolr.SolrError(
+                f"ERROR: Error adding field '{f.name}'='{value}': {e}"
+            ) from e
+        return solr_string(value)
+
+    def delete(self, id: Any = None, q: str | None = None, commit: bool | None = None, **kwargs: Any) -> str:
+        """Delete by ``index_id`` (``id``) or by query (``q``)."""
+        if id is None and q is None:
+            raise ValueError('You must specify "id" or "q".')
+        if id is not None:
+            ids = id if isinstance(id, (list, tuple)) else [id]
+            self._execute(f"DELETE FROM {TABLE} WHERE index_id = ANY(:ids)", {"ids": list(ids)})
+        if q is not None:
+            where, params = self._where([self._parse_filter(q, "OR")])
+            self._execute(f"DELETE FROM {TABLE} d WHERE {where}", params)
+        return ""
+
+    def commit(self, *args: Any, **kwargs: Any) -> str:
+        """Commit the session: what Solr's commit means to callers (CLI, bulk updates)."""
+        self.session.commit()
+        return ""
+
+    # -- searching ----------------------------------------------------------------------
+
+    def search(self, q: str | None = None, search_handler: str | None = None, **kw: Any) -> pysolr.Results:
+        """Run a Solr ``select`` request; returns ``pysolr.Results``."""
+        try:
+            return self._search(q or "*:*", kw)
+        except QuerySyntaxError as e:
+            msg = str(e)
+            if msg.startswith("Can't determine a Sort Order"):
+                raise pysolr.SolrError(msg) from e
+            raise pysolr.SolrError(f"Query syntax error: {msg}") from e
+
+    def _search(self, q: str, kw: dict[str, Any]) -> pysolr.Results:
+        op = str(kw.get("q.op") or "OR").upper()
+        def_type = kw.get("defType") or "lucene"
+        qf = _query_fields(kw.get("qf"))
+        if q.strip() in ("*:*", "*"):
+            q_node: Node = MatchAll()
+            q_fields = [kw.get("df") or "text"]
+        elif q.lstrip().startswith("{!"):
+            q_node, q_fields = parse_any(q, op), [kw.get("df") or "text"]
+        elif def_type == "dismax":
+            q_node, q_fields = parse_dismax(q, kw.get("mm")), qf
+        elif def_type == "edismax":
+            q_node, q_fields = apply_min_should(parse_lucene(q, "OR"), kw.get("mm")), qf
+        elif def_type == "lucene":
+            q_node, q_fields = parse_lucene(q, op), [kw.get("df") or "text"]
+        else:
+            raise QuerySyntaxError(f"the query parser {def_type!r} is not supported by this search backend")
+
+        fq = kw.get("fq") or []
+        filters = [self._parse_filter(f, op) for f in ([fq] if isinstance(fq, str) else fq) if f and f.strip()]
+        bf = kw.get("bf") if def_type == "edismax" else None
+
+        def compile_all(analyze):
+            c = Compiler(self.schema, analyze)
+            conds = [c.condition(q_node, q_fields, scoring=True)]
+            default = [kw.get("df") or "text"]
+            conds += [c.condition(n, default) for n in filters]
+            score = c.rank_sql() or "CAST(0 AS float8)"
+            if bf:
+                from .query import parse_function
+
+                score = f"({score} + COALESCE({c.func(parse_function(bf))}, 0))"
+            return c, " AND ".join(f"({x})" for x in conds), score
+
+        where, params, score, compiler = self._compile(compile_all)
+        rows = int(kw.get("rows", 10))
+        start = int(kw.get("start", 0))
+        if rows < 0 or start < 0:
+            raise QuerySyntaxError("rows and start must not be negative")
+        order = compiler.order_by(kw.get("sort") or "score desc", "score")
+        params.update(compiler.params)
+
+        fl = _field_list(kw.get("fl"))
+        hits = self._execute(f"SELECT count(*) FROM {TABLE} d WHERE {where}", params).scalar()
+        docs: list[dict[str, Any]] = []
+        if rows > 0 and hits:
+            extra = [c for c in ("data_dict", "validated_data_dict") if "*" in fl or c in fl]
+            cols = "".join(f", d.{c}" for c in extra)
+            page = self._execute(
+                f"SELECT * FROM (SELECT d.index_id, d.doc{cols}, {score} AS score "
+                f"FROM {TABLE} d WHERE {where}) d ORDER BY {order} LIMIT :_rows OFFSET :_start",
+                {**params, "_rows": rows, "_start": start},
+            )
+            for row in page.mappings():
+                docs.append(self._document(row, fl, extra))
+        decoded: dict[str, Any] = {"response": {"numFound": hits, "start": start, "docs": docs}}
+        if str(kw.get("facet", "false")).lower() == "true":
+            fields = kw.get("facet.field") or []
+            fields = [fields] if isinstance(fields, str) else list(fields)
+            decoded["facet_counts"] = {"facet_fields": self._facets(fields, where, params, kw)}
+        return pysolr.Results(decoded)
+
+    def _parse_filter(self, text: str, op: str) -> Node:
+        return parse_any(text, op)
+
+    def _compile(self, compile_all):
+        requests: dict[tuple[str, str], str] = {}
+
+        def record(config: str, text: str) -> str:
+            requests[(config, text)] = ""
+            return "x"
+
+        compile_all(record)
+        if requests:
+            keys = list(requests)
+            result = self._execute(
+                "SELECT c, t, CAST(phraseto_tsquery(CAST(c AS regconfig), t) AS text) "
+                "FROM unnest(CAST(:cs AS text[]), CAST(:ts AS text[])) AS u(c, t)",
+                {"cs": [k[0] for k in keys], "ts": [k[1] for k in keys]},
+            )
+            for c, t, tsq in result:
+                requests[(c, t)] = tsq or ""
+        compiler, where, score = compile_all(lambda config, text: requests[(config, text)])
+        return where, dict(compiler.params), score, compiler
+
+    def _where(self, nodes: list[Node]) -> tuple[str, dict[str, Any]]:
+        def compile_all(analyze):
+            c = Compiler(self.schema, analyze)
+            return c, " AND ".join(f"({c.condition(n, ['text'])})" for n in nodes), ""
+
+        where, params, _score, _c = self._compile(compile_all)
+        return where, params
+
+    def _document(self, row: Any, fl: set[str], extra: list[str]) -> dict[str, Any]:
+        doc = row["doc"]
+        out: dict[str, Any] = {}
+        everything = "*" in fl
+        for key, value in doc.items():
+            if (everything and self.schema.field(key).stored) or key in fl:
+                out[key] = value
+        for key in extra:
+            if row[key] is not None:
+                out[key] = row[key]
+        if "score" in fl:
+            out["score"] = float(row["score"])
+        return out
+
+    def _facets(self, fields: list[str], where: str, params: dict[str, Any], kw: dict[str, Any]) -> dict[str, list[Any]]:
+        result: dict[str, list[Any]] = {}
+        by_terms, by_doc = [], []
+        for name in fields:
+            f = self.schema.field(name)
+            if f.kind == ss.TEXT:
+                raise QuerySyntaxError(f"cannot facet on the analysed text field {name!r}")
+            (by_terms if f.kind in (ss.STRING, ss.BOOLEAN) else by_doc).append(name)
+        counts: dict[str, dict[str, int]] = {name: {} for name in fields}
+        if by_terms:
+            rows = self._execute(
+                f"SELECT t, count(*) FROM {TABLE} d CROSS JOIN LATERAL unnest(d.terms) AS t "
+                f"WHERE {where} AND split_part(t, :_sep, 1) = ANY(:_ff) GROUP BY t",
+                {**params, "_sep": SEP, "_ff": by_terms},
+            )
+            for t, c in rows:
+                name, _, value = t.partition(SEP)
+                counts[name][value] = c
+        for name in by_doc:
+            rows = self._execute(
+                f"SELECT v #>> '{{}}', count(*) FROM {TABLE} d CROSS JOIN LATERAL "
+                f"jsonb_path_query(d.doc, CAST(:_path AS jsonpath)) AS v WHERE {where} GROUP BY 1",
+                {**params, "_path": '$."' + name.replace('"', '\\"') + '"[*]'},
+            )
+            counts[name] = {str(v): c for v, c in rows}
+        for name in fields:
+            limit = int(kw.get(f"f.{name}.facet.limit", kw.get("facet.limit", 100)))
+            mincount = int(kw.get(f"f.{name}.facet.mincount", kw.get("facet.mincount", 0)))
+            sort = kw.get(f"f.{name}.facet.sort", kw.get("facet.sort")) or ("count" if limit > 0 else "index")
+            values = counts[name]
+            if mincount <= 0:
+                for v in self._all_values(name):
+                    values.setdefault(v, 0)
+            items = [(v, c) for v, c in values.items() if c >= mincount]
+            if sort in ("count", "true"):
+                items.sort(key=lambda vc: (-vc[1], vc[0]))
+            elif sort in ("index", "false"):
+                items.sort(key=lambda vc: vc[0])
+            else:
+                raise QuerySyntaxError(f"facet.sort must be 'count' or 'index', not {sort!r}")
+            if limit >= 0:
+                items = items[:limit]
+            result[name] = [x for vc in items for x in vc]
+        return result
+
+    def _all_values(self, name: str) -> list[str]:
+        rows = self._execute(
+            f"SELECT DISTINCT substr(t, length(:_p) + 1) FROM {TABLE} d "
+            "CROSS JOIN LATERAL unnest(d.terms) AS t WHERE t LIKE :_like",
+            {"_p": name + SEP, "_like": name.replace("%", "\\%").replace("_", "\\_") + SEP + "%"},
+        )
+        return [r[0] for r in rows]
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _execute(self, sql: str, params: dict[str, Any]):
+        try:
+            return self.session.execute(sa.text(sql), params)
+        except DBAPIError as e:
+            log.error("search backend SQL failed: %s", e.orig)
+            raise pysolr.SolrError(f"PostgreSQL search backend error: {e.orig}".strip()) from e
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _field_list(fl: Any) -> set[str]:
+    if not fl:
+        return {"*", "score"} - {"score"}
+    items = fl if isinstance(fl, (list, tuple)) else re.split(r"[,\s]+", str(fl))
+    return {i for i in items if i}
+
+
+def _query_fields(qf: Any) -> list[str]:
+    if not qf:
+        return ["text"]
+    names = [re.sub(r"\^.*$", "", part) for part in str(qf).split() if part]
+    return ["text"] if "text" in names else names

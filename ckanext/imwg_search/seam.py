@@ -1,0 +1,81 @@
+"""The one place where this suite reaches into CKAN: Solr's connection.
+
+CKAN 2.11 has no interface for another search backend. Every index write,
+delete, commit and query in ``ckan.lib.search`` (``PackageSearchIndex``,
+``PackageSearchQuery``, ``clear_index``, ``is_available``, including the
+instances that ``model_dictize`` and the bulk-update actions build directly)
+obtains its Solr client from the module-level ``make_connection()``, which
+each of ``ckan.lib.search.common``, ``.index`` and ``.query`` has imported
+under its own name. This module replaces those three names with
+:func:`make_connection`, which returns a
+:class:`~ckanext.imwg_search.backend.PostgresSolrConnection` while the
+``imwg_search`` plugin is loaded and CKAN's original Solr client otherwise.
+
+It also replaces ``ckan.lib.search.check_solr_schema_version`` (called by
+``ckan.config.environment`` after plugins' ``update_config``), which would
+fetch ``schema.xml`` over HTTP from a Solr server that does not exist; the
+PostgreSQL backend reads the schema shipped inside the ckan package instead.
+
+Nothing else of CKAN is changed: documents are still built by CKAN (and
+``before_dataset_index`` hooks), parameters still by ``PackageSearchQuery``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import ckan.lib.search as search
+import ckan.lib.search.common as search_common
+import ckan.lib.search.index as search_index
+import ckan.lib.search.query as search_query
+import ckan.model as model
+import ckan.plugins as p
+
+from .backend import PostgresSolrConnection
+
+PLUGIN = "imwg_search"
+
+_original_make_connection = search_common.make_connection
+_original_check_schema = search.check_solr_schema_version
+
+
+def active() -> bool:
+    """Whether searches go to PostgreSQL (the plugin is loaded)."""
+    return p.plugin_loaded(PLUGIN)
+
+
+def make_connection(decode_dates: bool = True) -> Any:
+    """Stands in for ``ckan.lib.search.common.make_connection``."""
+    if active():
+        return PostgresSolrConnection(model.Session)
+    return _original_make_connection(decode_dates)
+
+
+def check_solr_schema_version(schema_file: str | None = None) -> bool:
+    """Stands in for ``ckan.lib.search.check_solr_schema_version``."""
+    if active():
+        return False
+    return _original_check_schema(schema_file)
+
+
+def _dispose_engine_in_child() -> None:
+    # `ckan search-index rebuild-fast` forks workers; a forked process must
+    # not reuse the parent's pooled database connections.
+    engine = getattr(model.meta, "engine", None)
+    if engine is not None:
+        engine.dispose(close=False)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Route CKAN's search through this backend (idempotent)."""
+    global _installed
+    for module in (search_common, search_index, search_query):
+        module.make_connection = make_connection  # type: ignore[attr-defined]
+    search.make_connection = make_connection  # type: ignore[attr-defined]
+    search.check_solr_schema_version = check_solr_schema_version  # type: ignore[assignment]
+    if not _installed:
+        os.register_at_fork(after_in_child=_dispose_engine_in_child)
+        _installed = True

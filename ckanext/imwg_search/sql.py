@@ -1,0 +1,348 @@
+"""Compile a parsed Solr query into a PostgreSQL condition over the index table.
+
+The index table (``imwg_search_package``, alias ``d``) keeps each document as
+``doc`` (jsonb, values as Solr stores them), ``terms`` (``field\\x1fvalue`` for
+every string and boolean value; GIN-indexed), ``fts`` (the weighted text
+vector of everything Solr copies into its catch-all ``text`` field;
+GIN-indexed) and ``ftext`` (each analysed text field, folded), so that each
+query form uses the field type Solr's schema gives it.
+
+Text is analysed by PostgreSQL (``english`` for CKAN's stemmed ``text``
+type, ``simple`` for ``text_general``). Compilation runs twice: once to learn
+which texts need analysing, then, after one database round trip, with the
+analysed queries; a clause whose text analyses to nothing (only stop words or
+punctuation) is ignored, as PostgreSQL and Solr's stop filter do.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from . import solr_schema as ss
+from .query import (
+    MUST,
+    MUST_NOT,
+    SHOULD,
+    Bool,
+    FuncRange,
+    FuncValue,
+    MatchAll,
+    Node,
+    Phrase,
+    QuerySyntaxError,
+    Range,
+    Term,
+    Wildcard,
+    min_should_match,
+)
+from .values import boolean, date_math, fold, number
+
+SEP = "\x1f"
+#: The text search configuration of the catch-all ``text`` field.
+CATCH_ALL_CONFIG = "english"
+
+#: ``analyze(config, text)`` -> a tsquery's text, "" when nothing is left.
+Analyzer = Callable[[str, str], str]
+
+_NUM_RE = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+
+
+def term_key(field: str, value: str) -> str:
+    """The entry of ``terms`` for a string value of ``field``."""
+    return f"{field}{SEP}{value}"
+
+
+def jsonpath_field(field: str) -> str:
+    return '$."' + field.replace("\\", "\\\\").replace('"', '\\"') + '"[*]'
+
+
+class Compiler:
+    """Turns query trees into SQL conditions with bound parameters."""
+
+    def __init__(self, schema: ss.SolrSchema, analyze: Analyzer):
+        self.schema = schema
+        self.analyze = analyze
+        self.params: dict[str, Any] = {}
+        self.rank_queries: list[str] = []
+        self.scoring = False
+
+    # -- parameters ---------------------------------------------------------------
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    # -- entry points -------------------------------------------------------------
+
+    def condition(self, node: Node, default_fields: list[str], scoring: bool = False) -> str:
+        """SQL for ``node``; ``default_fields`` serve unfielded clauses."""
+        self.scoring = scoring
+        try:
+            sql = self.node(node, default_fields)
+        finally:
+            self.scoring = False
+        return "TRUE" if sql is None else sql
+
+    def rank_sql(self) -> str | None:
+        """A relevance expression for the scoring clauses seen so far."""
+        if not self.rank_queries:
+            return None
+        combined = " | ".join(f"({q})" for q in dict.fromkeys(self.rank_queries))
+        return f"ts_rank(d.fts, CAST({self.bind(combined)} AS tsquery))"
+
+    # -- nodes ------------------------------------------------------------------------
+
+    def node(self, n: Node, defaults: list[str]) -> str | None:
+        if isinstance(n, MatchAll):
+            return "TRUE"
+        if isinstance(n, Bool):
+            return self.boolean(n, defaults)
+        if isinstance(n, FuncRange):
+            return self.func_range(n)
+        field = n.field
+        if field is None:
+            parts = [self.node(_with_field(n, f), defaults) for f in defaults]
+            kept = [p for p in parts if p is not None]
+            if not kept:
+                return None
+            return kept[0] if len(kept) == 1 else "(" + " OR ".join(kept) + ")"
+        f = self.schema.field(field)
+        if isinstance(n, (Term, Phrase)):
+            return self.equals(f, n.text, phrase=isinstance(n, Phrase))
+        if isinstance(n, Wildcard):
+            return self.wildcard(f, n.pattern)
+        if isinstance(n, Range):
+            return self.range(f, n)
+        raise QuerySyntaxError(f"unsupported query element {n!r}")
+
+    def boolean(self, n: Bool, defaults: list[str]) -> str | None:
+        must, should, must_not = [], [], []
+        for occur, child in n.clauses:
+            scoring = self.scoring
+            if occur == MUST_NOT:
+                self.scoring = False
+            sql = self.node(child, defaults)
+            self.scoring = scoring
+            if sql is None:
+                continue
+            {MUST: must, SHOULD: should, MUST_NOT: must_not}[occur].append(sql)
+        if not (must or should or must_not):
+            return None
+        parts = list(must)
+        if should:
+            need = min_should_match(n.mm, len(should)) if n.mm else (0 if must else 1)
+            if need >= len(should):
+                parts.extend(should)
+            elif need == 1:
+                parts.append("(" + " OR ".join(should) + ")")
+            elif need > 1:
+                counted = " + ".join(f"CASE WHEN {s} THEN 1 ELSE 0 END" for s in should)
+                parts.append(f"({counted}) >= {int(need)}")
+        parts.extend(f"NOT ({s})" for s in must_not)
+        if len(parts) == 1:
+            return parts[0]
+        return "(" + " AND ".join(parts) + ")"
+
+    # -- per field kind ----------------------------------------------------------------
+
+    def equals(self, f: ss.Field, text: str, phrase: bool) -> str | None:
+        if f.kind == ss.TEXT:
+            return self.text_match(f, text)
+        if f.kind in (ss.STRING, ss.BOOLEAN):
+            value = boolean(text) if f.kind == ss.BOOLEAN else text
+            return f"d.terms @> ARRAY[{self.bind(term_key(f.name, value))}]::text[]"
+        if f.kind == ss.NUMBER:
+            value = self._number(f, text)
+            return self.path(f, "@ == $v", v=value)
+        return self.path(f, "@ == $v", v=date_math(text))
+
+    def wildcard(self, f: ss.Field, pattern: str) -> str:
+        if pattern == "*":
+            return f"jsonb_exists(d.doc, {self.bind(f.name)})"
+        if f.kind == ss.TEXT:
+            body = pattern[:-1]
+            if not pattern.endswith("*") or "*" in body or "?" in body or not body:
+                raise QuerySyntaxError(
+                    f"only prefix wildcards (abc*) are supported on the text field {f.name!r}"
+                )
+            word = fold(body.replace("\\", ""))
+            if not word.strip() or any(c.isspace() for c in word):
+                raise QuerySyntaxError(f"invalid prefix query {pattern!r}")
+            tsq = "'" + word.replace("'", "''") + "':*"
+            self._rank(tsq)
+            cond = f"d.fts @@ CAST({self.bind(tsq)} AS tsquery)"
+            if f.name != "text":
+                cond += f" AND {self._field_vector(f)} @@ CAST({self.bind(tsq)} AS tsquery)"
+            return cond
+        if f.kind != ss.STRING:
+            raise QuerySyntaxError(f"wildcards are not supported on the {f.kind} field {f.name!r}")
+        like = _like_pattern(pattern)
+        return (
+            "EXISTS (SELECT 1 FROM unnest(d.terms) t WHERE t LIKE "
+            f"{self.bind(_like_escape(f.name + SEP) + like)})"
+        )
+
+    def range(self, f: ss.Field, n: Range) -> str:
+        if f.kind == ss.TEXT:
+            raise QuerySyntaxError(f"range queries are not supported on the text field {f.name!r}")
+        conv: Callable[[str], Any]
+        if f.kind == ss.NUMBER:
+            conv = lambda v: self._number(f, v)  # noqa: E731
+        elif f.kind == ss.DATE:
+            conv = date_math
+        elif f.kind == ss.BOOLEAN:
+            conv = boolean
+        else:
+            conv = str
+        conds, values = [], {}
+        if n.low is not None:
+            values["lo"] = conv(n.low)
+            conds.append("@ >= $lo" if n.include_low else "@ > $lo")
+        if n.high is not None:
+            values["hi"] = conv(n.high)
+            conds.append("@ <= $hi" if n.include_high else "@ < $hi")
+        if not conds:
+            return f"jsonb_exists(d.doc, {self.bind(f.name)})"
+        return self.path(f, " && ".join(conds), **values)
+
+    def path(self, f: ss.Field, predicate: str, **variables: Any) -> str:
+        path = f"{jsonpath_field(f.name)} ? ({predicate})"
+        return (
+            f"jsonb_path_exists(d.doc, CAST({self.bind(path)} AS jsonpath), "
+            f"CAST({self.bind(json.dumps(variables))} AS jsonb))"
+        )
+
+    def text_match(self, f: ss.Field, text: str) -> str | None:
+        folded = fold(text)
+        fts_q = self.analyze(CATCH_ALL_CONFIG, folded)
+        if f.name == "text":
+            if not fts_q:
+                return None
+            self._rank(fts_q)
+            return f"d.fts @@ CAST({self.bind(fts_q)} AS tsquery)"
+        field_q = self.analyze(f.ts_config, folded)
+        if not field_q:
+            return None
+        cond = f"{self._field_vector(f)} @@ CAST({self.bind(field_q)} AS tsquery)"
+        if fts_q and self.schema.copied_into("text", f.name):
+            # everything copied into "text" is in d.fts: the GIN index narrows first
+            cond = f"d.fts @@ CAST({self.bind(fts_q)} AS tsquery) AND {cond}"
+        self._rank(fts_q or field_q)
+        return "(" + cond + ")"
+
+    def _field_vector(self, f: ss.Field) -> str:
+        return f"to_tsvector('{f.ts_config}', coalesce(d.ftext->>{self.bind(f.name)}, ''))"
+
+    def _rank(self, tsq: str) -> None:
+        if self.scoring and tsq:
+            self.rank_queries.append(tsq)
+
+    def _number(self, f: ss.Field, text: str) -> float | int:
+        try:
+            return number(text)
+        except (TypeError, ValueError):
+            raise QuerySyntaxError(f"{text!r} is not a number (field {f.name!r})")
+
+    # -- function queries ---------------------------------------------------------------
+
+    def func_range(self, n: FuncRange) -> str:
+        value = self.func(n.func)
+        conds = []
+        if n.low is not None:
+            conds.append(f"{value} {'>=' if n.include_low else '>'} {float(n.low)!r}")
+        if n.high is not None:
+            conds.append(f"{value} {'<=' if n.include_high else '<'} {float(n.high)!r}")
+        if not conds:
+            return f"({value}) IS NOT NULL"
+        return "(" + " AND ".join(conds) + ")"
+
+    def func(self, fv: FuncValue) -> str:
+        if fv.name == "number":
+            return f"CAST({float(fv.number)!r} AS float8)"  # type: ignore[arg-type]
+        if fv.name == "field":
+            v = f"(d.doc->{self.bind(fv.field)})"
+            # Solr gives a missing or non-numeric field the value 0
+            return (
+                f"(CASE WHEN jsonb_typeof({v}) = 'number' THEN CAST({v} AS float8) "
+                f"WHEN jsonb_typeof({v}) = 'string' AND ({v} #>> '{{}}') ~ '{_NUM_RE}' "
+                f"THEN CAST({v} #>> '{{}}' AS float8) ELSE 0 END)"
+            )
+        args = [self.func(a) for a in fv.args]
+        name = fv.name
+        if name == "div":
+            return f"({args[0]} / NULLIF({args[1]}, 0))"
+        if name == "sub":
+            return f"({args[0]} - {args[1]})"
+        if name in ("mul", "product"):
+            return "(" + " * ".join(args) + ")"
+        if name in ("add", "sum"):
+            return "(" + " + ".join(args) + ")"
+        if name == "max":
+            return "GREATEST(" + ", ".join(args) + ")"
+        if name == "min":
+            return "LEAST(" + ", ".join(args) + ")"
+        if name == "abs":
+            return f"abs({args[0]})"
+        if name == "sqrt":
+            return f"(CASE WHEN {args[0]} >= 0 THEN sqrt({args[0]}) END)"
+        if name in ("log", "ln"):
+            fn = "log" if name == "log" else "ln"
+            return f"(CASE WHEN {args[0]} > 0 THEN {fn}({args[0]}) END)"
+        if name == "exp":
+            return f"exp(LEAST({args[0]}, 700))"
+        if name == "pow":
+            return f"(CASE WHEN {args[0]} >= 0 THEN power({args[0]}, {args[1]}) END)"
+        raise QuerySyntaxError(f"the function {name}() is not supported")
+
+    # -- sorting --------------------------------------------------------------------------
+
+    def order_by(self, sort: str, score_sql: str) -> str:
+        """``ORDER BY`` items for a Solr ``sort`` parameter."""
+        items = []
+        for part in [p.strip() for p in sort.split(",") if p.strip()]:
+            words = part.split()
+            if len(words) != 2 or words[1].lower() not in ("asc", "desc"):
+                raise QuerySyntaxError(f"Can't determine a Sort Order (asc or desc) in sort spec {part!r}")
+            name, direction = words[0], words[1].upper()
+            if name == "score":
+                items.append(f"{score_sql} {direction}")
+                continue
+            f = self.schema.field(name)
+            if f.kind == ss.TEXT:
+                raise QuerySyntaxError(
+                    f"Can't determine a Sort Order: {name!r} is an analysed text field"
+                )
+            if f.multi_valued:
+                raise QuerySyntaxError(f"Can't determine a Sort Order: {name!r} is multi-valued")
+            expr = f"(d.doc->>{self.bind(name)})"
+            if f.kind == ss.NUMBER:
+                expr = f"CAST({expr} AS numeric)"
+            else:
+                expr = f'{expr} COLLATE "C"'
+            items.append(f"{expr} {direction} NULLS LAST")
+        items.append("d.index_id")
+        return ", ".join(items)
+
+
+def _with_field(n: Node, field: str) -> Node:
+    import dataclasses
+
+    return dataclasses.replace(n, field=field)  # type: ignore[arg-type]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like_pattern(pattern: str) -> str:
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            out.append(_like_escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append({"*": "%", "?": "_"}.get(c) or _like_escape(c))
+        i += 1
+    return "".join(out)

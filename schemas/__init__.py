@@ -1,0 +1,1 @@
+"""ckanext-scheming schemas of the suite, installed as ``ckanext.imwg.schemas``."""
