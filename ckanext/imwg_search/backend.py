@@ -39,7 +39,9 @@ from .values import boolean, fold, format_date, number, parse_date, solr_string
 
 log = logging.getLogger(__name__)
 
-TABLE = "imwg_search_package"
+from .model import package_index
+
+TABLE = package_index.name
 
 #: Relevance weights (PostgreSQL's A..D labels): title and name weigh most,
 #: then tags, groups and vocabulary fields, then the description, then the

@@ -1,0 +1,27 @@
+"""The index table, declared on CKAN's metadata.
+
+Its schema comes from this plugin's migrations; declaring it here lets CKAN
+see it (``ckan db clean``, the test suite's ``reset_db``, which empties every
+table it knows of).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+
+import ckan.plugins.toolkit as tk
+
+package_index = sa.Table(
+    "imwg_search_package",
+    tk.BaseModel.metadata,
+    sa.Column("index_id", sa.UnicodeText, primary_key=True),
+    sa.Column("id", sa.UnicodeText, nullable=False, index=True),
+    sa.Column("site_id", sa.UnicodeText, nullable=False),
+    sa.Column("doc", JSONB, nullable=False),
+    sa.Column("terms", ARRAY(sa.UnicodeText), nullable=False),
+    sa.Column("fts", TSVECTOR, nullable=False),
+    sa.Column("ftext", JSONB, nullable=False),
+    sa.Column("data_dict", sa.UnicodeText),
+    sa.Column("validated_data_dict", sa.UnicodeText),
+    sa.Column("indexed_at", sa.DateTime, nullable=False),
+)
