@@ -7,9 +7,11 @@ and CKAN's own ``PackageSearchQuery`` builds the Solr parameters (site,
 state, permission labels, dismax defaults); this module only stores and
 queries.
 
-Writes go through CKAN's SQLAlchemy session: indexing runs inside the
-session's ``before_commit``, so the index entry commits or rolls back with the
-dataset itself. Errors are raised as ``pysolr.SolrError``, which CKAN turns
+Where an index write happens decides its transaction. Inside a session
+commit (CKAN indexes datasets from the session's ``before_commit``) it joins
+that transaction, so the entry commits or rolls back with the dataset itself.
+Anywhere else (``ckan search-index``, rebuilds, bulk updates after their own
+commit) it commits on its own, as a Solr update would. Errors are raised as ``pysolr.SolrError``, which CKAN turns
 into ``SearchIndexError`` (failed write) or ``SearchError`` (bad query, HTTP
 409 through the API).
 """
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 from .model import package_index
 
 TABLE = package_index.name
+
+#: Set in ``session.info`` while the session commits (see :func:`track_commits`).
+COMMITTING = "imwg_search_committing"
 
 #: Relevance weights (PostgreSQL's A..D labels): title and name weigh most,
 #: then tags, groups and vocabulary fields, then the description, then the
@@ -94,7 +99,7 @@ class PostgresSolrConnection:
                 f"setweight(to_tsvector('{CATCH_ALL_CONFIG}', :w{w}), '{w}')" for w in "ABCD"
             )
             row.update({f"w{w}": pieces[w] for w in "ABCD"})
-            self._execute(
+            self._write(
                 f"""
                 INSERT INTO {TABLE} AS d (index_id, id, site_id, doc, terms, fts, ftext,
                                           data_dict, validated_data_dict, indexed_at)
@@ -118,7 +123,7 @@ class PostgresSolrConnection:
         ftext: dict[str, str] = {}
         pieces: dict[str, list[str]] = {w: [] for w in "ABCD"}
         extra = {k: source.get(k) for k in ("data_dict", "validated_data_dict")}
-        for name, raw in source.items():
+        for name, raw in self._with_copy_fields(source).items():
             if name in extra:
                 continue
             f = self.schema.field(name)
@@ -147,6 +152,17 @@ class PostgresSolrConnection:
             "validated_data_dict": _text_or_none(extra["validated_data_dict"]),
         }
 
+    def _with_copy_fields(self, source: dict[str, Any]) -> dict[str, Any]:
+        """The document plus Solr's copyField destinations (other than the
+        catch-all ``text``, which is the ``fts`` column)."""
+        fields = dict(source)
+        for name, raw in source.items():
+            for dest in self.schema.copy_destinations(name):
+                if dest == "text" or dest in source:
+                    continue
+                fields[dest] = _as_list(fields.get(dest)) + _as_list(raw)
+        return fields
+
     def _value(self, f: ss.Field, value: Any) -> Any:
         try:
             if f.kind == ss.DATE:
@@ -169,10 +185,10 @@ class PostgresSolrConnection:
             raise ValueError('You must specify "id" or "q".')
         if id is not None:
             ids = id if isinstance(id, (list, tuple)) else [id]
-            self._execute(f"DELETE FROM {TABLE} WHERE index_id = ANY(:ids)", {"ids": list(ids)})
+            self._write(f"DELETE FROM {TABLE} WHERE index_id = ANY(:ids)", {"ids": list(ids)})
         if q is not None:
             where, params = self._where([self._parse_filter(q, "OR")])
-            self._execute(f"DELETE FROM {TABLE} d WHERE {where}", params)
+            self._write(f"DELETE FROM {TABLE} d WHERE {where}", params)
         return ""
 
     def commit(self, *args: Any, **kwargs: Any) -> str:
@@ -354,6 +370,17 @@ class PostgresSolrConnection:
 
     # -- plumbing ---------------------------------------------------------------------
 
+    def _write(self, sql: str, params: dict[str, Any]) -> None:
+        if self.session.info.get(COMMITTING):
+            self._execute(sql, params)
+            return
+        try:
+            with self.session.get_bind().begin() as conn:
+                conn.execute(sa.text(sql), params)
+        except DBAPIError as e:
+            log.error("search backend SQL failed: %s", e.orig)
+            raise pysolr.SolrError(f"PostgreSQL search backend error: {e.orig}".strip()) from e
+
     def _execute(self, sql: str, params: dict[str, Any]):
         try:
             return self.session.execute(sa.text(sql), params)
@@ -380,3 +407,23 @@ def _query_fields(qf: Any) -> list[str]:
         return ["text"]
     names = [re.sub(r"\^.*$", "", part) for part in str(qf).split() if part]
     return ["text"] if "text" in names else names
+
+
+def track_commits(session_factory: Any) -> None:
+    """Mark sessions of ``session_factory`` while they commit.
+
+    The marker is set before any other ``before_commit`` listener runs
+    (``insert=True``), so CKAN's indexing, which runs in its own
+    ``before_commit`` listener, sees it.
+    """
+
+    def begin(session):
+        session.info[COMMITTING] = True
+
+    def end(session, *args):
+        session.info.pop(COMMITTING, None)
+
+    if not sa.event.contains(session_factory, "before_commit", begin):
+        sa.event.listen(session_factory, "before_commit", begin, insert=True)
+        for name in ("after_commit", "after_rollback", "after_soft_rollback"):
+            sa.event.listen(session_factory, name, end)

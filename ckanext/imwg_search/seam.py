@@ -16,6 +16,9 @@ It also replaces ``ckan.lib.search.check_solr_schema_version`` (called by
 fetch ``schema.xml`` over HTTP from a Solr server that does not exist; the
 PostgreSQL backend reads the schema shipped inside the ckan package instead.
 
+It marks CKAN's session while it commits, so that index writes made during
+a dataset's commit join its transaction (see ``backend``).
+
 Nothing else of CKAN is changed: documents are still built by CKAN (and
 ``before_dataset_index`` hooks), parameters still by ``PackageSearchQuery``.
 """
@@ -31,7 +34,7 @@ import ckan.lib.search.query as search_query
 import ckan.model as model
 import ckan.plugins as p
 
-from .backend import PostgresSolrConnection
+from .backend import PostgresSolrConnection, track_commits
 
 PLUGIN = "imwg_search"
 
@@ -78,4 +81,5 @@ def install() -> None:
     search.check_solr_schema_version = check_solr_schema_version  # type: ignore[assignment]
     if not _installed:
         os.register_at_fork(after_in_child=_dispose_engine_in_child)
+        track_commits(model.Session)
         _installed = True

@@ -119,6 +119,11 @@ class SolrSchema:
             d == dest and fnmatch.fnmatchcase(source, s) for s, d in self.copy_fields
         )
 
+    @functools.lru_cache(maxsize=4096)
+    def copy_destinations(self, source: str) -> tuple[str, ...]:
+        """Fields that Solr copies the values of ``source`` into."""
+        return tuple(d for s, d in self.copy_fields if fnmatch.fnmatchcase(source, s))
+
     def check_document(self, doc: dict[str, Any]) -> list[str]:
         """Problems Solr would report when indexing ``doc`` (empty when valid)."""
         problems = []

@@ -215,6 +215,11 @@ class Compiler:
 
     def text_match(self, f: ss.Field, text: str) -> str | None:
         folded = fold(text)
+        if f.type_name == "text_ngram":
+            # n-gram fields (name_ngram, title_ngram) match any substring
+            if not folded.strip():
+                return None
+            return f"strpos(coalesce(d.ftext->>{self.bind(f.name)}, ''), {self.bind(folded.strip())}) > 0"
         fts_q = self.analyze(CATCH_ALL_CONFIG, folded)
         if f.name == "text":
             if not fts_q:

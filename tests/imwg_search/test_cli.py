@@ -1,0 +1,84 @@
+"""`ckan search-index` commands on the PostgreSQL backend."""
+from __future__ import annotations
+
+import pytest
+
+import ckan.model as model
+from ckan.cli.cli import ckan
+from ckan.tests import factories
+from ckan.tests.helpers import call_action
+
+pytestmark = [
+    pytest.mark.usefixtures("with_plugins", "clean_db"),
+    pytest.mark.ckan_config("ckan.plugins", "imwg_search"),
+    pytest.mark.ckan_config("ckan.auth.create_unowned_dataset", True),
+]
+
+
+def indexed():
+    return model.Session.execute("select count(*) from imwg_search_package").scalar()
+
+
+def run(cli, *args):
+    result = cli.invoke(ckan, ["search-index", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def datasets():
+    return [factories.Dataset(name=f"ds-{i}", title=f"Survey {i}") for i in range(5)]
+
+
+def test_clear_then_rebuild(cli, datasets):
+    """clear empties the index; rebuild puts every dataset back."""
+    run(cli, "clear")
+    model.Session.remove()
+    assert indexed() == 0
+    assert call_action("package_search")["count"] == 0
+    run(cli, "rebuild")
+    model.Session.remove()
+    assert indexed() == 5
+    assert call_action("package_search", q="survey")["count"] == 5
+
+
+def test_rebuild_fast(cli, datasets):
+    """rebuild-fast (several processes) indexes every dataset."""
+    run(cli, "clear")
+    run(cli, "rebuild-fast")
+    model.Session.remove()
+    assert indexed() == 5
+    assert call_action("package_search")["count"] == 5
+
+
+def test_rebuild_only_missing(cli, datasets):
+    """rebuild --only-missing adds only what is not indexed."""
+    model.Session.execute("delete from imwg_search_package where doc->>'name' = 'ds-3'")
+    model.Session.commit()
+    out = run(cli, "rebuild", "--only-missing")
+    model.Session.remove()
+    assert indexed() == 5, out
+
+
+def test_check_reports_unindexed(cli, datasets):
+    """check lists datasets missing from the index."""
+    assert "Packages not indexed = 0 out of 5" in run(cli, "check")
+    model.Session.execute("delete from imwg_search_package where doc->>'name' = 'ds-2'")
+    model.Session.commit()
+    out = run(cli, "check")
+    assert "Packages not indexed = 1 out of 5" in out and "ds-2" in out
+
+
+def test_show_prints_index_document(cli, datasets):
+    """show prints the indexed document of one dataset."""
+    out = run(cli, "show", "ds-1")
+    assert "'name': 'ds-1'" in out and "index_id" in out
+
+
+def test_clear_one_dataset(cli, datasets):
+    """clear NAME removes only that dataset from the index."""
+    run(cli, "clear", "ds-0")
+    model.Session.remove()
+    assert indexed() == 4
+    names = [d["name"] for d in call_action("package_search", rows=10)["results"]]
+    assert "ds-0" not in names
