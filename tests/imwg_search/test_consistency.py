@@ -1,7 +1,6 @@
 """The index entry is written in the dataset's own transaction."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from ckan.common import config
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from tests.support import write_ini
+
 PLUGINS = "imwg_search"
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
@@ -23,8 +24,6 @@ pytestmark = [
     pytest.mark.ckan_config("ckan.auth.create_unowned_dataset", True),
 ]
 
-HERE = os.path.dirname(__file__)
-TEST_INI = os.path.abspath(os.path.join(HERE, "..", "..", "test.ini"))
 
 
 def sql(statement, **params):
@@ -119,18 +118,14 @@ def test_process_killed_midway_leaves_nothing(tmp_path, trigger):
     trigger("IF NEW.doc->>'name' = 'killed-midway' THEN PERFORM pg_sleep(120); END IF;")
     url = config["sqlalchemy.url"]
     sep = "&" if "?" in url else "?"
-    ini = tmp_path / "child.ini"
-    ini.write_text(
-        "[app:main]\n"
-        f"use = config:{TEST_INI}\n"
-        f"ckan.plugins = {PLUGINS}\n"
-        "ckan.auth.create_unowned_dataset = true\n"
-        # the server notices a dead client within 200 ms and rolls back
-        f"sqlalchemy.url = {url}{sep}options=-c%%20client_connection_check_interval%%3D200\n"
-        "[loggers]\nkeys = root\n[handlers]\nkeys = console\n[formatters]\nkeys = generic\n"
-        "[logger_root]\nlevel = WARN\nhandlers = console\n"
-        "[handler_console]\nclass = StreamHandler\nargs = (sys.stderr,)\nformatter = generic\n"
-        "[formatter_generic]\nformat = %%(levelname)s %%(message)s\n"
+    ini = write_ini(
+        tmp_path / "child.ini",
+        **{
+            "ckan.plugins": PLUGINS,
+            "ckan.auth.create_unowned_dataset": "true",
+            # the server notices a dead client within 200 ms and rolls back
+            "sqlalchemy.url": f"{url}{sep}options=-c%%20client_connection_check_interval%%3D200",
+        },
     )
     script = tmp_path / "child.py"
     script.write_text(CHILD)

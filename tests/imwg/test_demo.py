@@ -1,0 +1,61 @@
+"""`ckan imwg demo`: demo content for the portal."""
+from __future__ import annotations
+
+import pytest
+
+import ckan.model as model
+from ckan.cli.cli import ckan
+from ckan.tests.helpers import call_action
+
+from ckanext.imwg import demo
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+
+
+def test_load_creates_each_kind():
+    """Organisations of several kinds, users, groups and datasets of both types are created."""
+    created = demo.load(echo=lambda _: None)
+    assert created == {"organizations": 4, "groups": 2, "users": 6, "datasets": 6}
+    orgs = call_action("organization_list", all_fields=True, include_extras=True)
+    assert len({o["org_type"] for o in orgs}) == 4
+    types = {d["type"] for d in call_action("package_search", rows=50)["results"]}
+    assert types == {"dataset", "mine-action"}
+
+
+def test_users_have_known_passwords_and_roles():
+    """Each demo user logs in with the printed password and has the printed role."""
+    demo.load(echo=lambda _: None)
+    for user, password, role in demo.credentials():
+        obj = model.User.get(user)
+        assert obj.validate_password(password), user
+        assert obj.sysadmin == (role == "sysadmin")
+    members = call_action("member_list", id="nmaa", object_type="user")
+    assert any(capacity.lower() == "editor" for _id, _type, capacity in members)
+
+
+def test_second_run_creates_nothing_and_loses_nothing():
+    """Running it again is idempotent and keeps edits made since."""
+    demo.load(echo=lambda _: None)
+    call_action("package_patch", context={"user": "ocha_admin"}, id="idp-sites-master-list",
+                title="Edited by a user")
+    assert demo.load(echo=lambda _: None) == {"organizations": 0, "groups": 0, "users": 0, "datasets": 0}
+    assert call_action("package_show", id="idp-sites-master-list")["title"] == "Edited by a user"
+
+
+def test_demo_is_searchable_by_sector_and_uploads_exist():
+    """Demo datasets are found by sector facet and carry uploaded CSV files."""
+    demo.load(echo=lambda _: None)
+    result = call_action("package_search", fq="vocab_sectors:mine_action",
+                         **{"facet.field": '["vocab_sectors", "vocab_themes"]'})
+    assert result["count"] == 4
+    assert result["facets"]["vocab_themes"]["casualties"] == 1
+    pkg = call_action("package_show", id="confirmed-hazardous-areas")
+    assert pkg["resources"][0]["url_type"] == "upload"
+
+
+def test_cli_prints_credentials(cli):
+    """The CLI prints what it created and the users' passwords."""
+    result = cli.invoke(ckan, ["imwg", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "6 datasets created" in result.output
+    assert "imwg_admin" in result.output and demo.password_for("analyst") in result.output

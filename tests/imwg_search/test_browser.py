@@ -1,0 +1,53 @@
+"""A person searching the portal in a real browser (Debian's chromium)."""
+from __future__ import annotations
+
+import pytest
+
+from ckanext.imwg import demo
+from tests.support import ARTIFACTS, chromium_args, live_server
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+
+
+@pytest.fixture
+def portal(tmp_path):
+    demo.load(echo=lambda _: None)
+    with live_server(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def page():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args())
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        yield page
+        browser.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"search-{name}.png"), full_page=True)
+
+
+def test_search_facet_and_open_dataset(portal, page):
+    """Search from the home page, narrow by a tag facet, open the dataset."""
+    page.goto(portal + "/")
+    shot(page, "1-home")
+    page.goto(portal + "/dataset/")
+    page.fill("input#field-giant-search", "casualties")
+    page.press("input#field-giant-search", "Enter")
+    page.wait_for_url("**/dataset/?q=casualties*")
+    assert "2 datasets found" in page.inner_text("body")
+    shot(page, "2-results")
+    page.click("nav[aria-label='Tags'] >> text=landmines")
+    page.wait_for_url("**tags=landmines*")
+    body = page.inner_text("body")
+    assert "1 dataset found" in body and "Explosive ordnance casualties" in body
+    shot(page, "3-facet")
+    page.click("text=Explosive ordnance casualties")
+    page.wait_for_url("**/explosive-ordnance-casualties")
+    assert "Monthly casualties" in page.inner_text("body")
+    shot(page, "4-dataset")

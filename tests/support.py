@@ -1,0 +1,85 @@
+"""Helpers for tests that run CKAN in another process (a live server, a
+process killed midway)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_INI = ROOT / "test.ini"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+_LOGGING = """
+[loggers]
+keys = root
+[handlers]
+keys = console
+[formatters]
+keys = generic
+[logger_root]
+level = WARN
+handlers = console
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+formatter = generic
+[formatter_generic]
+format = %%(asctime)s %%(levelname)s [%%(name)s] %%(message)s
+"""
+
+
+def write_ini(path: Path, **options: str) -> Path:
+    """A configuration that extends test.ini with ``options`` (``%`` escaped as ``%%``)."""
+    lines = ["[app:main]", f"use = config:{TEST_INI}"]
+    lines += [f"{key} = {value}" for key, value in options.items()]
+    path.write_text("\n".join(lines) + "\n" + _LOGGING)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def live_server(tmp: Path, **options: str) -> Iterator[str]:
+    """Serve CKAN (``ckan run``) on a free loopback port; yields its base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    ini = write_ini(tmp / "server.ini", **{"ckan.site_url": url, **options})
+    log = open(tmp / "server.log", "wb")
+    ckan = str(Path(sys.executable).parent / "ckan")
+    proc = subprocess.Popen([ckan, "-c", str(ini), "run", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/api/3/action/status_show", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("the portal did not start:\n" + (tmp / "server.log").read_text()[-3000:])
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def chromium_args() -> list[str]:
+    """Flags for Debian's chromium on a machine without a screen or network."""
+    return ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
