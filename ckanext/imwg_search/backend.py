@@ -41,9 +41,17 @@ from .values import boolean, fold, format_date, number, parse_date, solr_string
 
 log = logging.getLogger(__name__)
 
-from .model import package_index
+from .model import facet_value, package_index
 
 TABLE = package_index.name
+FACET_VALUES = facet_value.name
+
+#: String fields never counted as facets through the fast path: unique per
+#: dataset or bookkeeping. Faceting on them still works (from ``terms``).
+NOT_FACETED = frozenset((
+    "id", "index_id", "name", "site_id", "entity_type", "title_string", "url", "res_url",
+    "ckan_url", "download_url", "revision_id", "creator_user_id", "permission_labels",
+))
 
 #: Set in ``session.info`` while the session commits (see :func:`track_commits`).
 COMMITTING = "imwg_search_committing"
@@ -93,6 +101,7 @@ class PostgresSolrConnection:
         rows = [self._row(doc) for doc in docs]
         if not rows:
             return ""
+        self._remember_facet_values(sorted({t for row in rows for t in row["fterms"]}))
         for row in rows:
             pieces = row.pop("fts_pieces")
             fts = " || ".join(
@@ -102,16 +111,17 @@ class PostgresSolrConnection:
             self._write(
                 f"""
                 INSERT INTO {TABLE} AS d (index_id, id, site_id, doc, terms, fts, ftext,
-                                          data_dict, validated_data_dict, indexed_at)
+                                          data_dict, validated_data_dict, indexed_at, fids)
                 VALUES (:index_id, :id, :site_id, CAST(:doc AS jsonb), :terms, {fts},
                         CAST(:ftext AS jsonb), :data_dict, :validated_data_dict,
-                        now() at time zone 'utc')
+                        now() at time zone 'utc',
+                        ARRAY(SELECT hashtextextended(t, 0) FROM unnest(CAST(:fterms AS text[])) t))
                 ON CONFLICT (index_id) DO UPDATE SET
                     id = EXCLUDED.id, site_id = EXCLUDED.site_id, doc = EXCLUDED.doc,
                     terms = EXCLUDED.terms, fts = EXCLUDED.fts, ftext = EXCLUDED.ftext,
                     data_dict = EXCLUDED.data_dict,
                     validated_data_dict = EXCLUDED.validated_data_dict,
-                    indexed_at = EXCLUDED.indexed_at
+                    indexed_at = EXCLUDED.indexed_at, fids = EXCLUDED.fids
                 """,
                 row,
             )
@@ -146,11 +156,25 @@ class PostgresSolrConnection:
             "site_id": str(doc["site_id"]),
             "doc": json.dumps(doc),
             "terms": sorted(set(terms)),
+            "fterms": sorted({t for t in terms if t.partition(SEP)[0] not in NOT_FACETED}),
             "ftext": json.dumps(ftext),
             "fts_pieces": {w: "\n".join(p) for w, p in pieces.items()},
             "data_dict": _text_or_none(extra["data_dict"]),
             "validated_data_dict": _text_or_none(extra["validated_data_dict"]),
         }
+
+    def _remember_facet_values(self, fterms: list[str]) -> None:
+        """Name the facet hashes. Committed on its own, in hash order, so that
+        concurrent writers neither wait on each other's datasets nor deadlock;
+        an entry left by a dataset write that then failed is harmless."""
+        if not fterms:
+            return
+        sql = (
+            f"INSERT INTO {FACET_VALUES} (hash, field, value) "
+            f"SELECT hashtextextended(t, 0), split_part(t, :sep, 1), substr(t, strpos(t, :sep) + 1) "
+            f"FROM unnest(CAST(:ts AS text[])) t ORDER BY 1 ON CONFLICT (hash) DO NOTHING"
+        )
+        self._autocommit(sql, {"ts": fterms, "sep": SEP})
 
     def _with_copy_fields(self, source: dict[str, Any]) -> dict[str, Any]:
         """The document plus Solr's copyField destinations (other than the
@@ -325,14 +349,7 @@ class PostgresSolrConnection:
             (by_terms if f.kind in (ss.STRING, ss.BOOLEAN) else by_doc).append(name)
         counts: dict[str, dict[str, int]] = {name: {} for name in fields}
         if by_terms:
-            rows = self._execute(
-                f"SELECT t, count(*) FROM {TABLE} d CROSS JOIN LATERAL unnest(d.terms) AS t "
-                f"WHERE {where} AND split_part(t, :_sep, 1) = ANY(:_ff) GROUP BY t",
-                {**params, "_sep": SEP, "_ff": by_terms},
-            )
-            for t, c in rows:
-                name, _, value = t.partition(SEP)
-                counts[name][value] = c
+            counts.update(self._term_counts(by_terms, where, params))
         for name in by_doc:
             rows = self._execute(
                 f"SELECT v #>> '{{}}', count(*) FROM {TABLE} d CROSS JOIN LATERAL "
@@ -360,6 +377,36 @@ class PostgresSolrConnection:
             result[name] = [x for vc in items for x in vc]
         return result
 
+    def _term_counts(self, names: list[str], where: str, params: dict[str, Any]) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {name: {} for name in names}
+        fast = [n for n in names if n not in NOT_FACETED]
+        slow = [n for n in names if n in NOT_FACETED]
+        if fast:
+            rows = self._execute(
+                f"WITH c AS (SELECT h, count(*) AS n FROM {TABLE} d CROSS JOIN LATERAL unnest(d.fids) AS h "
+                f"WHERE {where} GROUP BY h) "
+                f"SELECT v.field, v.value, c.n FROM c LEFT JOIN {FACET_VALUES} v ON v.hash = c.h "
+                f"WHERE v.hash IS NULL OR v.field = ANY(:_ff)",
+                {**params, "_ff": fast},
+            ).fetchall()
+            if any(field is None for field, _v, _n in rows):
+                log.warning("facet values missing from %s: counting from terms; "
+                            "`ckan search-index rebuild` restores them", FACET_VALUES)
+                slow += fast
+            else:
+                for field, value, n in rows:
+                    counts[field][value] = n
+        if slow:
+            rows = self._execute(
+                f"SELECT t, count(*) FROM {TABLE} d CROSS JOIN LATERAL unnest(d.terms) AS t "
+                f"WHERE {where} AND split_part(t, :_sep, 1) = ANY(:_ff) GROUP BY t",
+                {**params, "_sep": SEP, "_ff": slow},
+            )
+            for t, c in rows:
+                name, _, value = t.partition(SEP)
+                counts[name][value] = c
+        return counts
+
     def _all_values(self, name: str) -> list[str]:
         rows = self._execute(
             f"SELECT DISTINCT substr(t, length(:_p) + 1) FROM {TABLE} d "
@@ -373,7 +420,10 @@ class PostgresSolrConnection:
     def _write(self, sql: str, params: dict[str, Any]) -> None:
         if self.session.info.get(COMMITTING):
             self._execute(sql, params)
-            return
+        else:
+            self._autocommit(sql, params)
+
+    def _autocommit(self, sql: str, params: dict[str, Any]) -> None:
         try:
             with self.session.get_bind().begin() as conn:
                 conn.execute(sa.text(sql), params)

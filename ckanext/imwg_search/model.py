@@ -24,4 +24,16 @@ package_index = sa.Table(
     sa.Column("data_dict", sa.UnicodeText),
     sa.Column("validated_data_dict", sa.UnicodeText),
     sa.Column("indexed_at", sa.DateTime, nullable=False),
+    sa.Column("fids", ARRAY(sa.BigInteger), nullable=False),
+)
+
+#: Facet values by their 64-bit hash (``hashtextextended(field\x1fvalue, 0)``):
+#: facets are counted over ``imwg_search_package.fids`` and named from here.
+#: Append-only: a value whose datasets are gone is harmless.
+facet_value = sa.Table(
+    "imwg_search_facet_value",
+    tk.BaseModel.metadata,
+    sa.Column("hash", sa.BigInteger, primary_key=True),
+    sa.Column("field", sa.UnicodeText, nullable=False),
+    sa.Column("value", sa.UnicodeText, nullable=False),
 )
