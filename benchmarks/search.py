@@ -22,6 +22,7 @@ For each size N it:
 Results go to ``benchmarks/results/search-<N>.json`` and are printed as a
 Markdown table for the README.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -96,10 +97,14 @@ def create_owners() -> tuple[list[str], list[str], str]:
 
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
     ctx = lambda: {"user": site_user["name"], "ignore_auth": True}  # noqa: E731
-    orgs = [tk.get_action("organization_create")(ctx(), {"name": f"org-{i:02d}", "title": f"Organisation {i:02d}"})["id"]
-            for i in range(40)]
-    groups = [tk.get_action("group_create")(ctx(), {"name": f"theme-{i:02d}", "title": f"Theme {i:02d}"})["id"]
-              for i in range(12)]
+    orgs = [
+        tk.get_action("organization_create")(ctx(), {"name": f"org-{i:02d}", "title": f"Organisation {i:02d}"})["id"]
+        for i in range(40)
+    ]
+    groups = [
+        tk.get_action("group_create")(ctx(), {"name": f"theme-{i:02d}", "title": f"Theme {i:02d}"})["id"]
+        for i in range(12)
+    ]
     import ckan.model as model
 
     return orgs, groups, model.User.get(site_user["name"]).id
@@ -124,7 +129,7 @@ def generate(n: int, orgs: list[str], groups: list[str], creator: str, seed: int
     def flush():
         cols = {
             "package": "id, name, title, notes, state, license_id, type, owner_org, private, "
-                       "metadata_created, metadata_modified, creator_user_id, maintainer",
+            "metadata_created, metadata_modified, creator_user_id, maintainer",
             "package_tag": "id, state, package_id, tag_id",
             "member": "id, group_id, table_id, state, table_name, capacity",
             "resource": "id, package_id, url, format, name, description, position, state, created, url_type",
@@ -143,20 +148,47 @@ def generate(n: int, orgs: list[str], groups: list[str], creator: str, seed: int
         notes = " ".join(rnd.choice(WORDS + PLACES) for _ in range(rnd.randint(30, 80)))
         created = start + timedelta(minutes=i * 7 + rnd.randint(0, 6))
         modified = created + timedelta(days=rnd.randint(0, 400))
-        batch["package"].append((pid, f"dataset-{i:06d}", title, notes, "active", rnd.choice(LICENSES), "dataset",
-                                 rnd.choice(orgs), rnd.random() < 0.1, created, modified, creator,
-                                 f"Officer {rnd.randint(1, 300)}"))
+        batch["package"].append(
+            (
+                pid,
+                f"dataset-{i:06d}",
+                title,
+                notes,
+                "active",
+                rnd.choice(LICENSES),
+                "dataset",
+                rnd.choice(orgs),
+                rnd.random() < 0.1,
+                created,
+                modified,
+                creator,
+                f"Officer {rnd.randint(1, 300)}",
+            )
+        )
         for t in set(rnd.choices(tag_names, weights=weights, k=rnd.randint(1, 6))):
             batch["package_tag"].append((str(uuid.uuid4()), "active", pid, tag_ids[t]))
         for g in rnd.sample(groups, rnd.randint(0, 3)):
             batch["member"].append((str(uuid.uuid4()), g, pid, "active", "package", "public"))
         for r in range(rnd.randint(1, 5)):
             fmt = rnd.choice(FORMATS)
-            batch["resource"].append((str(uuid.uuid4()), pid, f"https://data.example.org/{pid}/{r}.{fmt.lower()}",
-                                      fmt, f"{rnd.choice(WORDS).title()} {place} table {r}",
-                                      " ".join(rnd.choice(WORDS) for _ in range(12)), r, "active", created, ""))
-        for key, value in (("sectors", ",".join(rnd.sample(SECTORS, rnd.randint(1, 3)))),
-                           ("source", f"{rnd.choice(WORDS).title()} cluster")):
+            batch["resource"].append(
+                (
+                    str(uuid.uuid4()),
+                    pid,
+                    f"https://data.example.org/{pid}/{r}.{fmt.lower()}",
+                    fmt,
+                    f"{rnd.choice(WORDS).title()} {place} table {r}",
+                    " ".join(rnd.choice(WORDS) for _ in range(12)),
+                    r,
+                    "active",
+                    created,
+                    "",
+                )
+            )
+        for key, value in (
+            ("sectors", ",".join(rnd.sample(SECTORS, rnd.randint(1, 3)))),
+            ("source", f"{rnd.choice(WORDS).title()} cluster"),
+        ):
             batch["package_extra"].append((str(uuid.uuid4()), pid, key, value, "active"))
         if len(batch["package"]) >= 2000:
             flush()
@@ -188,13 +220,22 @@ def latencies(runs: int, seed: int = 11) -> dict[str, dict[str, float]]:
     shapes = {
         "free text (q)": lambda: {"q": f"{rnd.choice(WORDS)} {rnd.choice(PLACES)}"},
         "q + fq on two fields + 6 facets": lambda: {
-            "q": rnd.choice(WORDS), "fq": f"tags:{rnd.choice(tags)} OR organization:{rnd.choice(orgs)}",
-            "facet.field": facets, "facet.limit": 50},
+            "q": rnd.choice(WORDS),
+            "fq": f"tags:{rnd.choice(tags)} OR organization:{rnd.choice(orgs)}",
+            "facet.field": facets,
+            "facet.limit": 50,
+        },
         "fq + 6 facets, sorted by metadata_modified": lambda: {
-            "fq": f"organization:{rnd.choice(orgs)} res_format:CSV", "facet.field": facets,
-            "sort": "metadata_modified desc"},
+            "fq": f"organization:{rnd.choice(orgs)} res_format:CSV",
+            "facet.field": facets,
+            "sort": "metadata_modified desc",
+        },
         "deep paging (start 5000-5500)": lambda: {
-            "q": "*:*", "sort": "metadata_modified desc", "start": 5000 + rnd.randint(0, 500), "rows": 20},
+            "q": "*:*",
+            "sort": "metadata_modified desc",
+            "start": 5000 + rnd.randint(0, 500),
+            "rows": 20,
+        },
     }
     out = {}
     for name, make in shapes.items():
@@ -208,15 +249,23 @@ def latencies(runs: int, seed: int = 11) -> dict[str, dict[str, float]]:
             times.append((time.perf_counter() - t0) * 1000)
             model.Session.remove()
         times.sort()
-        out[name] = {"p50_ms": round(statistics.median(times), 1),
-                     "p95_ms": round(times[int(len(times) * 0.95) - 1], 1)}
+        out[name] = {
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+        }
     return out
 
 
 def run(n: int, runs: int, tmp: Path) -> dict:
-    ini = write_ini(tmp / "bench.ini", **{
-        "sqlalchemy.url": URL, "ckan.plugins": "imwg_search", "ckan.site_id": "bench",
-        "ckan.redis.url": "redis://127.0.0.1:6379/2"})
+    ini = write_ini(
+        tmp / "bench.ini",
+        **{
+            "sqlalchemy.url": URL,
+            "ckan.plugins": "imwg_search",
+            "ckan.site_id": "bench",
+            "ckan.redis.url": "redis://127.0.0.1:6379/2",
+        },
+    )
     print(f"[{n}] database", flush=True)
     setup_database(ini)
     ctx = load_ckan(ini)
@@ -235,26 +284,41 @@ def run(n: int, runs: int, tmp: Path) -> dict:
     indexed = model.Session.execute("select count(*) from imwg_search_package").scalar()
     table_mb = model.Session.execute("select pg_total_relation_size('imwg_search_package')").scalar() // 2**20
     result = {
-        "datasets": n, "indexed": indexed, "generate_s": round(gen_s, 1),
+        "datasets": n,
+        "indexed": indexed,
+        "generate_s": round(gen_s, 1),
         "rebuild": {"seconds": round(rebuild_s, 1), "datasets_per_s": round(n / rebuild_s), "peak_rss_mb": rebuild_mb},
         "rebuild_fast": {"seconds": round(fast_s, 1), "datasets_per_s": round(n / fast_s), "peak_rss_mb": fast_mb},
-        "index_size_mb": table_mb, "queries": latencies(runs),
-        "machine": f"{os.cpu_count()} cores", "date": datetime.utcnow().strftime("%Y-%m-%d"),
+        "index_size_mb": table_mb,
+        "queries": latencies(runs),
+        "machine": f"{os.cpu_count()} cores",
+        "date": datetime.utcnow().strftime("%Y-%m-%d"),
     }
     ctx.pop()
     return result
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| measure | " + " | ".join(f"{r['datasets']:,} datasets" for r in results) + " |",
-             "|---|" + "---|" * len(results)]
+    lines = [
+        "| measure | " + " | ".join(f"{r['datasets']:,} datasets" for r in results) + " |",
+        "|---|" + "---|" * len(results),
+    ]
     for q in results[0]["queries"]:
-        lines.append(f"| `package_search` {q}: p50 / p95 (ms) | " + " | ".join(
-            f"{r['queries'][q]['p50_ms']} / {r['queries'][q]['p95_ms']}" for r in results) + " |")
-    lines.append("| `search-index rebuild`: datasets/s (peak RSS) | " + " | ".join(
-        f"{r['rebuild']['datasets_per_s']} ({r['rebuild']['peak_rss_mb']} MB)" for r in results) + " |")
-    lines.append("| `search-index rebuild-fast` (2 processes): datasets/s (peak RSS) | " + " | ".join(
-        f"{r['rebuild_fast']['datasets_per_s']} ({r['rebuild_fast']['peak_rss_mb']} MB)" for r in results) + " |")
+        lines.append(
+            f"| `package_search` {q}: p50 / p95 (ms) | "
+            + " | ".join(f"{r['queries'][q]['p50_ms']} / {r['queries'][q]['p95_ms']}" for r in results)
+            + " |"
+        )
+    lines.append(
+        "| `search-index rebuild`: datasets/s (peak RSS) | "
+        + " | ".join(f"{r['rebuild']['datasets_per_s']} ({r['rebuild']['peak_rss_mb']} MB)" for r in results)
+        + " |"
+    )
+    lines.append(
+        "| `search-index rebuild-fast` (2 processes): datasets/s (peak RSS) | "
+        + " | ".join(f"{r['rebuild_fast']['datasets_per_s']} ({r['rebuild_fast']['peak_rss_mb']} MB)" for r in results)
+        + " |"
+    )
     lines.append("| index table size | " + " | ".join(f"{r['index_size_mb']} MB" for r in results) + " |")
     return "\n".join(lines)
 
@@ -269,11 +333,19 @@ def main() -> None:
     for n in args.datasets:
         # each size in its own process: CKAN's configuration is global
         out = RESULTS / f"search-{n}.json"
-        result = subprocess.run([sys.executable, "-c", (
-            "import sys, json, tempfile, pathlib; sys.argv=['x']; "
-            f"sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import search as b; "
-            f"r = b.run({n}, {args.runs}, pathlib.Path(tempfile.mkdtemp())); "
-            f"pathlib.Path({str(out)!r}).write_text(json.dumps(r, indent=2))")], check=False)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                (
+                    "import sys, json, tempfile, pathlib; sys.argv=['x']; "
+                    f"sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import search as b; "
+                    f"r = b.run({n}, {args.runs}, pathlib.Path(tempfile.mkdtemp())); "
+                    f"pathlib.Path({str(out)!r}).write_text(json.dumps(r, indent=2))"
+                ),
+            ],
+            check=False,
+        )
         if result.returncode != 0:
             sys.exit(f"benchmark for {n} datasets failed")
         results.append(json.loads(out.read_text()))

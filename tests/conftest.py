@@ -1,4 +1,5 @@
 """Fixtures shared by the suite's tests (CKAN's own fixtures do the rest)."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,6 +25,7 @@ def clean_db(reset_db, migrate_db_for):
 @pytest.fixture
 def sysadmin_context():
     """A context that acts as the site user."""
+
     def make():
         import ckan.plugins.toolkit as tk
 

@@ -1,5 +1,6 @@
 """Helpers for tests that run CKAN in another process (a live server, a
 process killed midway)."""
+
 from __future__ import annotations
 
 import os
@@ -8,9 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_INI = ROOT / "test.ini"
@@ -57,8 +58,12 @@ def live_server(tmp: Path, **options: str) -> Iterator[str]:
     ini = write_ini(tmp / "server.ini", **{"ckan.site_url": url, **options})
     log = open(tmp / "server.log", "wb")
     ckan = str(Path(sys.executable).parent / "ckan")
-    proc = subprocess.Popen([ckan, "-c", str(ini), "run", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+    proc = subprocess.Popen(
+        [ckan, "-c", str(ini), "run", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ),
+    )
     try:
         deadline = time.time() + 60
         while True:
@@ -67,7 +72,9 @@ def live_server(tmp: Path, **options: str) -> Iterator[str]:
                 break
             except OSError:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("the portal did not start:\n" + (tmp / "server.log").read_text()[-3000:])
+                    raise RuntimeError(
+                        "the portal did not start:\n" + (tmp / "server.log").read_text()[-3000:]
+                    ) from None
                 time.sleep(0.3)
         yield url
     finally:
@@ -81,5 +88,12 @@ def live_server(tmp: Path, **options: str) -> Iterator[str]:
 
 def chromium_args() -> list[str]:
     """Flags for Debian's chromium on a machine without a screen or network."""
-    return ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    return [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]

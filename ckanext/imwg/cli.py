@@ -1,4 +1,5 @@
 """`ckan imwg`: the suite's commands."""
+
 from __future__ import annotations
 
 import click

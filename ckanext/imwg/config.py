@@ -1,4 +1,5 @@
 """Typed access to the shared configuration."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk

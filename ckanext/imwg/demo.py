@@ -3,11 +3,13 @@ passwords, groups and datasets of each dataset type.
 
 Idempotent and non-destructive: what exists (by name) is left as it is.
 """
+
 from __future__ import annotations
 
 import io
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -16,14 +18,34 @@ from werkzeug.datastructures import FileStorage
 from . import config
 
 ORGANIZATIONS = [
-    {"name": "nmaa", "title": "National Mine Action Authority", "acronym": "NMAA", "org_type": "nmaa",
-     "description": "Owns the national mine action database (IMSMA) and accredits operators."},
-    {"name": "ocha", "title": "OCHA Country Office", "acronym": "OCHA", "org_type": "un_agency",
-     "description": "Coordinates the humanitarian response and chairs the IMWG."},
-    {"name": "demining-action-group", "title": "Demining Action Group", "acronym": "DAG",
-     "org_type": "ingo", "description": "International humanitarian demining operator."},
-    {"name": "community-health-network", "title": "Community Health Network", "acronym": "CHN",
-     "org_type": "nngo", "description": "National NGO running mobile clinics and trauma care."},
+    {
+        "name": "nmaa",
+        "title": "National Mine Action Authority",
+        "acronym": "NMAA",
+        "org_type": "nmaa",
+        "description": "Owns the national mine action database (IMSMA) and accredits operators.",
+    },
+    {
+        "name": "ocha",
+        "title": "OCHA Country Office",
+        "acronym": "OCHA",
+        "org_type": "un_agency",
+        "description": "Coordinates the humanitarian response and chairs the IMWG.",
+    },
+    {
+        "name": "demining-action-group",
+        "title": "Demining Action Group",
+        "acronym": "DAG",
+        "org_type": "ingo",
+        "description": "International humanitarian demining operator.",
+    },
+    {
+        "name": "community-health-network",
+        "title": "Community Health Network",
+        "acronym": "CHN",
+        "org_type": "nngo",
+        "description": "National NGO running mobile clinics and trauma care.",
+    },
 ]
 
 GROUPS = [
@@ -44,43 +66,100 @@ USERS = [
 COMMON = {"update_frequency": "monthly", "methodology": "registry", "license_id": "cc-by-igo"}
 
 DATASETS: list[dict[str, Any]] = [
-    {"type": "dataset", "name": "idp-sites-master-list", "title": "IDP sites master list",
-     "owner_org": "ocha", "source": "CCCM Cluster", "sectors": ["cccm", "shelter"],
-     "data_type": "baseline", "population_groups": ["idps"], "data_languages": ["en"],
-     "notes": "Sites hosting internally displaced people, with households and managing agency.",
-     "tags": ["displacement", "camps"], "groups": ["displacement"],
-     "reference_period_start": "2024-01-01", "reference_period_end": "2024-06-30",
-     "files": [("idp_sites.csv", "IDP sites (CSV)")]},
-    {"type": "dataset", "name": "4w-who-does-what-where", "title": "4W: who does what where",
-     "owner_org": "ocha", "source": "Cluster information managers", "sectors": ["coordination"],
-     "data_type": "3w", "notes": "Operational presence of humanitarian partners by township.",
-     "tags": ["3w", "presence"]},
-    {"type": "dataset", "name": "trauma-casualties-health-facilities",
-     "title": "Trauma casualties treated at health facilities", "owner_org": "community-health-network",
-     "source": "Community Health Network clinics", "sectors": ["health", "mine_action"],
-     "data_type": "casualty", "notes": "Weekly counts of trauma cases, including explosive-ordnance injuries.",
-     "tags": ["trauma", "casualties"]},
-    {"type": "mine-action", "name": "confirmed-hazardous-areas", "title": "Confirmed and suspected hazardous areas",
-     "owner_org": "nmaa", "source": "National Mine Action Authority", "sectors": ["mine_action"],
-     "themes": ["contamination", "land_release_nts"], "ordnance_types": ["ap_mines", "uxo", "cmr"],
-     "data_owner_authority": "National Mine Action Authority", "source_system": "imsma_core",
-     "source_export_date": "2024-06-01", "aggregation_level": "adm2", "units": ["sqm"], "sadd": "no",
-     "notes": "Hazardous areas recorded in IMSMA, aggregated by township.",
-     "tags": ["landmines", "contamination"], "groups": ["contamination"],
-     "files": [("hazardous_areas.csv", "Hazardous areas by township (CSV)")]},
-    {"type": "mine-action", "name": "explosive-ordnance-casualties", "title": "Explosive ordnance casualties",
-     "owner_org": "nmaa", "source": "National Mine Action Authority", "sectors": ["mine_action", "health"],
-     "themes": ["casualties"], "ordnance_types": ["ap_mines", "ied", "uxo"],
-     "data_owner_authority": "National Mine Action Authority", "source_system": "imsma_core",
-     "aggregation_level": "adm2", "units": ["people"], "sadd": "yes",
-     "notes": "Monthly casualties (killed and injured) by township and device type.",
-     "tags": ["casualties", "landmines"], "groups": ["contamination"],
-     "files": [("casualties.csv", "Casualties by township and month (CSV)")]},
-    {"type": "mine-action", "name": "eore-sessions-delivered", "title": "Explosive ordnance risk education sessions",
-     "owner_org": "demining-action-group", "source": "Demining Action Group", "sectors": ["mine_action", "education"],
-     "themes": ["eore"], "data_owner_authority": "National Mine Action Authority",
-     "source_system": "survey", "aggregation_level": "adm2", "units": ["people"], "sadd": "yes",
-     "notes": "Risk education sessions and participants by township.", "tags": ["eore"]},
+    {
+        "type": "dataset",
+        "name": "idp-sites-master-list",
+        "title": "IDP sites master list",
+        "owner_org": "ocha",
+        "source": "CCCM Cluster",
+        "sectors": ["cccm", "shelter"],
+        "data_type": "baseline",
+        "population_groups": ["idps"],
+        "data_languages": ["en"],
+        "notes": "Sites hosting internally displaced people, with households and managing agency.",
+        "tags": ["displacement", "camps"],
+        "groups": ["displacement"],
+        "reference_period_start": "2024-01-01",
+        "reference_period_end": "2024-06-30",
+        "files": [("idp_sites.csv", "IDP sites (CSV)")],
+    },
+    {
+        "type": "dataset",
+        "name": "4w-who-does-what-where",
+        "title": "4W: who does what where",
+        "owner_org": "ocha",
+        "source": "Cluster information managers",
+        "sectors": ["coordination"],
+        "data_type": "3w",
+        "notes": "Operational presence of humanitarian partners by township.",
+        "tags": ["3w", "presence"],
+    },
+    {
+        "type": "dataset",
+        "name": "trauma-casualties-health-facilities",
+        "title": "Trauma casualties treated at health facilities",
+        "owner_org": "community-health-network",
+        "source": "Community Health Network clinics",
+        "sectors": ["health", "mine_action"],
+        "data_type": "casualty",
+        "notes": "Weekly counts of trauma cases, including explosive-ordnance injuries.",
+        "tags": ["trauma", "casualties"],
+    },
+    {
+        "type": "mine-action",
+        "name": "confirmed-hazardous-areas",
+        "title": "Confirmed and suspected hazardous areas",
+        "owner_org": "nmaa",
+        "source": "National Mine Action Authority",
+        "sectors": ["mine_action"],
+        "themes": ["contamination", "land_release_nts"],
+        "ordnance_types": ["ap_mines", "uxo", "cmr"],
+        "data_owner_authority": "National Mine Action Authority",
+        "source_system": "imsma_core",
+        "source_export_date": "2024-06-01",
+        "aggregation_level": "adm2",
+        "units": ["sqm"],
+        "sadd": "no",
+        "notes": "Hazardous areas recorded in IMSMA, aggregated by township.",
+        "tags": ["landmines", "contamination"],
+        "groups": ["contamination"],
+        "files": [("hazardous_areas.csv", "Hazardous areas by township (CSV)")],
+    },
+    {
+        "type": "mine-action",
+        "name": "explosive-ordnance-casualties",
+        "title": "Explosive ordnance casualties",
+        "owner_org": "nmaa",
+        "source": "National Mine Action Authority",
+        "sectors": ["mine_action", "health"],
+        "themes": ["casualties"],
+        "ordnance_types": ["ap_mines", "ied", "uxo"],
+        "data_owner_authority": "National Mine Action Authority",
+        "source_system": "imsma_core",
+        "aggregation_level": "adm2",
+        "units": ["people"],
+        "sadd": "yes",
+        "notes": "Monthly casualties (killed and injured) by township and device type.",
+        "tags": ["casualties", "landmines"],
+        "groups": ["contamination"],
+        "files": [("casualties.csv", "Casualties by township and month (CSV)")],
+    },
+    {
+        "type": "mine-action",
+        "name": "eore-sessions-delivered",
+        "title": "Explosive ordnance risk education sessions",
+        "owner_org": "demining-action-group",
+        "source": "Demining Action Group",
+        "sectors": ["mine_action", "education"],
+        "themes": ["eore"],
+        "data_owner_authority": "National Mine Action Authority",
+        "source_system": "survey",
+        "aggregation_level": "adm2",
+        "units": ["people"],
+        "sadd": "yes",
+        "notes": "Risk education sessions and participants by township.",
+        "tags": ["eore"],
+    },
 ]
 
 
@@ -106,9 +185,10 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
     created = {"organizations": 0, "groups": 0, "users": 0, "datasets": 0}
     for user, full_name, sysadmin, _roles in USERS:
         if not _exists("user_show", user):
-            tk.get_action("user_create")(_sysadmin_context(), {
-                "name": user, "fullname": full_name, "email": f"{user}@example.org",
-                "password": password_for(user)})
+            tk.get_action("user_create")(
+                _sysadmin_context(),
+                {"name": user, "fullname": full_name, "email": f"{user}@example.org", "password": password_for(user)},
+            )
             if sysadmin:
                 obj = model.User.get(user)
                 obj.sysadmin = True
@@ -124,8 +204,9 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
             created["groups"] += 1
     for user, _full, _sys, roles in USERS:
         for org, role in roles.items():
-            tk.get_action("organization_member_create")(_sysadmin_context(), {
-                "id": org, "username": user, "role": role})
+            tk.get_action("organization_member_create")(
+                _sysadmin_context(), {"id": org, "username": user, "role": role}
+            )
     for spec in DATASETS:
         if _exists("package_show", spec["name"]):
             continue
@@ -137,11 +218,11 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
         for filename, title in spec.get("files", []):
             path = os.path.join(os.path.dirname(__file__), "demo_data", filename)
             with open(path, "rb") as f:
-                upload = FileStorage(stream=io.BytesIO(f.read()), filename=filename,
-                                     content_type="text/csv")
-            tk.get_action("resource_create")(_sysadmin_context(), {
-                "package_id": pkg["id"], "name": title, "format": "CSV", "url": filename,
-                "upload": upload})
+                upload = FileStorage(stream=io.BytesIO(f.read()), filename=filename, content_type="text/csv")
+            tk.get_action("resource_create")(
+                _sysadmin_context(),
+                {"package_id": pkg["id"], "name": title, "format": "CSV", "url": filename, "upload": upload},
+            )
         created["datasets"] += 1
     return created
 
@@ -150,7 +231,10 @@ def credentials() -> list[tuple[str, str, str]]:
     """(user, password, what the user can do) for the demo users."""
     rows = []
     for user, _full, sysadmin, roles in USERS:
-        role = "sysadmin" if sysadmin else (
-            ", ".join(f"{r} of {o}" for o, r in roles.items()) or "logged in, no organisation")
+        role = (
+            "sysadmin"
+            if sysadmin
+            else (", ".join(f"{r} of {o}" for o, r in roles.items()) or "logged in, no organisation")
+        )
         rows.append((user, password_for(user), role))
     return rows

@@ -5,6 +5,7 @@ single-valued, so a list there is rejected. They are indexed as
 ``vocab_<field>`` (multi-valued strings, copied into the free-text field),
 which is where facets and filters on them look.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """imwg: the suite's shared ground (schemas, presets, demo content, CLI)."""
+
 from __future__ import annotations
 
 import ckan.plugins as p

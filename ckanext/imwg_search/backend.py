@@ -15,18 +15,21 @@ commit) it commits on its own, as a Solr update would. Errors are raised as ``py
 into ``SearchIndexError`` (failed write) or ``SearchError`` (bad query, HTTP
 409 through the API).
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pysolr
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from . import solr_schema as ss
+from .model import LABELS_FIELD, NARROW_COLUMNS, facet_value, package_index
 from .query import (
     MatchAll,
     Node,
@@ -34,6 +37,7 @@ from .query import (
     apply_min_should,
     parse_any,
     parse_dismax,
+    parse_function,
     parse_lucene,
 )
 from .sql import CATCH_ALL_CONFIG, SEP, Compiler, term_key
@@ -41,17 +45,33 @@ from .values import boolean, fold, format_date, number, parse_date, solr_string
 
 log = logging.getLogger(__name__)
 
-from .model import facet_value, package_index
-
 TABLE = package_index.name
 FACET_VALUES = facet_value.name
 
+ZERO_SCORE = "CAST(0 AS float8)"
+NARROW_LIST = ", ".join(NARROW_COLUMNS.values())
+NARROW_PARAMS = ", ".join(f":{c}" for c in NARROW_COLUMNS.values())
+NARROW_UPDATE = ", ".join(f"{c} = EXCLUDED.{c}" for c in NARROW_COLUMNS.values())
+
 #: String fields never counted as facets through the fast path: unique per
 #: dataset or bookkeeping. Faceting on them still works (from ``terms``).
-NOT_FACETED = frozenset((
-    "id", "index_id", "name", "site_id", "entity_type", "title_string", "url", "res_url",
-    "ckan_url", "download_url", "revision_id", "creator_user_id", "permission_labels",
-))
+NOT_FACETED = frozenset(
+    (
+        "id",
+        "index_id",
+        "name",
+        "site_id",
+        "entity_type",
+        "title_string",
+        "url",
+        "res_url",
+        "ckan_url",
+        "download_url",
+        "revision_id",
+        "creator_user_id",
+        "permission_labels",
+    )
+)
 
 #: Set in ``session.info`` while the session commits (see :func:`track_commits`).
 COMMITTING = "imwg_search_committing"
@@ -95,36 +115,47 @@ class PostgresSolrConnection:
     def add(self, docs: Iterable[dict[str, Any]], commit: bool | None = None, **kwargs: Any) -> str:
         """Insert or replace documents (keyed by ``index_id``).
 
-        ``commit`` is not acted on: the caller's transaction commits the
-        entry together with the dataset (CKAN indexes in ``before_commit``).
+        ``commit`` is not acted on: during a dataset's commit the entry joins
+        that transaction; elsewhere it commits on its own (module docstring).
         """
         rows = [self._row(doc) for doc in docs]
         if not rows:
             return ""
-        self._remember_facet_values(sorted({t for row in rows for t in row["fterms"]}))
+        names = self._facet_value_statement(sorted({t for row in rows for t in row["fterms"]}))
+        statements = []
         for row in rows:
             pieces = row.pop("fts_pieces")
-            fts = " || ".join(
-                f"setweight(to_tsvector('{CATCH_ALL_CONFIG}', :w{w}), '{w}')" for w in "ABCD"
-            )
+            fts = " || ".join(f"setweight(to_tsvector('{CATCH_ALL_CONFIG}', :w{w}), '{w}')" for w in "ABCD")
             row.update({f"w{w}": pieces[w] for w in "ABCD"})
-            self._write(
+            statements.append((
                 f"""
                 INSERT INTO {TABLE} AS d (index_id, id, site_id, doc, terms, fts, ftext,
-                                          data_dict, validated_data_dict, indexed_at, fids)
+                                          data_dict, validated_data_dict, indexed_at, fids, labels,
+                                          {NARROW_LIST})
                 VALUES (:index_id, :id, :site_id, CAST(:doc AS jsonb), :terms, {fts},
                         CAST(:ftext AS jsonb), :data_dict, :validated_data_dict,
                         now() at time zone 'utc',
-                        ARRAY(SELECT hashtextextended(t, 0) FROM unnest(CAST(:fterms AS text[])) t))
+                        ARRAY(SELECT hashtextextended(t, 0) FROM unnest(CAST(:fterms AS text[])) t),
+                        CAST(:labels AS text[]), {NARROW_PARAMS})
                 ON CONFLICT (index_id) DO UPDATE SET
                     id = EXCLUDED.id, site_id = EXCLUDED.site_id, doc = EXCLUDED.doc,
                     terms = EXCLUDED.terms, fts = EXCLUDED.fts, ftext = EXCLUDED.ftext,
                     data_dict = EXCLUDED.data_dict,
                     validated_data_dict = EXCLUDED.validated_data_dict,
-                    indexed_at = EXCLUDED.indexed_at, fids = EXCLUDED.fids
+                    indexed_at = EXCLUDED.indexed_at, fids = EXCLUDED.fids, labels = EXCLUDED.labels,
+                    {NARROW_UPDATE}
                 """,
                 row,
-            )
+            ))
+        if self.session.info.get(COMMITTING):
+            # the facet names commit on their own, in hash order, so that
+            # concurrent dataset writes neither wait on each other nor
+            # deadlock; a name left by a write that then failed is harmless
+            self._autocommit([names])
+            for sql, params in statements:
+                self._execute(sql, params)
+        else:
+            self._autocommit([names, *statements])
         return ""
 
     def _row(self, source: dict[str, Any]) -> dict[str, Any]:
@@ -159,22 +190,20 @@ class PostgresSolrConnection:
             "fterms": sorted({t for t in terms if t.partition(SEP)[0] not in NOT_FACETED}),
             "ftext": json.dumps(ftext),
             "fts_pieces": {w: "\n".join(p) for w, p in pieces.items()},
+            "labels": [str(v) for v in _as_list(doc.get(LABELS_FIELD))],
+            **{column: _scalar(doc.get(field)) for field, column in NARROW_COLUMNS.items()},
             "data_dict": _text_or_none(extra["data_dict"]),
             "validated_data_dict": _text_or_none(extra["validated_data_dict"]),
         }
 
-    def _remember_facet_values(self, fterms: list[str]) -> None:
-        """Name the facet hashes. Committed on its own, in hash order, so that
-        concurrent writers neither wait on each other's datasets nor deadlock;
-        an entry left by a dataset write that then failed is harmless."""
-        if not fterms:
-            return
+    def _facet_value_statement(self, fterms: list[str]) -> tuple[str, dict[str, Any]]:
+        """The statement that names the facet hashes of ``fterms``."""
         sql = (
             f"INSERT INTO {FACET_VALUES} (hash, field, value) "
             f"SELECT hashtextextended(t, 0), split_part(t, :sep, 1), substr(t, strpos(t, :sep) + 1) "
             f"FROM unnest(CAST(:ts AS text[])) t ORDER BY 1 ON CONFLICT (hash) DO NOTHING"
         )
-        self._autocommit(sql, {"ts": fterms, "sep": SEP})
+        return sql, {"ts": fterms, "sep": SEP}
 
     def _with_copy_fields(self, source: dict[str, Any]) -> dict[str, Any]:
         """The document plus Solr's copyField destinations (other than the
@@ -198,9 +227,7 @@ class PostgresSolrConnection:
             if f.kind == ss.BOOLEAN:
                 return boolean(value)
         except (TypeError, ValueError) as e:
-            raise pysolr.SolrError(
-                f"ERROR: Error adding field '{f.name}'='{value}': {e}"
-            ) from e
+            raise pysolr.SolrError(f"ERROR: Error adding field '{f.name}'='{value}': {e}") from e
         return solr_string(value)
 
     def delete(self, id: Any = None, q: str | None = None, commit: bool | None = None, **kwargs: Any) -> str:
@@ -223,9 +250,14 @@ class PostgresSolrConnection:
     # -- searching ----------------------------------------------------------------------
 
     def search(self, q: str | None = None, search_handler: str | None = None, **kw: Any) -> pysolr.Results:
-        """Run a Solr ``select`` request; returns ``pysolr.Results``."""
+        """Run a Solr ``select`` request; returns ``pysolr.Results``.
+
+        Runs in a savepoint: a failing statement must not leave the caller's
+        transaction unusable.
+        """
         try:
-            return self._search(q or "*:*", kw)
+            with self.session.begin_nested():
+                return self._search(q or "*:*", kw)
         except QuerySyntaxError as e:
             msg = str(e)
             if msg.startswith("Can't determine a Sort Order"):
@@ -259,10 +291,8 @@ class PostgresSolrConnection:
             conds = [c.condition(q_node, q_fields, scoring=True)]
             default = [kw.get("df") or "text"]
             conds += [c.condition(n, default) for n in filters]
-            score = c.rank_sql() or "CAST(0 AS float8)"
+            score = c.rank_sql() or ZERO_SCORE
             if bf:
-                from .query import parse_function
-
                 score = f"({score} + COALESCE({c.func(parse_function(bf))}, 0))"
             return c, " AND ".join(f"({x})" for x in conds), score
 
@@ -275,18 +305,28 @@ class PostgresSolrConnection:
         params.update(compiler.params)
 
         fl = _field_list(kw.get("fl"))
-        hits = self._execute(f"SELECT count(*) FROM {TABLE} d WHERE {where}", params).scalar()
+        count_sql = f"SELECT count(*) FROM {TABLE} d WHERE {where}"
+        hits = None
         docs: list[dict[str, Any]] = []
-        if rows > 0 and hits:
+        if rows > 0:
+            # when every match is ranked anyway, count them in the same pass
+            with_total = score != ZERO_SCORE and order.startswith("score")
             extra = [c for c in ("data_dict", "validated_data_dict") if "*" in fl or c in fl]
             cols = "".join(f", d.{c}" for c in extra)
+            if fl - {"id", "score", "data_dict", "validated_data_dict"}:
+                cols += ", d.doc"
+            total = ", count(*) OVER () AS _total" if with_total else ""
             page = self._execute(
-                f"SELECT * FROM (SELECT d.index_id, d.doc{cols}, {score} AS score "
-                f"FROM {TABLE} d WHERE {where}) d ORDER BY {order} LIMIT :_rows OFFSET :_start",
+                f"SELECT d.index_id, d.id{cols}, {score} AS score{total} "
+                f"FROM {TABLE} d WHERE {where} ORDER BY {order} LIMIT :_rows OFFSET :_start",
                 {**params, "_rows": rows, "_start": start},
-            )
-            for row in page.mappings():
+            ).mappings().all()
+            for row in page:
                 docs.append(self._document(row, fl, extra))
+            if with_total and page:
+                hits = page[0]["_total"]
+        if hits is None:
+            hits = self._execute(count_sql, params).scalar()
         decoded: dict[str, Any] = {"response": {"numFound": hits, "start": start, "docs": docs}}
         if str(kw.get("facet", "false")).lower() == "true":
             fields = kw.get("facet.field") or []
@@ -326,7 +366,7 @@ class PostgresSolrConnection:
         return where, params
 
     def _document(self, row: Any, fl: set[str], extra: list[str]) -> dict[str, Any]:
-        doc = row["doc"]
+        doc = row["doc"] if "doc" in row else {"id": row["id"]}
         out: dict[str, Any] = {}
         everything = "*" in fl
         for key, value in doc.items():
@@ -339,7 +379,9 @@ class PostgresSolrConnection:
             out["score"] = float(row["score"])
         return out
 
-    def _facets(self, fields: list[str], where: str, params: dict[str, Any], kw: dict[str, Any]) -> dict[str, list[Any]]:
+    def _facets(
+        self, fields: list[str], where: str, params: dict[str, Any], kw: dict[str, Any]
+    ) -> dict[str, list[Any]]:
         result: dict[str, list[Any]] = {}
         by_terms, by_doc = [], []
         for name in fields:
@@ -390,8 +432,10 @@ class PostgresSolrConnection:
                 {**params, "_ff": fast},
             ).fetchall()
             if any(field is None for field, _v, _n in rows):
-                log.warning("facet values missing from %s: counting from terms; "
-                            "`ckan search-index rebuild` restores them", FACET_VALUES)
+                log.warning(
+                    "facet values missing from %s: counting from terms; " "`ckan search-index rebuild` restores them",
+                    FACET_VALUES,
+                )
                 slow += fast
             else:
                 for field, value, n in rows:
@@ -421,12 +465,14 @@ class PostgresSolrConnection:
         if self.session.info.get(COMMITTING):
             self._execute(sql, params)
         else:
-            self._autocommit(sql, params)
+            self._autocommit([(sql, params)])
 
-    def _autocommit(self, sql: str, params: dict[str, Any]) -> None:
+    def _autocommit(self, statements: list[tuple[str, dict[str, Any]]]) -> None:
+        """Run ``statements`` in a transaction of their own."""
         try:
             with self.session.get_bind().begin() as conn:
-                conn.execute(sa.text(sql), params)
+                for sql, params in statements:
+                    conn.execute(sa.text(sql), params)
         except DBAPIError as e:
             log.error("search backend SQL failed: %s", e.orig)
             raise pysolr.SolrError(f"PostgreSQL search backend error: {e.orig}".strip()) from e
@@ -437,6 +483,12 @@ class PostgresSolrConnection:
         except DBAPIError as e:
             log.error("search backend SQL failed: %s", e.orig)
             raise pysolr.SolrError(f"PostgreSQL search backend error: {e.orig}".strip()) from e
+
+
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return None if value is None else str(value)
 
 
 def _text_or_none(value: Any) -> str | None:

@@ -1,4 +1,5 @@
 """`ckan imwg-search`: inspect the PostgreSQL search index."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,7 @@ def explain(query: str):
     try:
         click.echo(repr(parse_any(query, "AND")))
     except QuerySyntaxError as e:
-        raise click.ClickException(str(e))
+        raise click.ClickException(str(e)) from e
 
 
 @imwg_search.command("check-doc")
@@ -40,5 +41,3 @@ def check_doc(dataset: str):
     click.echo(json.dumps(problems, indent=2))
     if problems:
         raise click.exceptions.Exit(1)
-
-

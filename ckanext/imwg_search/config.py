@@ -1,4 +1,5 @@
 """Typed access to this plugin's configuration."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk

@@ -4,12 +4,12 @@ Its schema comes from this plugin's migrations; declaring it here lets CKAN
 see it (``ckan db clean``, the test suite's ``reset_db``, which empties every
 table it knows of).
 """
+
 from __future__ import annotations
 
+import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
-
-import ckan.plugins.toolkit as tk
 
 package_index = sa.Table(
     "imwg_search_package",
@@ -25,7 +25,24 @@ package_index = sa.Table(
     sa.Column("validated_data_dict", sa.UnicodeText),
     sa.Column("indexed_at", sa.DateTime, nullable=False),
     sa.Column("fids", ARRAY(sa.BigInteger), nullable=False),
+    sa.Column("labels", ARRAY(sa.UnicodeText), nullable=False),
+    *(sa.Column(name, sa.UnicodeText) for name in (
+        "state", "capacity", "dataset_type", "sort_modified", "sort_created", "sort_title", "sort_name")),
 )
+
+#: Single-valued fields kept in their own inline column (filters CKAN adds to
+#: every query, common sort keys): field -> column.
+NARROW_COLUMNS = {
+    "state": "state",
+    "capacity": "capacity",
+    "dataset_type": "dataset_type",
+    "metadata_modified": "sort_modified",
+    "metadata_created": "sort_created",
+    "title_string": "sort_title",
+    "name": "sort_name",
+}
+#: The multi-valued field kept in its own column.
+LABELS_FIELD = "permission_labels"
 
 #: Facet values by their 64-bit hash (``hashtextextended(field\x1fvalue, 0)``):
 #: facets are counted over ``imwg_search_package.fids`` and named from here.

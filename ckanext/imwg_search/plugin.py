@@ -1,4 +1,5 @@
 """imwg_search: CKAN's dataset search on PostgreSQL, without Solr."""
+
 from __future__ import annotations
 
 import ckan.plugins as p

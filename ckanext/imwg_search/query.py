@@ -7,6 +7,7 @@ query parser syntax used in ``fq`` and in ``q`` when it holds field syntax;
 ckanext-spatial's bounding-box filter. Anything outside the supported syntax
 raises :class:`QuerySyntaxError` with a message saying what and where.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -70,7 +71,7 @@ class Range:
 
 @dataclasses.dataclass
 class Bool:
-    clauses: list[tuple[str, "Node"]]
+    clauses: list[tuple[str, Node]]
     #: dismax/edismax minimum-should-match spec (``mm``), applied to the
     #: optional clauses that remain once analysis has dropped empty ones.
     mm: str | None = None
@@ -81,7 +82,7 @@ class FuncValue:
     """A Solr function query: a call, a field reference or a number."""
 
     name: str
-    args: list["FuncValue"] = dataclasses.field(default_factory=list)
+    args: list[FuncValue] = dataclasses.field(default_factory=list)
     number: float | None = None
     field: str | None = None
 
@@ -219,9 +220,7 @@ def _range_token(s: str, i: int, toks: list[_Tok]) -> int:
         raise QuerySyntaxError(f"unterminated range starting at character {i + 1}")
     include_high = s[j] == "]"
     if len(words) != 3 or words[1] != "TO":
-        raise QuerySyntaxError(
-            f"a range must read [low TO high] (character {i + 1}): {s[i:j + 1]!r}"
-        )
+        raise QuerySyntaxError(f"a range must read [low TO high] (character {i + 1}): {s[i:j + 1]!r}")
     for w in (words[0], words[2]):
         if w == "*":
             parts.append(None)
@@ -395,7 +394,7 @@ def min_should_match(spec: str | None, optional: int) -> int:
                 return optional + calc if pct < 0 else calc
             val = int(expr)
         except ValueError:
-            raise QuerySyntaxError(f"invalid minimum-should-match value: {spec!r}")
+            raise QuerySyntaxError(f"invalid minimum-should-match value: {spec!r}") from None
         return optional + val if val < 0 else val
 
     if "<" in spec:
@@ -407,7 +406,7 @@ def min_should_match(spec: str | None, optional: int) -> int:
             try:
                 upper_n = int(upper)
             except ValueError:
-                raise QuerySyntaxError(f"invalid minimum-should-match value: {spec!r}")
+                raise QuerySyntaxError(f"invalid minimum-should-match value: {spec!r}") from None
             if optional > upper_n:
                 result = one(expr)
             else:
@@ -483,7 +482,7 @@ def parse_local_params(text: str) -> Node:
         try:
             return float(params[key])
         except ValueError:
-            raise QuerySyntaxError(f"frange {key}={params[key]!r} is not a number")
+            raise QuerySyntaxError(f"frange {key}={params[key]!r} is not a number") from None
 
     return FuncRange(
         func=parse_function(body),
@@ -496,8 +495,19 @@ def parse_local_params(text: str) -> Node:
 
 #: Supported Solr functions and how many arguments they take (None: any).
 FUNCTIONS = {
-    "div": 2, "sub": 2, "mul": None, "product": None, "add": None, "sum": None,
-    "max": None, "min": None, "abs": 1, "sqrt": 1, "pow": 2, "log": 1, "ln": 1,
+    "div": 2,
+    "sub": 2,
+    "mul": None,
+    "product": None,
+    "add": None,
+    "sum": None,
+    "max": None,
+    "min": None,
+    "abs": 1,
+    "sqrt": 1,
+    "pow": 2,
+    "log": 1,
+    "ln": 1,
     "exp": 1,
 }
 

@@ -22,6 +22,7 @@ a dataset's commit join its transaction (see ``backend``).
 Nothing else of CKAN is changed: documents are still built by CKAN (and
 ``before_dataset_index`` hooks), parameters still by ``PackageSearchQuery``.
 """
+
 from __future__ import annotations
 
 import os

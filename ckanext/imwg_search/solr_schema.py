@@ -7,6 +7,7 @@ copied into the catch-all ``text`` field or not), so that queries behave the
 same on both backends. The same model checks that the documents the suite
 indexes would be accepted by Solr (:func:`SolrSchema.check_document`).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,7 +15,8 @@ import fnmatch
 import functools
 import os
 import xml.etree.ElementTree as ET
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import ckan
 
@@ -115,9 +117,7 @@ class SolrSchema:
     @functools.lru_cache(maxsize=4096)
     def copied_into(self, dest: str, source: str) -> bool:
         """Whether values of ``source`` are copied into field ``dest``."""
-        return any(
-            d == dest and fnmatch.fnmatchcase(source, s) for s, d in self.copy_fields
-        )
+        return any(d == dest and fnmatch.fnmatchcase(source, s) for s, d in self.copy_fields)
 
     @functools.lru_cache(maxsize=4096)
     def copy_destinations(self, source: str) -> tuple[str, ...]:
@@ -158,9 +158,7 @@ class SolrSchema:
 def _is_solr_date(value: Any) -> bool:
     import re
 
-    return bool(
-        re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", str(value))
-    )
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", str(value)))
 
 
 def _is_number(value: Any) -> bool:
@@ -173,7 +171,7 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(path: str | None = None) -> SolrSchema:
     """The parsed schema (cached per path)."""
     return SolrSchema(path or default_schema_path())

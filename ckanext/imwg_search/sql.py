@@ -13,10 +13,12 @@ which texts need analysing, then, after one database round trip, with the
 analysed queries; a clause whose text analyses to nothing (only stop words or
 punctuation) is ignored, as PostgreSQL and Solr's stop filter do.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import solr_schema as ss
 from .query import (
@@ -35,6 +37,7 @@ from .query import (
     Wildcard,
     min_should_match,
 )
+from .model import LABELS_FIELD, NARROW_COLUMNS
 from .values import boolean, date_math, fold, number
 
 SEP = "\x1f"
@@ -117,6 +120,9 @@ class Compiler:
         raise QuerySyntaxError(f"unsupported query element {n!r}")
 
     def boolean(self, n: Bool, defaults: list[str]) -> str | None:
+        any_of = self._any_of(n)
+        if any_of:
+            return any_of
         must, should, must_not = [], [], []
         for occur, child in n.clauses:
             scoring = self.scoring
@@ -144,11 +150,32 @@ class Compiler:
             return parts[0]
         return "(" + " AND ".join(parts) + ")"
 
+    def _any_of(self, n: Bool) -> str | None:
+        """``field:(a OR b ...)`` on one string field as one array overlap
+        (CKAN's permission-label filter has this form)."""
+        if n.mm or len(n.clauses) < 2 or any(occ != SHOULD for occ, _ in n.clauses):
+            return None
+        nodes = [c for _, c in n.clauses]
+        if not all(isinstance(c, (Term, Phrase)) and c.field for c in nodes):
+            return None
+        field = nodes[0].field
+        f = self.schema.field(field)
+        if any(c.field != field for c in nodes) or f.kind != ss.STRING or field in NARROW_COLUMNS:
+            return None
+        values = [c.text for c in nodes]  # type: ignore[union-attr]
+        if field == LABELS_FIELD:
+            return f"d.labels && CAST({self.bind(values)} AS text[])"
+        return f"d.terms && CAST({self.bind([term_key(field, v) for v in values])} AS text[])"
+
     # -- per field kind ----------------------------------------------------------------
 
     def equals(self, f: ss.Field, text: str, phrase: bool) -> str | None:
         if f.kind == ss.TEXT:
             return self.text_match(f, text)
+        if f.name == LABELS_FIELD:
+            return f"d.labels @> ARRAY[{self.bind(text)}]::text[]"
+        if f.kind == ss.STRING and f.name in NARROW_COLUMNS:
+            return f"d.{NARROW_COLUMNS[f.name]} = {self.bind(text)}"
         if f.kind in (ss.STRING, ss.BOOLEAN):
             value = boolean(text) if f.kind == ss.BOOLEAN else text
             return f"d.terms @> ARRAY[{self.bind(term_key(f.name, value))}]::text[]"
@@ -163,9 +190,7 @@ class Compiler:
         if f.kind == ss.TEXT:
             body = pattern[:-1]
             if not pattern.endswith("*") or "*" in body or "?" in body or not body:
-                raise QuerySyntaxError(
-                    f"only prefix wildcards (abc*) are supported on the text field {f.name!r}"
-                )
+                raise QuerySyntaxError(f"only prefix wildcards (abc*) are supported on the text field {f.name!r}")
             word = fold(body.replace("\\", ""))
             if not word.strip() or any(c.isspace() for c in word):
                 raise QuerySyntaxError(f"invalid prefix query {pattern!r}")
@@ -179,8 +204,7 @@ class Compiler:
             raise QuerySyntaxError(f"wildcards are not supported on the {f.kind} field {f.name!r}")
         like = _like_pattern(pattern)
         return (
-            "EXISTS (SELECT 1 FROM unnest(d.terms) t WHERE t LIKE "
-            f"{self.bind(_like_escape(f.name + SEP) + like)})"
+            "EXISTS (SELECT 1 FROM unnest(d.terms) t WHERE t LIKE " f"{self.bind(_like_escape(f.name + SEP) + like)})"
         )
 
     def range(self, f: ss.Field, n: Range) -> str:
@@ -204,6 +228,12 @@ class Compiler:
             conds.append("@ <= $hi" if n.include_high else "@ < $hi")
         if not conds:
             return f"jsonb_exists(d.doc, {self.bind(f.name)})"
+        if f.name in NARROW_COLUMNS and f.kind in (ss.STRING, ss.DATE):
+            column = f'd.{NARROW_COLUMNS[f.name]} COLLATE "C"'
+            sql_ops = {"@ >= $lo": ">=", "@ > $lo": ">", "@ <= $hi": "<=", "@ < $hi": "<"}
+            return "(" + " AND ".join(
+                f"{column} {sql_ops[c]} {self.bind(values['lo' if 'lo' in c else 'hi'])}" for c in conds
+            ) + ")"
         return self.path(f, " && ".join(conds), **values)
 
     def path(self, f: ss.Field, predicate: str, **variables: Any) -> str:
@@ -247,7 +277,7 @@ class Compiler:
         try:
             return number(text)
         except (TypeError, ValueError):
-            raise QuerySyntaxError(f"{text!r} is not a number (field {f.name!r})")
+            raise QuerySyntaxError(f"{text!r} is not a number (field {f.name!r})") from None
 
     # -- function queries ---------------------------------------------------------------
 
@@ -315,11 +345,12 @@ class Compiler:
                 continue
             f = self.schema.field(name)
             if f.kind == ss.TEXT:
-                raise QuerySyntaxError(
-                    f"Can't determine a Sort Order: {name!r} is an analysed text field"
-                )
+                raise QuerySyntaxError(f"Can't determine a Sort Order: {name!r} is an analysed text field")
             if f.multi_valued:
                 raise QuerySyntaxError(f"Can't determine a Sort Order: {name!r} is multi-valued")
+            if name in NARROW_COLUMNS:
+                items.append(f'd.{NARROW_COLUMNS[name]} COLLATE "C" {direction} NULLS LAST')
+                continue
             expr = f"(d.doc->>{self.bind(name)})"
             if f.kind == ss.NUMBER:
                 expr = f"CAST({expr} AS numeric)"

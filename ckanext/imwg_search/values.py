@@ -1,5 +1,6 @@
 """Values as Solr stores and compares them: folded text, dates and date math,
 numbers, booleans. Pure: no database, no CKAN."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,8 +43,7 @@ def format_date(value: dt.datetime) -> str:
 
 
 _ISO_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?"
-    r"(Z|[+-]\d{2}:?\d{2})?$"
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?" r"(Z|[+-]\d{2}:?\d{2})?$"
 )
 
 
@@ -63,10 +63,22 @@ def parse_date(text: str) -> dt.datetime:
 
 
 _UNITS = {
-    "YEAR": "years", "YEARS": "years", "MONTH": "months", "MONTHS": "months",
-    "DAY": "days", "DAYS": "days", "DATE": "days", "HOUR": "hours", "HOURS": "hours",
-    "MINUTE": "minutes", "MINUTES": "minutes", "SECOND": "seconds", "SECONDS": "seconds",
-    "MILLI": "microseconds", "MILLIS": "microseconds", "MILLISECOND": "microseconds",
+    "YEAR": "years",
+    "YEARS": "years",
+    "MONTH": "months",
+    "MONTHS": "months",
+    "DAY": "days",
+    "DAYS": "days",
+    "DATE": "days",
+    "HOUR": "hours",
+    "HOURS": "hours",
+    "MINUTE": "minutes",
+    "MINUTES": "minutes",
+    "SECOND": "seconds",
+    "SECONDS": "seconds",
+    "MILLI": "microseconds",
+    "MILLIS": "microseconds",
+    "MILLISECOND": "microseconds",
     "MILLISECONDS": "microseconds",
 }
 _MATH_RE = re.compile(r"([+-])(\d+)([A-Z]+)|/([A-Z]+)")
@@ -87,7 +99,9 @@ def date_math(text: str, now: dt.datetime | None = None) -> str:
         try:
             base = parse_date(text[:cut])
         except ValueError:
-            raise QuerySyntaxError(f"invalid date {text!r}: use ISO-8601, e.g. 2024-01-31T00:00:00Z or NOW-1DAY")
+            raise QuerySyntaxError(
+                f"invalid date {text!r}: use ISO-8601, e.g. 2024-01-31T00:00:00Z or NOW-1DAY"
+            ) from None
         rest = text[cut:]
     pos = 0
     while pos < len(rest):

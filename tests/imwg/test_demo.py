@@ -1,9 +1,9 @@
 """`ckan imwg demo`: demo content for the portal."""
+
 from __future__ import annotations
 
-import pytest
-
 import ckan.model as model
+import pytest
 from ckan.cli.cli import ckan
 from ckan.tests.helpers import call_action
 
@@ -36,8 +36,7 @@ def test_users_have_known_passwords_and_roles():
 def test_second_run_creates_nothing_and_loses_nothing():
     """Running it again is idempotent and keeps edits made since."""
     demo.load(echo=lambda _: None)
-    call_action("package_patch", context={"user": "ocha_admin"}, id="idp-sites-master-list",
-                title="Edited by a user")
+    call_action("package_patch", context={"user": "ocha_admin"}, id="idp-sites-master-list", title="Edited by a user")
     assert demo.load(echo=lambda _: None) == {"organizations": 0, "groups": 0, "users": 0, "datasets": 0}
     assert call_action("package_show", id="idp-sites-master-list")["title"] == "Edited by a user"
 
@@ -45,8 +44,9 @@ def test_second_run_creates_nothing_and_loses_nothing():
 def test_demo_is_searchable_by_sector_and_uploads_exist():
     """Demo datasets are found by sector facet and carry uploaded CSV files."""
     demo.load(echo=lambda _: None)
-    result = call_action("package_search", fq="vocab_sectors:mine_action",
-                         **{"facet.field": '["vocab_sectors", "vocab_themes"]'})
+    result = call_action(
+        "package_search", fq="vocab_sectors:mine_action", **{"facet.field": '["vocab_sectors", "vocab_themes"]'}
+    )
     assert result["count"] == 4
     assert result["facets"]["vocab_themes"]["casualties"] == 1
     pkg = call_action("package_show", id="confirmed-hazardous-areas")

@@ -1,9 +1,9 @@
 """What the suite indexes stays valid for CKAN's stock Solr schema."""
+
 from __future__ import annotations
 
-import pytest
-
 import ckan.lib.search as search
+import pytest
 
 from ckanext.imwg import demo
 from ckanext.imwg_search import solr_schema
@@ -41,12 +41,14 @@ def test_field_types(schema, field, kind, multi):
 
 def test_checker_catches_invalid_documents(schema):
     """Lists in single-valued fields, bad dates and nested objects are reported."""
-    problems = schema.check_document({
-        "sectors": ["health", "wash"],
-        "metadata_modified": "yesterday",
-        "thing": {"a": 1},
-        "vocab_sectors": ["health", "wash"],
-    })
+    problems = schema.check_document(
+        {
+            "sectors": ["health", "wash"],
+            "metadata_modified": "yesterday",
+            "thing": {"a": 1},
+            "vocab_sectors": ["health", "wash"],
+        }
+    )
     assert len(problems) == 3
     assert any(p.startswith("sectors: multiple values") for p in problems)
 

@@ -1,4 +1,5 @@
 """A person searching the portal in a real browser (Debian's chromium)."""
+
 from __future__ import annotations
 
 import pytest

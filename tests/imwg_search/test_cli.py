@@ -1,9 +1,9 @@
 """`ckan search-index` commands on the PostgreSQL backend."""
+
 from __future__ import annotations
 
-import pytest
-
 import ckan.model as model
+import pytest
 from ckan.cli.cli import ckan
 from ckan.tests import factories
 from ckan.tests.helpers import call_action

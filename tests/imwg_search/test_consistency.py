@@ -1,4 +1,5 @@
 """The index entry is written in the dataset's own transaction."""
+
 from __future__ import annotations
 
 import signal
@@ -7,10 +8,9 @@ import sys
 import textwrap
 import time
 
-import pytest
-
 import ckan.lib.search as search
 import ckan.model as model
+import pytest
 from ckan.common import config
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
@@ -23,7 +23,6 @@ pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
     pytest.mark.ckan_config("ckan.auth.create_unowned_dataset", True),
 ]
-
 
 
 def sql(statement, **params):
@@ -47,9 +46,13 @@ def trigger():
     installed = []
 
     def install(body):
-        sql(f"CREATE OR REPLACE FUNCTION imwg_test_trigger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NEW; END $$")
-        sql("CREATE TRIGGER imwg_test_trigger BEFORE INSERT OR UPDATE ON imwg_search_package "
-            "FOR EACH ROW EXECUTE FUNCTION imwg_test_trigger()")
+        sql(
+            f"CREATE OR REPLACE FUNCTION imwg_test_trigger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NEW; END $$"
+        )
+        sql(
+            "CREATE TRIGGER imwg_test_trigger BEFORE INSERT OR UPDATE ON imwg_search_package "
+            "FOR EACH ROW EXECUTE FUNCTION imwg_test_trigger()"
+        )
         installed.append(True)
 
     yield install
@@ -87,8 +90,7 @@ def test_api_failed_index_write_is_clean_error(app, trigger):
     trigger("IF NEW.doc->>'name' = 'poison' THEN RAISE EXCEPTION 'index write refused'; END IF;")
     sysadmin = factories.Sysadmin()
     token = factories.APIToken(user=sysadmin["name"])
-    resp = app.post("/api/3/action/package_create", json={"name": "poison"},
-                    headers={"Authorization": token["token"]})
+    resp = app.post("/api/3/action/package_create", json={"name": "poison"}, headers={"Authorization": token["token"]})
     assert resp.json["success"] is False
     assert "Search Index Error" in resp.json["error"]["__type"]
     assert counts("poison") == (0, 0)
@@ -129,8 +131,7 @@ def test_process_killed_midway_leaves_nothing(tmp_path, trigger):
     )
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    child = subprocess.Popen([sys.executable, str(script), str(ini)],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    child = subprocess.Popen([sys.executable, str(script), str(ini)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 60
         pid = None
@@ -138,7 +139,8 @@ def test_process_killed_midway_leaves_nothing(tmp_path, trigger):
             model.Session.remove()
             pid = model.Session.execute(
                 "select pid from pg_stat_activity where wait_event = 'PgSleep' "
-                "and query ilike '%imwg_search_package%'").scalar()
+                "and query ilike '%imwg_search_package%'"
+            ).scalar()
             time.sleep(0.2)
         if pid is None:
             child.kill()

@@ -1,8 +1,8 @@
 """Every CKAN page and action that searches works on the PostgreSQL backend."""
+
 from __future__ import annotations
 
 import pytest
-
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
@@ -21,17 +21,25 @@ def auth(user):
 def portal():
     editor = factories.User(name="editor")
     admin = factories.User(name="orgadmin")
-    org = factories.Organization(name="nmaa", title="National Mine Action Authority",
-                                 users=[{"name": "editor", "capacity": "editor"},
-                                        {"name": "orgadmin", "capacity": "admin"}])
-    group = factories.Group(name="contamination", title="Contamination",
-                            users=[{"name": "editor", "capacity": "member"}])
+    org = factories.Organization(
+        name="nmaa",
+        title="National Mine Action Authority",
+        users=[{"name": "editor", "capacity": "editor"}, {"name": "orgadmin", "capacity": "admin"}],
+    )
+    group = factories.Group(
+        name="contamination", title="Contamination", users=[{"name": "editor", "capacity": "member"}]
+    )
     ctx = {"user": editor["name"]}
     for i in range(23):
-        call_action("package_create", context=dict(ctx), name=f"hazard-{i:02d}",
-                    title=f"Hazard survey {i:02d}", owner_org=org["id"],
-                    tags=[{"name": "landmines"}, {"name": f"batch{i % 3}"}],
-                    groups=[{"name": group["name"]}] if i < 5 else [])
+        call_action(
+            "package_create",
+            context=dict(ctx),
+            name=f"hazard-{i:02d}",
+            title=f"Hazard survey {i:02d}",
+            owner_org=org["id"],
+            tags=[{"name": "landmines"}, {"name": f"batch{i % 3}"}],
+            groups=[{"name": group["name"]}] if i < 5 else [],
+        )
     return {"editor": editor, "admin": admin, "org": org, "group": group}
 
 
@@ -103,8 +111,11 @@ def test_bulk_make_private_and_public(app, portal):
 def test_bulk_process_page(app, portal):
     """The organisation's bulk-process page makes datasets private."""
     pkg = call_action("package_show", id="hazard-00")
-    resp = app.post("/organization/bulk_process/nmaa", headers=auth(portal["admin"]),
-                    data={f"dataset_{pkg['id']}": "on", "bulk_action.private": "private"})
+    resp = app.post(
+        "/organization/bulk_process/nmaa",
+        headers=auth(portal["admin"]),
+        data={f"dataset_{pkg['id']}": "on", "bulk_action.private": "private"},
+    )
     assert resp.status_code == 200
     assert call_action("package_show", id="hazard-00")["private"] is True
     anon = call_action("package_search", context={"user": "", "ignore_auth": False}, q="name:hazard-00")

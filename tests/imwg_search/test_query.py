@@ -1,4 +1,5 @@
 """The Solr query parser, without a database."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,13 +1,13 @@
 """package_search on the PostgreSQL backend: CKAN's Solr semantics, one by one."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 
-import pytest
-
 import ckan.lib.search as search
 import ckan.model as model
+import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
@@ -179,15 +179,20 @@ class TestFacets:
         r = search_(**{"facet.field": '["tags"]', "facet.mincount": 2})
         assert r["facets"]["tags"] == {"aa": 3, "bb": 2}
         conn = search.make_connection()
-        res = conn.search(q="*:*", fq="+site_id:imwg-test", facet="true", **{
-            "facet.field": ["tags"], "facet.sort": "index", "facet.mincount": 1})
+        res = conn.search(
+            q="*:*",
+            fq="+site_id:imwg-test",
+            facet="true",
+            **{"facet.field": ["tags"], "facet.sort": "index", "facet.mincount": 1},
+        )
         assert res.facets["facet_fields"]["tags"] == ["aa", 3, "bb", 2, "cc", 1]
 
     def test_zero_mincount_lists_values_without_matches(self, data):
         """facet.mincount=0 lists indexed values that the query does not match."""
         conn = search.make_connection()
-        res = conn.search(q="tags:cc", fq="+site_id:imwg-test", facet="true", **{
-            "facet.field": ["tags"], "facet.mincount": 0})
+        res = conn.search(
+            q="tags:cc", fq="+site_id:imwg-test", facet="true", **{"facet.field": ["tags"], "facet.mincount": 0}
+        )
         assert res.facets["facet_fields"]["tags"] == ["aa", 1, "cc", 1, "bb", 0]
 
 

@@ -3,15 +3,15 @@
 The folder name is the plugin name: it prefixes the version table
 (``<plugin>_alembic_version``) and limits autogenerate to the plugin's tables.
 """
+
 from __future__ import annotations
 
 import os
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
-
 from ckan.model.meta import metadata
+from sqlalchemy import engine_from_config, pool
 
 config = context.config
 if config.config_file_name:

@@ -4,6 +4,7 @@ Revision ID: imwg_search_0002
 Revises: imwg_search_0001
 Create Date: 2026-11-21
 """
+
 from alembic import op
 
 revision = "imwg_search_0002"
