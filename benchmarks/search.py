@@ -214,14 +214,13 @@ def latencies(runs: int, seed: int = 11) -> dict[str, dict[str, float]]:
 
     search = tk.get_action("package_search")
     rnd = random.Random(seed)
-    tags = [r[0] for r in model.Session.execute("select name from tag order by name limit 40")]
     orgs = [f"org-{i:02d}" for i in range(40)]
     facets = json.dumps(["organization", "groups", "tags", "res_format", "license_id", "sectors"])
     shapes = {
-        "free text (q)": lambda: {"q": f"{rnd.choice(WORDS)} {rnd.choice(PLACES)}"},
+        "free text (q, two words)": lambda: {"q": f"{rnd.choice(WORDS)} {rnd.choice(PLACES)}"},
         "q + fq on two fields + 6 facets": lambda: {
             "q": rnd.choice(WORDS),
-            "fq": f"tags:{rnd.choice(tags)} OR organization:{rnd.choice(orgs)}",
+            "fq": f"res_format:{rnd.choice(FORMATS)} AND license_id:{rnd.choice(LICENSES)}",
             "facet.field": facets,
             "facet.limit": 50,
         },
@@ -235,6 +234,11 @@ def latencies(runs: int, seed: int = 11) -> dict[str, dict[str, float]]:
             "sort": "metadata_modified desc",
             "start": 5000 + rnd.randint(0, 500),
             "rows": 20,
+        },
+        "everything + 6 facets (the /dataset landing page)": lambda: {
+            "q": "*:*",
+            "facet.field": facets,
+            "sort": rnd.choice(["metadata_modified desc", "score desc"]),
         },
     }
     out = {}

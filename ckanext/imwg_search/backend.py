@@ -18,6 +18,7 @@ into ``SearchIndexError`` (failed write) or ``SearchError`` (bad query, HTTP
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -127,8 +128,9 @@ class PostgresSolrConnection:
             pieces = row.pop("fts_pieces")
             fts = " || ".join(f"setweight(to_tsvector('{CATCH_ALL_CONFIG}', :w{w}), '{w}')" for w in "ABCD")
             row.update({f"w{w}": pieces[w] for w in "ABCD"})
-            statements.append((
-                f"""
+            statements.append(
+                (
+                    f"""
                 INSERT INTO {TABLE} AS d (index_id, id, site_id, doc, terms, fts, ftext,
                                           data_dict, validated_data_dict, indexed_at, fids, labels,
                                           {NARROW_LIST})
@@ -145,8 +147,9 @@ class PostgresSolrConnection:
                     indexed_at = EXCLUDED.indexed_at, fids = EXCLUDED.fids, labels = EXCLUDED.labels,
                     {NARROW_UPDATE}
                 """,
-                row,
-            ))
+                    row,
+                )
+            )
         if self.session.info.get(COMMITTING):
             # the facet names commit on their own, in hash order, so that
             # concurrent dataset writes neither wait on each other nor
@@ -297,6 +300,24 @@ class PostgresSolrConnection:
             return c, " AND ".join(f"({x})" for x in conds), score
 
         where, params, score, compiler = self._compile(compile_all)
+        if "d.fts @@" in where:
+            # The GIN index answers text matches exactly, so only matching rows
+            # are read; the planner underrates what a text match costs on every
+            # row of a sequential scan, so that plan is ruled out here.
+            with self._planner_setting("enable_seqscan", "off"):
+                return self._run(where, params, score, compiler, kw)
+        return self._run(where, params, score, compiler, kw)
+
+    @contextlib.contextmanager
+    def _planner_setting(self, name: str, value: str):
+        old = self._execute("SELECT current_setting(:n)", {"n": name}).scalar()
+        self._execute("SELECT set_config(:n, :v, true)", {"n": name, "v": value})
+        try:
+            yield
+        finally:
+            self._execute("SELECT set_config(:n, :v, true)", {"n": name, "v": old})
+
+    def _run(self, where: str, params: dict[str, Any], score: str, compiler: Compiler, kw: dict[str, Any]):
         rows = int(kw.get("rows", 10))
         start = int(kw.get("start", 0))
         if rows < 0 or start < 0:
@@ -316,11 +337,15 @@ class PostgresSolrConnection:
             if fl - {"id", "score", "data_dict", "validated_data_dict"}:
                 cols += ", d.doc"
             total = ", count(*) OVER () AS _total" if with_total else ""
-            page = self._execute(
-                f"SELECT d.index_id, d.id{cols}, {score} AS score{total} "
-                f"FROM {TABLE} d WHERE {where} ORDER BY {order} LIMIT :_rows OFFSET :_start",
-                {**params, "_rows": rows, "_start": start},
-            ).mappings().all()
+            page = (
+                self._execute(
+                    f"SELECT d.index_id, d.id{cols}, {score} AS score{total} "
+                    f"FROM {TABLE} d WHERE {where} ORDER BY {order} LIMIT :_rows OFFSET :_start",
+                    {**params, "_rows": rows, "_start": start},
+                )
+                .mappings()
+                .all()
+            )
             for row in page:
                 docs.append(self._document(row, fl, extra))
             if with_total and page:

@@ -26,8 +26,10 @@ package_index = sa.Table(
     sa.Column("indexed_at", sa.DateTime, nullable=False),
     sa.Column("fids", ARRAY(sa.BigInteger), nullable=False),
     sa.Column("labels", ARRAY(sa.UnicodeText), nullable=False),
-    *(sa.Column(name, sa.UnicodeText) for name in (
-        "state", "capacity", "dataset_type", "sort_modified", "sort_created", "sort_title", "sort_name")),
+    *(
+        sa.Column(name, sa.UnicodeText)
+        for name in ("state", "capacity", "dataset_type", "sort_modified", "sort_created", "sort_title", "sort_name")
+    ),
 )
 
 #: Single-valued fields kept in their own inline column (filters CKAN adds to
@@ -41,6 +43,8 @@ NARROW_COLUMNS = {
     "title_string": "sort_title",
     "name": "sort_name",
 }
+#: Fields a filter can compare on a column of their own.
+FILTER_COLUMNS = {**NARROW_COLUMNS, "site_id": "site_id", "id": "id"}
 #: The multi-valued field kept in its own column.
 LABELS_FIELD = "permission_labels"
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import solr_schema as ss
+from .model import FILTER_COLUMNS, LABELS_FIELD, NARROW_COLUMNS
 from .query import (
     MUST,
     MUST_NOT,
@@ -37,7 +38,6 @@ from .query import (
     Wildcard,
     min_should_match,
 )
-from .model import LABELS_FIELD, NARROW_COLUMNS
 from .values import boolean, date_math, fold, number
 
 SEP = "\x1f"
@@ -160,7 +160,7 @@ class Compiler:
             return None
         field = nodes[0].field
         f = self.schema.field(field)
-        if any(c.field != field for c in nodes) or f.kind != ss.STRING or field in NARROW_COLUMNS:
+        if any(c.field != field for c in nodes) or f.kind != ss.STRING or field in FILTER_COLUMNS:
             return None
         values = [c.text for c in nodes]  # type: ignore[union-attr]
         if field == LABELS_FIELD:
@@ -174,8 +174,8 @@ class Compiler:
             return self.text_match(f, text)
         if f.name == LABELS_FIELD:
             return f"d.labels @> ARRAY[{self.bind(text)}]::text[]"
-        if f.kind == ss.STRING and f.name in NARROW_COLUMNS:
-            return f"d.{NARROW_COLUMNS[f.name]} = {self.bind(text)}"
+        if f.kind == ss.STRING and f.name in FILTER_COLUMNS:
+            return f"d.{FILTER_COLUMNS[f.name]} = {self.bind(text)}"
         if f.kind in (ss.STRING, ss.BOOLEAN):
             value = boolean(text) if f.kind == ss.BOOLEAN else text
             return f"d.terms @> ARRAY[{self.bind(term_key(f.name, value))}]::text[]"
@@ -231,9 +231,11 @@ class Compiler:
         if f.name in NARROW_COLUMNS and f.kind in (ss.STRING, ss.DATE):
             column = f'd.{NARROW_COLUMNS[f.name]} COLLATE "C"'
             sql_ops = {"@ >= $lo": ">=", "@ > $lo": ">", "@ <= $hi": "<=", "@ < $hi": "<"}
-            return "(" + " AND ".join(
-                f"{column} {sql_ops[c]} {self.bind(values['lo' if 'lo' in c else 'hi'])}" for c in conds
-            ) + ")"
+            return (
+                "("
+                + " AND ".join(f"{column} {sql_ops[c]} {self.bind(values['lo' if 'lo' in c else 'hi'])}" for c in conds)
+                + ")"
+            )
         return self.path(f, " && ".join(conds), **values)
 
     def path(self, f: ss.Field, predicate: str, **variables: Any) -> str:

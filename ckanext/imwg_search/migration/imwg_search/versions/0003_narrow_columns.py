@@ -9,6 +9,7 @@ Revision ID: imwg_search_0003
 Revises: imwg_search_0002
 Create Date: 2026-11-21
 """
+
 from alembic import op
 
 revision = "imwg_search_0003"
