@@ -246,7 +246,19 @@ class PostgresSolrConnection:
         return ""
 
     def commit(self, *args: Any, **kwargs: Any) -> str:
-        """Commit the session: what Solr's commit means to callers (CLI, bulk updates)."""
+        """Commit the session: what Solr's commit means to callers (CLI, bulk updates).
+
+        After a large change (a rebuild) the planner's statistics are refreshed
+        at once instead of at autovacuum's next round.
+        """
+        self.session.commit()
+        stale = self._execute(
+            "SELECT n_mod_since_analyze > 1000 + 0.2 * GREATEST(n_live_tup, 1) "
+            "FROM pg_stat_user_tables WHERE relname = :t",
+            {"t": TABLE},
+        ).scalar()
+        if stale:
+            self._autocommit([(f"ANALYZE {TABLE}", {})])
         self.session.commit()
         return ""
 
@@ -337,15 +349,21 @@ class PostgresSolrConnection:
             if fl - {"id", "score", "data_dict", "validated_data_dict"}:
                 cols += ", d.doc"
             total = ", count(*) OVER () AS _total" if with_total else ""
-            page = (
-                self._execute(
-                    f"SELECT d.index_id, d.id{cols}, {score} AS score{total} "
-                    f"FROM {TABLE} d WHERE {where} ORDER BY {order} LIMIT :_rows OFFSET :_start",
-                    {**params, "_rows": rows, "_start": start},
-                )
-                .mappings()
-                .all()
-            )
+            # Rank and page on narrow columns first; read the wide stored
+            # fields (de-TOASTing them) for the rows of the page only.
+            ranked = self._execute(
+                f"SELECT d.index_id, {score} AS score{total} "
+                f"FROM {TABLE} d WHERE {where} ORDER BY {order} LIMIT :_rows OFFSET :_start",
+                {**params, "_rows": rows, "_start": start},
+            ).mappings().all()
+            wide = {
+                r["index_id"]: r
+                for r in self._execute(
+                    f"SELECT d.index_id, d.id{cols} FROM {TABLE} d WHERE d.index_id = ANY(:_ids)",
+                    {"_ids": [r["index_id"] for r in ranked]},
+                ).mappings()
+            }
+            page = [{**wide[r["index_id"]], **r} for r in ranked if r["index_id"] in wide]
             for row in page:
                 docs.append(self._document(row, fl, extra))
             if with_total and page:
@@ -524,7 +542,7 @@ def _text_or_none(value: Any) -> str | None:
 
 def _field_list(fl: Any) -> set[str]:
     if not fl:
-        return {"*", "score"} - {"score"}
+        return {"*"}
     items = fl if isinstance(fl, (list, tuple)) else re.split(r"[,\s]+", str(fl))
     return {i for i in items if i}
 

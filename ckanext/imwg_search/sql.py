@@ -92,7 +92,7 @@ class Compiler:
         if not self.rank_queries:
             return None
         combined = " | ".join(f"({q})" for q in dict.fromkeys(self.rank_queries))
-        return f"ts_rank(d.fts, CAST({self.bind(combined)} AS tsquery))"
+        return f"ts_rank_cd(d.fts, CAST({self.bind(combined)} AS tsquery))"
 
     # -- nodes ------------------------------------------------------------------------
 
