@@ -6,10 +6,10 @@ CKAN := $(VENV)/bin/ckan
 PORTAL_INI := portal.ini
 PORT ?= 5000
 
-.PHONY: install services venv db browser portal demo test lint benchmark clean
+.PHONY: install services venv i18n db browser portal demo test lint benchmark clean
 
-## install: virtualenv, pinned dependencies, services, databases, migrations (idempotent)
-install: services venv db
+## install: virtualenv, pinned dependencies, translations, services, databases, migrations (idempotent)
+install: services venv i18n db
 
 services:
 	@bash scripts/services.sh
@@ -22,6 +22,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt setup.py
 	$(VENV)/bin/pip install -q -r requirements.txt -r requirements-dev.txt
 	$(VENV)/bin/pip install -q --no-deps -e .
 	@touch $@
+
+## i18n: compile the suite's translation catalog (fr, es, ar)
+i18n: venv
+	@$(VENV)/bin/pybabel compile -d ckanext/imwg/i18n -D ckanext-imwg
 
 db: services venv
 	@bash scripts/db.sh ckan_imwg ckan_imwg_test

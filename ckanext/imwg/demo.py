@@ -24,6 +24,9 @@ ORGANIZATIONS = [
         "acronym": "NMAA",
         "org_type": "nmaa",
         "description": "Owns the national mine action database (IMSMA) and accredits operators.",
+        "clusters": ["mine_action", "protection"],
+        "website": "https://nmaa.example.org",
+        "contact_email": "im@nmaa.example.org",
     },
     {
         "name": "ocha",
@@ -31,6 +34,8 @@ ORGANIZATIONS = [
         "acronym": "OCHA",
         "org_type": "un_agency",
         "description": "Coordinates the humanitarian response and chairs the IMWG.",
+        "clusters": ["coordination"],
+        "contact_email": "imwg@ocha.example.org",
     },
     {
         "name": "demining-action-group",
@@ -38,6 +43,7 @@ ORGANIZATIONS = [
         "acronym": "DAG",
         "org_type": "ingo",
         "description": "International humanitarian demining operator.",
+        "clusters": ["mine_action"],
     },
     {
         "name": "community-health-network",
@@ -45,6 +51,7 @@ ORGANIZATIONS = [
         "acronym": "CHN",
         "org_type": "nngo",
         "description": "National NGO running mobile clinics and trauma care.",
+        "clusters": ["health", "protection"],
     },
 ]
 
@@ -92,6 +99,8 @@ DATASETS: list[dict[str, Any]] = [
         "sectors": ["coordination"],
         "data_type": "3w",
         "notes": "Operational presence of humanitarian partners by township.",
+        "reference_period_start": "2023-01-01",
+        "reference_period_ongoing": "yes",
         "tags": ["3w", "presence"],
     },
     {
@@ -121,6 +130,9 @@ DATASETS: list[dict[str, Any]] = [
         "units": ["sqm"],
         "sadd": "no",
         "notes": "Hazardous areas recorded in IMSMA, aggregated by township.",
+        "reference_period_start": "1999-01-01",
+        "reference_period_end": "2024-06-01",
+        "caveats": "Suspected areas are not surveyed yet: their extent is an estimate.",
         "tags": ["landmines", "contamination"],
         "groups": ["contamination"],
         "files": [("hazardous_areas.csv", "Hazardous areas by township (CSV)")],

@@ -1,15 +1,19 @@
-"""Keep the suite's index documents valid for CKAN's stock Solr schema.
+"""What the suite adds to a dataset's index document.
 
-Scheming stores multi-select fields as lists; Solr's catch-all ``*`` field is
-single-valued, so a list there is rejected. They are indexed as
-``vocab_<field>`` (multi-valued strings, copied into the free-text field),
-which is where facets and filters on them look.
+Documents stay valid for CKAN's stock Solr schema: scheming stores
+multi-select fields as lists, and Solr's catch-all ``*`` field is
+single-valued, so they are indexed as ``vocab_<field>`` (multi-valued
+strings, copied into the free-text field), where facets and filters look.
+The owning organisation's type is indexed as ``organization_type``.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
 
 from ckanext.scheming.helpers import scheming_get_dataset_schema
 
@@ -48,3 +52,53 @@ def solr_compatible(pkg_dict: dict[str, Any]) -> dict[str, Any]:
             if values:
                 pkg_dict[f"vocab_{name}"] = values
     return pkg_dict
+
+
+def organization_type(owner_org: str | None) -> str | None:
+    """The ``org_type`` of an organisation (scheming stores it as an extra)."""
+    group = model.Group.get(owner_org) if owner_org else None
+    return group.extras.get("org_type") if group is not None else None
+
+
+def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    """The suite's additions to the index document."""
+    org_type = organization_type(pkg_dict.get("owner_org"))
+    if org_type:
+        pkg_dict["organization_type"] = org_type
+    return solr_compatible(pkg_dict)
+
+
+def organization_changed(org: model.Group) -> None:
+    """Re-index the organisation's datasets (in a background job) when the
+    type they were indexed with is no longer the organisation's."""
+    if not getattr(org, "is_organization", False):
+        return
+    result = tk.get_action("package_search")(
+        {"ignore_auth": True},
+        {
+            "fq": f'owner_org:"{org.id}"',
+            "rows": 0,
+            "include_private": True,
+            "include_drafts": True,
+            "facet.field": '["organization_type"]',
+        },
+    )
+    indexed = set(result["facets"].get("organization_type", {}))
+    current = {org.extras.get("org_type")} - {None}
+    if result["count"] and indexed != current:
+        tk.enqueue_job(reindex_organization, [org.id], title=f"Re-index the datasets of {org.name}")
+
+
+def reindex_organization(org_id: str) -> int:
+    """Background job: re-index every dataset of an organisation."""
+    import ckan.lib.search as search
+
+    ids = [
+        r[0]
+        for r in model.Session.query(model.Package.id).filter(
+            model.Package.owner_org == org_id, model.Package.state != "deleted"
+        )
+    ]
+    search.rebuild(package_ids=ids, quiet=True)
+    search.commit()
+    return len(ids)

@@ -1,21 +1,36 @@
-"""imwg: the suite's shared ground (schemas, presets, demo content, CLI)."""
+"""imwg: the suite's shared ground (schemas, presets, validators, facets, demo content, CLI)."""
 
 from __future__ import annotations
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
 
-from . import indexing
+from . import facets, indexing
 
 
 @tk.blanket.config_declarations
 @tk.blanket.cli
-class ImwgPlugin(p.SingletonPlugin):
+@tk.blanket.helpers
+@tk.blanket.validators
+class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.ITranslation)
+    p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IOrganizationController, inherit=True)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
 
+    def dataset_facets(self, facets_dict, package_type):
+        return facets.dataset_facets(facets_dict)
+
     def before_dataset_index(self, pkg_dict):
-        return indexing.solr_compatible(pkg_dict)
+        return indexing.before_index(pkg_dict)
+
+    def after_dataset_search(self, search_results, search_params):
+        return facets.label_facets(search_results)
+
+    def edit(self, entity):
+        indexing.organization_changed(entity)

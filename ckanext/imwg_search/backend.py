@@ -351,11 +351,15 @@ class PostgresSolrConnection:
             total = ", count(*) OVER () AS _total" if with_total else ""
             # Rank and page on narrow columns first; read the wide stored
             # fields (de-TOASTing them) for the rows of the page only.
-            ranked = self._execute(
-                f"SELECT d.index_id, {score} AS score{total} "
-                f"FROM {TABLE} d WHERE {where} ORDER BY {order} LIMIT :_rows OFFSET :_start",
-                {**params, "_rows": rows, "_start": start},
-            ).mappings().all()
+            ranked = (
+                self._execute(
+                    f"SELECT d.index_id, {score} AS score{total} "
+                    f"FROM {TABLE} d WHERE {where} ORDER BY {order} LIMIT :_rows OFFSET :_start",
+                    {**params, "_rows": rows, "_start": start},
+                )
+                .mappings()
+                .all()
+            )
             wide = {
                 r["index_id"]: r
                 for r in self._execute(

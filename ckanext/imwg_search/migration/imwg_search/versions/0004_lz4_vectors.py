@@ -11,6 +11,7 @@ Revision ID: imwg_search_0004
 Revises: imwg_search_0003
 Create Date: 2026-11-21
 """
+
 from alembic import op
 
 revision = "imwg_search_0004"

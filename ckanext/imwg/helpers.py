@@ -1,0 +1,44 @@
+"""Template helpers of the shared ground."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+#: Sections of the dataset page, in order: (display_group, title)
+GROUPS = [
+    ("about", "About the data"),
+    ("coverage", "Sectors and coverage"),
+    ("mine_action", "Mine action"),
+    ("contact", "Licence and contact"),
+]
+
+
+def imwg_field_groups(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dataset fields that have a ``display_group``, grouped in page order."""
+    groups = []
+    for key, title in GROUPS:
+        fields = [f for f in schema.get("dataset_fields", []) if f.get("display_group") == key]
+        if fields:
+            groups.append({"key": key, "title": tk._(title), "fields": fields})
+    return groups
+
+
+def imwg_reference_period(pkg: dict[str, Any]) -> str:
+    """The reference period as a reader says it."""
+    start = pkg.get("reference_period_start")
+    end = pkg.get("reference_period_end")
+    ongoing = pkg.get("reference_period_ongoing") == "yes"
+    fmt = lambda v: tk.h.render_datetime(v, date_format="%d %B %Y")  # noqa: E731
+    if start and end:
+        return f"{fmt(start)} – {fmt(end)}"
+    if start:
+        return (
+            tk._("Since {date} (ongoing)").format(date=fmt(start))
+            if ongoing
+            else tk._("From {date}").format(date=fmt(start))
+        )
+    if end:
+        return tk._("Until {date}").format(date=fmt(end))
+    return tk._("Ongoing") if ongoing else ""
