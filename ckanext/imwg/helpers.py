@@ -15,13 +15,23 @@ GROUPS = [
 ]
 
 
-def imwg_field_groups(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    """The dataset fields that have a ``display_group``, grouped in page order."""
+PERIOD_FIELDS = ("reference_period_start", "reference_period_end", "reference_period_ongoing")
+
+
+def imwg_field_groups(schema: dict[str, Any], pkg: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sections of a dataset page, in order, each with the filled fields
+    that have its ``display_group``; the reference period as one line."""
     groups = []
+    period = imwg_reference_period(pkg)
     for key, title in GROUPS:
-        fields = [f for f in schema.get("dataset_fields", []) if f.get("display_group") == key]
-        if fields:
-            groups.append({"key": key, "title": tk._(title), "fields": fields})
+        fields = [
+            f
+            for f in schema.get("dataset_fields", [])
+            if f.get("display_group") == key and f["field_name"] not in PERIOD_FIELDS and pkg.get(f["field_name"])
+        ]
+        group_period = period if key == "about" else ""
+        if fields or group_period:
+            groups.append({"key": key, "title": tk._(title), "fields": fields, "period": group_period})
     return groups
 
 

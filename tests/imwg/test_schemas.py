@@ -205,6 +205,13 @@ class TestSearchAndDisplay:
         assert "About the data" in body and "Mine action" in body
         assert "01 January 2024 – 30 June 2024" in body
         assert "Land release: clearance" in body
+        assert "Licence and contact" in body  # a licence is set
+        assert "Reference period start" not in body  # shown as one period
+
+    def test_empty_sections_are_not_shown(self, app, editor):
+        """A section without filled fields is left out of the page."""
+        create(editor, license_id=None)
+        assert "Licence and contact" not in app.get("/mine-action/hazards-kachin").body
 
     def test_organisation_type_change_reindexes(self, editor):
         """Changing an organisation's type re-indexes its datasets (background job)."""

@@ -1,0 +1,91 @@
+"""A data owner publishes a mine-action dataset through the web form, in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+from ckan.tests import factories
+
+from tests.support import ARTIFACTS, chromium_args, live_server
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+PASSWORD = "Editor-pass-2026"
+
+
+@pytest.fixture
+def portal(tmp_path):
+    factories.User(name="editor", password=PASSWORD)
+    factories.Organization(
+        name="nmaa",
+        title="National Mine Action Authority",
+        org_type="nmaa",
+        users=[{"name": "editor", "capacity": "editor"}],
+    )
+    with live_server(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def page():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args())
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.set_default_timeout(20000)
+        yield page
+        browser.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"publish-{name}.png"), full_page=True)
+
+
+def test_editor_publishes_mine_action_dataset(portal, page, tmp_path):
+    """Log in, fill the form, see the date error, fix it, upload a CSV, find it by sector."""
+    page.goto(portal + "/user/login")
+    page.fill("#field-login", "editor")
+    page.fill("#field-password", PASSWORD)
+    page.press("#field-password", "Enter")
+    page.wait_for_url("**/dashboard/**")
+    shot(page, "1-logged-in")
+
+    page.goto(portal + "/mine-action/new")
+    page.fill("#field-title", "Hazardous areas in Waingmaw")
+    page.fill("#field-notes", "Confirmed hazardous areas recorded in IMSMA.")
+    page.select_option("#field-organizations", label="National Mine Action Authority", force=True)
+    page.fill("#field-source", "National Mine Action Authority")
+    page.select_option("#field-sectors", ["mine_action", "protection"], force=True)
+    page.select_option("#field-themes", ["contamination"], force=True)
+    page.select_option("#field-ordnance_types", ["ap_mines"], force=True)
+    page.fill("#field-data_owner_authority", "National Mine Action Authority")
+    page.fill("#field-reference_period_start", "2024-06-30")
+    page.fill("#field-reference_period_end", "2024-01-01")
+    shot(page, "2-form")
+    page.click("button[name=save]")
+    page.wait_for_load_state()
+    error = page.locator(".error-explanation, .error-block").first
+    assert "before its start" in page.inner_text("body")
+    error.scroll_into_view_if_needed()
+    shot(page, "3-date-error")
+
+    page.fill("#field-reference_period_end", "2024-12-31")
+    page.click("button[name=save]")
+    page.wait_for_url("**/resource/new")
+    csv = tmp_path / "hazardous_areas.csv"
+    csv.write_text("Hazard ID,Township P-code,Area (m2)\n#loc+id,#adm2+code,#area+sqm\nHA-1,MMR001002,12500\n")
+    page.set_input_files("#field-resource-upload", str(csv))
+    page.fill("#field-name", "Hazardous areas (CSV)")
+    shot(page, "4-resource")
+    page.click("button[name=save][value=go-metadata]")
+    page.wait_for_url("**/mine-action/hazardous-areas-in-waingmaw")
+    body = page.inner_text("body")
+    assert "Hazardous areas (CSV)" in body and "01 January 2024" not in body
+    assert "30 June 2024 – 31 December 2024" in body
+    shot(page, "5-dataset")
+
+    page.goto(portal + "/dataset/")
+    page.click("nav[aria-label='Sectors'] >> text=Mine Action")
+    page.wait_for_url("**vocab_sectors=mine_action*")
+    assert "Hazardous areas in Waingmaw" in page.inner_text("body")
+    shot(page, "6-found-by-sector")
