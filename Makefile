@@ -6,7 +6,7 @@ CKAN := $(VENV)/bin/ckan
 PORTAL_INI := portal.ini
 PORT ?= 5000
 
-.PHONY: install services venv i18n db browser portal demo test lint benchmark clean
+.PHONY: install services venv i18n db tools portal demo test lint benchmark clean
 
 ## install: virtualenv, pinned dependencies, translations, services, databases, migrations (idempotent)
 install: services venv i18n db
@@ -36,11 +36,13 @@ db: services venv
 	@$(CKAN) -c test.ini db init 2>&1 | tail -n 1
 	@$(CKAN) -c test.ini db upgrade 2>&1 | tail -n 1
 
-## browser: Debian's chromium for the browser tests (Playwright drives it)
-browser:
-	@command -v chromium >/dev/null || { echo "installing chromium with apt-get"; \
-	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+## tools: Debian's chromium (browser tests, driven by Playwright) and shellcheck
+tools:
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v shellcheck >/dev/null || missing="$$missing shellcheck"; \
+	  if [ -n "$$missing" ]; then echo "installing$$missing with apt-get"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 ## demo: load the demo content into the portal (idempotent)
 demo: install
@@ -55,7 +57,7 @@ portal: demo
 	  $(CKAN) -c $(PORTAL_INI) run -H 127.0.0.1 -p $(PORT)
 
 ## test: the whole test suite against real PostgreSQL, Redis and chromium
-test: install browser
+test: install tools
 	$(VENV)/bin/python -m pytest --ckan-ini=test.ini tests $(PYTEST_ARGS)
 
 lint:
