@@ -33,3 +33,18 @@ def sysadmin_context():
         return {"user": site_user["name"], "ignore_auth": True}
 
     return make
+
+
+@pytest.fixture
+def page():
+    """A page in Debian's chromium, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support import chromium_args
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args())
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.set_default_timeout(20000)
+        yield page
+        browser.close()

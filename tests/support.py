@@ -97,3 +97,9 @@ def chromium_args() -> list[str]:
         "--disable-component-update",
         "--disable-sync",
     ]
+
+
+def screenshot(page, name: str) -> None:
+    """Keep a full-page screenshot as a test artefact (tests/artifacts/NAME.png)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from ckan.tests import factories
 
-from tests.support import ARTIFACTS, chromium_args, live_server
-
-playwright = pytest.importorskip("playwright.sync_api")
+from tests.support import live_server, screenshot
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 PASSWORD = "Editor-pass-2026"
@@ -26,19 +24,8 @@ def portal(tmp_path):
         yield url
 
 
-@pytest.fixture
-def page():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args())
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.set_default_timeout(20000)
-        yield page
-        browser.close()
-
-
 def shot(page, name):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"publish-{name}.png"), full_page=True)
+    screenshot(page, f"publish-{name}")
 
 
 def test_editor_publishes_mine_action_dataset(portal, page, tmp_path):

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ckanext.imwg import demo
-from tests.support import ARTIFACTS, chromium_args, live_server
-
-playwright = pytest.importorskip("playwright.sync_api")
+from tests.support import live_server, screenshot
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
@@ -19,18 +17,8 @@ def portal(tmp_path):
         yield url
 
 
-@pytest.fixture
-def page():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args())
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page
-        browser.close()
-
-
 def shot(page, name):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"search-{name}.png"), full_page=True)
+    screenshot(page, f"search-{name}")
 
 
 def test_search_facet_and_open_dataset(portal, page):
