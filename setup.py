@@ -36,6 +36,7 @@ setup(
         "ckan.plugins": [
             "imwg = ckanext.imwg.plugin:ImwgPlugin",
             "imwg_search = ckanext.imwg_search.plugin:ImwgSearchPlugin",
+            "imwg_pcode = ckanext.imwg_pcode.plugin:ImwgPcodePlugin",
         ],
     },
 )

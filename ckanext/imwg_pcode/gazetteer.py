@@ -158,8 +158,12 @@ def _header(path: Path, problems: list[Problem]) -> list[str]:
     return []
 
 
-def read(path: str | Path) -> list[Unit]:
-    """Read a gazetteer file (format detected) into checked units."""
+def read(path: str | Path, known: dict[str, int] | None = None) -> list[Unit]:
+    """Read a gazetteer file (format detected) into checked units.
+
+    ``known`` (pcode -> level) are units already loaded, which the file's
+    units may have as parents.
+    """
     path = Path(path)
     problems: list[Problem] = []
     if not path.exists():
@@ -184,7 +188,7 @@ def read(path: str | Path) -> list[Unit]:
                     )
                 ]
             )
-    check(units, problems)
+    check(units, problems, known)
     if problems:
         raise GazetteerError(problems)
     return units

@@ -6,22 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from ckanext.imwg.text import fold  # noqa: F401  (re-exported for the backend)
+
 from .query import QuerySyntaxError
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents and diacritics, keeping every script.
-
-    Applied to indexed text and to query text alike, so "Kachin", "kachin"
-    and "Káchin" match each other and Arabic with or without harakat too.
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").casefold()
 
 
 def solr_string(value: Any) -> str:
