@@ -45,6 +45,6 @@ def page():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args())
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.set_default_timeout(20000)
+        page.set_default_timeout(30000)
         yield page
         browser.close()

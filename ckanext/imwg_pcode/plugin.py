@@ -8,5 +8,7 @@ import ckan.plugins.toolkit as tk
 
 @tk.blanket.config_declarations
 @tk.blanket.cli
+@tk.blanket.actions
+@tk.blanket.auth_functions
 class ImwgPcodePlugin(p.SingletonPlugin):
     pass

@@ -49,23 +49,23 @@ def test_editor_publishes_mine_action_dataset(portal, page, tmp_path):
     page.fill("#field-reference_period_start", "2024-06-30")
     page.fill("#field-reference_period_end", "2024-01-01")
     shot(page, "2-form")
-    page.click("button[name=save]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[name=save]")
     error = page.locator(".error-explanation, .error-block").first
     assert "before its start" in page.inner_text("body")
     error.scroll_into_view_if_needed()
     shot(page, "3-date-error")
 
     page.fill("#field-reference_period_end", "2024-12-31")
-    page.click("button[name=save]")
-    page.wait_for_url("**/resource/new")
+    with page.expect_navigation(url="**/resource/new"):
+        page.click("button[name=save]")
     csv = tmp_path / "hazardous_areas.csv"
     csv.write_text("Hazard ID,Township P-code,Area (m2)\n#loc+id,#adm2+code,#area+sqm\nHA-1,MMR001002,12500\n")
     page.set_input_files("#field-resource-upload", str(csv))
     page.fill("#field-name", "Hazardous areas (CSV)")
     shot(page, "4-resource")
-    page.click("button[name=save][value=go-metadata]")
-    page.wait_for_url("**/mine-action/hazardous-areas-in-waingmaw")
+    with page.expect_navigation(url="**/mine-action/hazardous-areas-in-waingmaw"):
+        page.click("button[name=save][value=go-metadata]")
     body = page.inner_text("body")
     assert "Hazardous areas (CSV)" in body and "01 January 2024" not in body
     assert "30 June 2024 – 31 December 2024" in body

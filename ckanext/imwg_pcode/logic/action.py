@@ -1,0 +1,196 @@
+"""Read-only actions on the gazetteer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan.logic import validate
+from ckan.types import Context, DataDict
+
+from ckanext.imwg.text import fold
+
+from .. import gazetteer
+from ..model import name_table, unit_table
+from . import schema
+
+__all__ = ["pcode_show", "pcode_search", "pcode_list"]
+
+
+def _names(session: Any, codes: list[str]) -> dict[str, dict[str, str]]:
+    names: dict[str, dict[str, str]] = {}
+    if codes:
+        for row in session.execute(sa.select(name_table).where(name_table.c.pcode.in_(codes))):
+            names.setdefault(row.pcode, {})[row.lang] = row.name
+    return names
+
+
+def _ancestors(session: Any, pcode: str) -> list[dict[str, Any]]:
+    """The unit's ancestors, from the country down to its parent."""
+    rows = session.execute(
+        sa.text(
+            "WITH RECURSIVE up AS ("
+            " SELECT pcode, parent, level, name, 0 AS depth FROM imwg_pcode_unit WHERE pcode = :p"
+            " UNION ALL SELECT u.pcode, u.parent, u.level, u.name, up.depth + 1"
+            " FROM imwg_pcode_unit u JOIN up ON u.pcode = up.parent WHERE up.depth < 10)"
+            " SELECT pcode, level, name FROM up WHERE depth > 0 ORDER BY level"
+        ),
+        {"p": pcode},
+    )
+    return [{"pcode": r.pcode, "level": r.level, "name": r.name} for r in rows]
+
+
+def _summary(row: Any, path: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "pcode": row.pcode,
+        "name": row.name,
+        "level": row.level,
+        "country": row.country,
+        "retired": row.retired_at is not None,
+        "path": " — ".join([row.name] + [a["name"] for a in reversed(path)]),
+    }
+
+
+@tk.side_effect_free
+@validate(schema.pcode_show)
+def pcode_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Show an administrative unit with its ancestors and children count.
+
+    :param id: the P-code (case and surrounding spaces do not matter)
+    :type id: string
+    :param include_geometry: include the (simplified) boundary as GeoJSON (default: false)
+    :type include_geometry: bool
+
+    :returns: ``pcode``, ``name``, ``names`` (by language), ``level``, ``parent``,
+        ``country``, ``valid_from``, ``retired``, ``version``, ``bbox``
+        ([minx, miny, maxx, maxy] or null), ``ancestors`` (country first),
+        ``path`` ("Waingmaw — Kachin — MMR"), ``children`` (active children count)
+        and, when asked, ``geometry``.
+    """
+    tk.check_access("pcode_show", context, data_dict)
+    session = context["session"]
+    code = gazetteer.normalise(data_dict["id"])
+    row = session.execute(sa.select(unit_table).where(unit_table.c.pcode == code)).first()
+    if row is None:
+        raise tk.ObjectNotFound(tk._("No administrative unit with P-code {code}").format(code=code))
+    ancestors = _ancestors(session, code)
+    children = session.execute(
+        sa.select(sa.func.count()).where(unit_table.c.parent == code, unit_table.c.retired_at.is_(None))
+    ).scalar()
+    result = {
+        **_summary(row, ancestors),
+        "names": _names(session, [code]).get(code, {}),
+        "parent": row.parent,
+        "valid_from": row.valid_from,
+        "version": row.version,
+        "bbox": [row.minx, row.miny, row.maxx, row.maxy] if row.minx is not None else None,
+        "ancestors": ancestors,
+        "children": children,
+    }
+    if data_dict["include_geometry"]:
+        result["geometry"] = row.geometry
+    return result
+
+
+@tk.side_effect_free
+@validate(schema.pcode_search)
+def pcode_search(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Find administrative units by code or by name in any stored language.
+
+    Accent- and case-insensitive. Ranked: exact code, then code or name
+    starting with the query, then code or name containing it.
+
+    :param q: the text to look for (at least one character)
+    :type q: string
+    :param country: only units of this country (ISO3 code)
+    :type country: string
+    :param level: only units of this admin level (0-5)
+    :type level: int
+    :param limit: how many results (default 20)
+    :type limit: int
+    :param include_retired: include retired codes (default: false)
+    :type include_retired: bool
+
+    :returns: a list of ``pcode``, ``name``, ``level``, ``country``, ``retired``,
+        ``path`` ("Waingmaw — Myitkyina — Kachin — MMR") and ``match``
+        (``code``, ``prefix`` or ``contains``)
+    """
+    tk.check_access("pcode_search", context, data_dict)
+    session = context["session"]
+    text = fold(data_dict["q"].strip())
+    code = gazetteer.normalise(data_dict["q"])
+    like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    filters = ["TRUE"]
+    params: dict[str, Any] = {
+        "code": code,
+        "lcode": code.lower(),
+        "prefix": like + "%",
+        "contains": "%" + like + "%",
+        "limit": data_dict["limit"],
+    }
+    if data_dict.get("country"):
+        filters.append("u.country = :country")
+        params["country"] = gazetteer.normalise(data_dict["country"])
+    if data_dict.get("level") is not None:
+        filters.append("u.level = :level")
+        params["level"] = data_dict["level"]
+    if not data_dict["include_retired"]:
+        filters.append("u.retired_at IS NULL")
+    rows = session.execute(
+        sa.text(
+            "WITH hits AS ("
+            " SELECT pcode, 0 AS rank FROM imwg_pcode_unit WHERE pcode = :code"
+            " UNION ALL SELECT pcode, 1 FROM imwg_pcode_unit WHERE lower(pcode) LIKE :prefix"
+            " UNION ALL SELECT pcode, 1 FROM imwg_pcode_name WHERE folded LIKE :prefix"
+            " UNION ALL SELECT pcode, 2 FROM imwg_pcode_unit WHERE lower(pcode) LIKE :contains"
+            " UNION ALL SELECT pcode, 2 FROM imwg_pcode_name WHERE folded LIKE :contains)"
+            " SELECT u.*, min(h.rank) AS rank FROM hits h JOIN imwg_pcode_unit u USING (pcode)"
+            f" WHERE {' AND '.join(filters)}"
+            " GROUP BY u.pcode ORDER BY rank, u.level, u.name, u.pcode LIMIT :limit"
+        ),
+        params,
+    ).all()
+    paths = {r.pcode: _ancestors(session, r.pcode) for r in rows}
+    match = {0: "code", 1: "prefix", 2: "contains"}
+    return [{**_summary(r, paths[r.pcode]), "match": match[r.rank]} for r in rows]
+
+
+@tk.side_effect_free
+@validate(schema.pcode_list)
+def pcode_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """List the children of an administrative unit (or the countries).
+
+    :param id: the parent's P-code; omitted: the countries (level 0)
+    :type id: string
+    :param include_retired: include retired codes (default: false)
+    :type include_retired: bool
+
+    :returns: a list of ``pcode``, ``name``, ``level``, ``country``, ``retired``,
+        ``path`` and ``children`` (their own active children count)
+    """
+    tk.check_access("pcode_list", context, data_dict)
+    session = context["session"]
+    query = sa.select(unit_table)
+    if data_dict.get("id"):
+        parent = gazetteer.normalise(data_dict["id"])
+        if session.execute(sa.select(unit_table.c.pcode).where(unit_table.c.pcode == parent)).first() is None:
+            raise tk.ObjectNotFound(tk._("No administrative unit with P-code {code}").format(code=parent))
+        query = query.where(unit_table.c.parent == parent)
+        path = _ancestors(session, parent) + [
+            {"name": session.execute(sa.select(unit_table.c.name).where(unit_table.c.pcode == parent)).scalar()}
+        ]
+    else:
+        query = query.where(unit_table.c.level == 0)
+        path = []
+    if not data_dict["include_retired"]:
+        query = query.where(unit_table.c.retired_at.is_(None))
+    rows = session.execute(query.order_by(unit_table.c.name)).all()
+    counts = dict(
+        session.execute(
+            sa.select(unit_table.c.parent, sa.func.count())
+            .where(unit_table.c.parent.in_([r.pcode for r in rows]), unit_table.c.retired_at.is_(None))
+            .group_by(unit_table.c.parent)
+        ).all()
+    )
+    return [{**_summary(r, path), "children": counts.get(r.pcode, 0)} for r in rows]
