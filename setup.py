@@ -21,6 +21,7 @@ setup(
     package_data={
         "": [
             "*.yaml",
+            "*.yml",
             "*.json",
             "*.csv",
             "demo_data/*",

@@ -24,7 +24,9 @@ def multi_valued_fields(dataset_type: str) -> list[str]:
     return [
         f["field_name"]
         for f in schema.get("dataset_fields", [])
-        if "multiple" in f.get("preset", "") or "scheming_multiple_choice" in f.get("validators", "")
+        if "multiple" in f.get("preset", "")
+        or "scheming_multiple_choice" in f.get("validators", "")
+        or "scheming_multiple_choice_output" in f.get("output_validators", "")
     ]
 
 

@@ -29,3 +29,16 @@ name_table = sa.Table(
     sa.Column("name", sa.UnicodeText, nullable=False),
     sa.Column("folded", sa.UnicodeText, nullable=False),
 )
+
+#: per resource: the P-code columns of its file and the codes they hold (status
+#: ``done``, ``skipped`` with a message, or ``failed`` with the reason)
+coverage_table = sa.Table(
+    "imwg_pcode_coverage",
+    tk.BaseModel.metadata,
+    sa.Column("resource_id", sa.UnicodeText, primary_key=True),
+    sa.Column("package_id", sa.UnicodeText, nullable=False),
+    sa.Column("checked_at", sa.DateTime, nullable=False),
+    sa.Column("status", sa.UnicodeText, nullable=False),
+    sa.Column("message", sa.UnicodeText),
+    sa.Column("result", JSONB, nullable=False),
+)

@@ -1,14 +1,44 @@
-"""imwg_pcode: the gazetteer of administrative units (P-codes)."""
+"""imwg_pcode: the gazetteer of administrative units (P-codes), tagging,
+roll-up search, location pages and the coverage of uploaded data."""
 
 from __future__ import annotations
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from . import facets, indexing, jobs
+
 
 @tk.blanket.config_declarations
 @tk.blanket.cli
 @tk.blanket.actions
 @tk.blanket.auth_functions
+@tk.blanket.helpers
+@tk.blanket.blueprints
 class ImwgPcodePlugin(p.SingletonPlugin):
-    pass
+    p.implements(p.IConfigurer)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
+
+    def update_config(self, config):
+        tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "imwg_pcode")
+
+    def dataset_facets(self, facets_dict, package_type):
+        return facets.dataset_facets(facets_dict)
+
+    def before_dataset_index(self, pkg_dict):
+        return indexing.before_index(pkg_dict)
+
+    def before_dataset_search(self, search_params):
+        return indexing.before_search(search_params)
+
+    def after_dataset_search(self, search_results, search_params):
+        return facets.label_facets(search_results)
+
+    def after_resource_create(self, context, resource):
+        jobs.enqueue(resource)
+
+    def after_resource_update(self, context, resource):
+        jobs.enqueue(resource)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan.lib.navl.dictization_functions import StopOnError
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
+
+from ..indexing import as_list
 
 START = "reference_period_start"
 END = "reference_period_end"
@@ -43,3 +48,83 @@ def imwg_period_ongoing(key: FlattenKey, data: FlattenDataDict, errors: FlattenE
     """An ongoing reference period has no end date."""
     if data.get(key) == "yes" and _date(data.get(_sibling(key, END))):
         errors[key].append(tk._("An ongoing reference period has no end date: remove the end date"))
+
+
+# -- places (P-codes) ----------------------------------------------------------------
+#
+# The ``pcodes`` field holds P-codes. The gazetteer belongs to the imwg_pcode
+# plugin; these validators meet it through its ``pcode_lookup`` action, so the
+# field still works (codes normalised, nothing checked or derived) without it.
+
+PCODES = "pcodes"
+
+
+def place_codes(value: Any) -> list[str]:
+    """P-codes from a list, its JSON text, or text separated by commas, spaces or
+    new lines; normalised (upper case), without duplicates, in order."""
+    if value is tk.missing:
+        return []
+    codes: list[str] = []
+    for item in as_list(value):
+        for code in re.split(r"[\s,;]+", str(item)):
+            code = code.strip().upper()
+            if code and code not in codes:
+                codes.append(code)
+    return codes
+
+
+def _places(codes: list[str], context: Context) -> dict[str, dict[str, Any]] | None:
+    """The gazetteer's units for ``codes`` (None without a gazetteer), cached
+    in the context: the derived fields look the same codes up."""
+    cache = context.setdefault("imwg_places", {})  # type: ignore[typeddict-unknown-key]
+    key = tuple(codes)
+    if key not in cache:
+        try:
+            lookup = tk.get_action("pcode_lookup")
+        except KeyError:
+            cache[key] = None
+        else:
+            cache[key] = lookup({"ignore_auth": True}, {"ids": codes}) if codes else {}
+    return cache[key]
+
+
+def imwg_pcodes(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> None:
+    """Normalise P-codes and store them as a list; an unknown or retired code
+    is an error that names it."""
+    codes = place_codes(data.get(key))
+    if not codes:
+        data.pop(key, None)
+        raise StopOnError
+    places = _places(codes, context)
+    if places is not None:
+        unknown = [c for c in codes if c not in places]
+        retired = [c for c in codes if c in places and places[c]["retired"]]
+        if unknown:
+            errors[key].append(tk._("Unknown P-code: {codes}").format(codes=", ".join(unknown)))
+        for code in retired:
+            errors[key].append(
+                tk._("Retired P-code: {code} ({name}) is no longer in use").format(code=code, name=places[code]["name"])
+            )
+    data[key] = json.dumps(codes)
+
+
+def imwg_pcode_countries(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> None:
+    """Derived: the countries (ISO3) of the dataset's P-codes; never typed."""
+    codes = place_codes(data.get(_sibling(key, PCODES)))
+    places = _places(codes, context) or {}
+    countries = sorted({places[c]["country"] for c in codes if c in places})
+    if not countries:
+        data.pop(key, None)
+        raise StopOnError
+    data[key] = json.dumps(countries)
+
+
+def imwg_pcode_subnational(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> None:
+    """Derived: "yes" when a P-code is below country level, "no" otherwise."""
+    codes = place_codes(data.get(_sibling(key, PCODES)))
+    places = _places(codes, context) or {}
+    known = [places[c] for c in codes if c in places]
+    if not known:
+        data.pop(key, None)
+        raise StopOnError
+    data[key] = "yes" if any(p["level"] > 0 for p in known) else "no"

@@ -11,11 +11,11 @@ from ckan.types import Context, DataDict
 
 from ckanext.imwg.text import fold
 
-from .. import gazetteer
+from .. import gazetteer, places
 from ..model import name_table, unit_table
 from . import schema
 
-__all__ = ["pcode_show", "pcode_search", "pcode_list"]
+__all__ = ["pcode_show", "pcode_search", "pcode_list", "pcode_lookup"]
 
 
 def _names(session: Any, codes: list[str]) -> dict[str, dict[str, str]]:
@@ -194,3 +194,31 @@ def pcode_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
         ).all()
     )
     return [{**_summary(r, path), "children": counts.get(r.pcode, 0)} for r in rows]
+
+
+@tk.side_effect_free
+@validate(schema.pcode_lookup)
+def pcode_lookup(context: Context, data_dict: DataDict) -> dict[str, dict[str, Any]]:
+    """Look many P-codes up at once (what forms and validators use).
+
+    :param ids: the P-codes (a list, or text separated by commas or spaces)
+    :type ids: list of strings
+
+    :returns: a dictionary from each known code (normalised) to its ``pcode``,
+        ``name``, ``level``, ``country``, ``retired``, ``path`` and ``bbox``;
+        unknown codes are absent
+    """
+    tk.check_access("pcode_lookup", context, data_dict)
+    found = places.lookup(context["session"], data_dict["ids"])
+    return {
+        code: {
+            "pcode": code,
+            "name": unit.name,
+            "level": unit.level,
+            "country": unit.country,
+            "retired": unit.retired,
+            "path": found.path(code),
+            "bbox": list(unit.bbox) if unit.bbox else None,
+        }
+        for code, unit in found.found.items()
+    }

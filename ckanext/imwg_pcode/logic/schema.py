@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator
+
+from .. import gazetteer
 
 
 @validator_args
@@ -37,3 +43,18 @@ def pcode_list(
     ignore_missing: Validator, unicode_safe: Validator, boolean_validator: Validator, default: Validator
 ) -> Schema:
     return {"id": [ignore_missing, unicode_safe], "include_retired": [default(False), boolean_validator]}
+
+
+def _codes(value: Any) -> list[str]:
+    """A list of P-codes from a list or from text separated by commas or spaces."""
+    if isinstance(value, str):
+        value = re.split(r"[\s,;]+", value)
+    if not isinstance(value, (list, tuple)):
+        raise tk.Invalid(tk._("A list of P-codes is expected"))
+    codes = [gazetteer.normalise(str(v)) for v in value]
+    return list(dict.fromkeys(c for c in codes if c))
+
+
+@validator_args
+def pcode_lookup(not_missing: Validator) -> Schema:
+    return {"ids": [not_missing, _codes]}

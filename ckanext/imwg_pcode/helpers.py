@@ -1,0 +1,101 @@
+"""Template helpers of the P-code plugin."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+
+from .indexing import codes_of
+from .model import coverage_table
+
+__all__ = ["imwg_pcode_coverage", "imwg_pcode_map_available"]
+
+#: unknown or retired codes named in the sentence of a dataset page
+NAMED = 10
+
+
+def _level_units(level: int, n: int) -> str:
+    if level == 0:
+        return tk.ungettext("{n} country", "{n} countries", n).format(n=n)
+    return tk.ungettext("{n} admin-{level} unit", "{n} admin-{level} units", n).format(n=n, level=level)
+
+
+def imwg_pcode_coverage(pkg: dict[str, Any]) -> dict[str, Any] | None:
+    """What the dataset's uploaded files cover, across its resources:
+    ``sentence``, ``add`` (covered codes not yet among its places),
+    ``levels``, ``unknown``, ``retired``; None when nothing was found."""
+    ids = [r["id"] for r in pkg.get("resources", [])]
+    if not ids:
+        return None
+    rows = model.Session.execute(
+        sa.select(coverage_table.c.result).where(
+            coverage_table.c.resource_id.in_(ids), coverage_table.c.status == "done"
+        )
+    ).all()
+    levels: dict[int, set[str]] = {}
+    within: dict[int, set[str]] = {}
+    unknown: set[str] = set()
+    largest_count = 0
+    retired: set[str] = set()
+    for (result,) in rows:
+        for key, codes in result.get("levels", {}).items():
+            levels.setdefault(int(key), set()).update(codes)
+        for key, codes in result.get("within", {}).items():
+            within.setdefault(int(key), set()).update(codes)
+        unknown.update(result.get("unknown", []))
+        largest_count = max(largest_count, result.get("unknown_count", 0))
+        retired.update(result.get("retired", []))
+    # resources may name the same unknown codes: the count is at least the largest one's
+    unknown_count = max(len(unknown), largest_count)
+    if not (levels or unknown or retired):
+        return None
+    parts = []
+    if levels:
+        deepest = max(levels)
+        covers = _level_units(deepest, len(levels[deepest]))
+        top = 1 if deepest > 1 and within.get(1) else (0 if deepest > 0 and len(within.get(0, ())) > 1 else None)
+        if top is not None:
+            covers = tk._("{units} in {parents}").format(units=covers, parents=_level_units(top, len(within[top])))
+        parts.append(tk._("The data covers {places}").format(places=covers))
+    if unknown:
+        parts.append(
+            tk.ungettext("{n} code unknown: {codes}", "{n} codes unknown: {codes}", unknown_count).format(
+                n=unknown_count, codes=", ".join(sorted(unknown)[:NAMED]) + ("…" if unknown_count > NAMED else "")
+            )
+        )
+    if retired:
+        parts.append(
+            tk.ungettext("{n} code retired: {codes}", "{n} codes retired: {codes}", len(retired)).format(
+                n=len(retired), codes=", ".join(sorted(retired)[:NAMED])
+            )
+        )
+    tagged = set(codes_of(pkg.get("pcodes")))
+    add = sorted(levels[max(levels)] - tagged) if levels else []
+    return {
+        "sentence": "; ".join(parts) + ".",
+        "add": add,
+        "levels": {k: sorted(v) for k, v in levels.items()},
+        "unknown": sorted(unknown),
+        "retired": sorted(retired),
+    }
+
+
+def imwg_pcode_map_available() -> bool:
+    """ckanext-spatial's map assets are there (its plugins are enabled)."""
+    return p.plugin_loaded("spatial_metadata") or p.plugin_loaded("spatial_query")
+
+
+def extent_geojson(unit: dict[str, Any]) -> str | None:
+    """The unit's boundary (or, without one, its box) as GeoJSON text."""
+    if unit.get("geometry"):
+        return json.dumps(unit["geometry"])
+    if unit.get("bbox"):
+        minx, miny, maxx, maxy = unit["bbox"]
+        ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
+        return json.dumps({"type": "Polygon", "coordinates": [ring]})
+    return None

@@ -1,0 +1,118 @@
+"""What a dataset's P-codes add to its index document, and how searches reach them.
+
+Fields stay valid for CKAN's stock Solr schema (multi-valued strings are
+``vocab_*``, copied into the free-text field):
+
+- ``vocab_pcodes``: every tagged code and all its ancestors, so that
+  ``fq=pcodes:MMR001`` (rewritten to ``vocab_pcodes``) finds a dataset tagged
+  with any place inside Kachin: the roll-up;
+- ``vocab_pcode_adm0`` .. ``vocab_pcode_adm5``: the codes per admin level,
+  for the facets and the counts of the location pages;
+- ``vocab_pcode_names``: the names of all those places in every stored
+  language, so that a free-text search for "Kachin" finds its townships' data;
+- ``minx``/``miny``/``maxx``/``maxy``/``bbox_area``: the extent of the tagged
+  places, for ckanext-spatial's map search, when the dataset has no
+  ``spatial`` extent of its own and the gazetteer has boundaries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import ckan.model as model
+
+from . import places
+
+FIELD = "pcodes"
+INDEX_FIELD = "vocab_pcodes"
+LEVEL_FIELD = "vocab_pcode_adm{level}"
+NAMES_FIELD = "vocab_pcode_names"
+LEVELS = range(6)
+
+
+def codes_of(value: Any) -> list[str]:
+    """The P-codes of a stored ``pcodes`` value (list or JSON text)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = [value]
+    return [str(v).strip().upper() for v in value or [] if str(v).strip()]
+
+
+def tagged_codes(pkg_dict: dict[str, Any]) -> list[str]:
+    """The dataset's own P-codes, whether the shared indexing already moved
+    them to ``vocab_pcodes`` or they are still the stored field."""
+    return codes_of(pkg_dict.get(INDEX_FIELD) or pkg_dict.get(FIELD))
+
+
+def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    """Add ancestors, per-level codes, names and extent of the dataset's places."""
+    codes = tagged_codes(pkg_dict)
+    pkg_dict.pop(FIELD, None)
+    if not codes:
+        return pkg_dict
+    found = places.lookup(model.Session, codes, names=True)
+    units = found.with_ancestors()
+    pkg_dict[INDEX_FIELD] = list(dict.fromkeys(codes + [u.pcode for u in units]))
+    for level in LEVELS:
+        at_level = [u.pcode for u in units if u.level == level]
+        if at_level:
+            pkg_dict[LEVEL_FIELD.format(level=level)] = at_level
+    names = {n for u in units for n in [u.name, *u.names.values()]}
+    if names:
+        pkg_dict[NAMES_FIELD] = sorted(names)
+    if not (pkg_dict.get("extras_spatial") or pkg_dict.get("spatial") or "minx" in pkg_dict):
+        extent = _extent(found)
+        if extent:
+            minx, miny, maxx, maxy = extent
+            pkg_dict.update(minx=minx, miny=miny, maxx=maxx, maxy=maxy, bbox_area=(maxx - minx) * (maxy - miny))
+    return pkg_dict
+
+
+def _extent(found: places.Places) -> tuple[float, float, float, float] | None:
+    """The union of the tagged places' boxes (a place without a boundary
+    counts as its nearest ancestor that has one)."""
+    boxes = []
+    for code, unit in found.found.items():
+        box = unit.bbox or next((a.bbox for a in found.ancestors(code) if a.bbox), None)
+        if box:
+            boxes.append(box)
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+# ``pcodes:X`` in a filter, quoted or not, as CKAN's search page writes it
+# (``pcodes:"MMR001"``) or a person types it; several codes in one quoted value
+# (the location filter sends "MMR001, MMR015") mean any of them.
+_FILTER = re.compile(r'(?<![\w.])(-?)pcodes:(?:"([^"]*)"|([^\s)"]+))')
+
+
+def _rewrite(fq: str) -> str:
+    def replace(match: re.Match) -> str:
+        sign, quoted, bare = match.groups()
+        if bare is not None:
+            return f"{sign}{INDEX_FIELD}:{bare.upper()}"
+        codes = [c.upper() for c in re.split(r"[\s,;]+", quoted) if c]
+        if len(codes) == 1:
+            return f'{sign}{INDEX_FIELD}:"{codes[0]}"'
+        return f"{sign}{INDEX_FIELD}:(" + " OR ".join(f'"{c}"' for c in codes) + ")"
+
+    return _FILTER.sub(replace, fq)
+
+
+def before_search(search_params: dict[str, Any]) -> dict[str, Any]:
+    """Let filters name ``pcodes`` (the field people know) and roll up."""
+    if isinstance(search_params.get("fq"), str) and "pcodes:" in search_params["fq"]:
+        search_params["fq"] = _rewrite(search_params["fq"])
+    if search_params.get("fq_list"):
+        search_params["fq_list"] = [_rewrite(f) if "pcodes:" in f else f for f in search_params["fq_list"]]
+    return search_params

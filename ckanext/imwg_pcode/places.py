@@ -1,0 +1,91 @@
+"""Units of the gazetteer with their ancestors, looked up in bulk.
+
+Indexing, the ``pcode_lookup`` action and the coverage job all need, for a
+set of codes, each unit and the chain of its parents (explicit parents: some
+national systems do not nest by prefix). One recursive query answers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+#: deepest chain followed (admin levels 0-5, with room for irregular systems)
+MAX_DEPTH = 10
+
+
+@dataclass
+class Unit:
+    pcode: str
+    level: int
+    parent: str | None
+    country: str
+    name: str
+    retired: bool
+    bbox: tuple[float, float, float, float] | None
+    names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Places:
+    """The asked-for units (``found``) and every unit on their paths (``units``)."""
+
+    found: dict[str, Unit]
+    units: dict[str, Unit]
+
+    def ancestors(self, pcode: str) -> list[Unit]:
+        """From the unit's parent up to its country."""
+        chain: list[Unit] = []
+        unit = self.units.get(pcode)
+        seen = {pcode}
+        while unit is not None and unit.parent and unit.parent not in seen:
+            seen.add(unit.parent)
+            unit = self.units.get(unit.parent)
+            if unit is not None:
+                chain.append(unit)
+        return chain
+
+    def path(self, pcode: str) -> str:
+        """ "Waingmaw — Myitkyina — Kachin — Myanmar"."""
+        unit = self.units[pcode]
+        return " — ".join([unit.name] + [a.name for a in self.ancestors(pcode)])
+
+    def with_ancestors(self) -> list[Unit]:
+        """The found units and all their ancestors, each once."""
+        result: dict[str, Unit] = {}
+        for code in self.found:
+            for unit in [self.found[code], *self.ancestors(code)]:
+                result.setdefault(unit.pcode, unit)
+        return list(result.values())
+
+
+_QUERY = sa.text(
+    "WITH RECURSIVE up AS ("
+    " SELECT pcode, parent, 0 AS depth FROM imwg_pcode_unit WHERE pcode = ANY(:codes)"
+    " UNION SELECT u.pcode, u.parent, up.depth + 1 FROM imwg_pcode_unit u"
+    f" JOIN up ON u.pcode = up.parent WHERE up.depth < {MAX_DEPTH})"
+    " SELECT u.pcode, u.level, u.parent, u.country, u.name, u.retired_at IS NOT NULL AS retired,"
+    " u.minx, u.miny, u.maxx, u.maxy FROM imwg_pcode_unit u WHERE u.pcode IN (SELECT pcode FROM up)"
+)
+
+
+def lookup(session: Any, codes: Iterable[str], names: bool = False) -> Places:
+    """The units of ``codes`` (unknown codes are left out) with their ancestors;
+    with ``names``, every stored name (by language) of each."""
+    wanted = list(dict.fromkeys(codes))
+    units: dict[str, Unit] = {}
+    if wanted:
+        for r in session.execute(_QUERY, {"codes": wanted}):
+            bbox = (r.minx, r.miny, r.maxx, r.maxy) if r.minx is not None else None
+            units[r.pcode] = Unit(r.pcode, r.level, r.parent, r.country, r.name, r.retired, bbox)
+    if names and units:
+        rows = session.execute(
+            sa.text("SELECT pcode, lang, name FROM imwg_pcode_name WHERE pcode = ANY(:codes)"),
+            {"codes": list(units)},
+        )
+        for r in rows:
+            units[r.pcode].names[r.lang] = r.name
+    return Places({c: units[c] for c in wanted if c in units}, units)

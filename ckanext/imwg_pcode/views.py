@@ -1,0 +1,117 @@
+"""Location pages and the "add the covered places" action of a dataset page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.lib.helpers import Page
+from flask import Blueprint
+
+from . import helpers
+from .indexing import INDEX_FIELD, LEVEL_FIELD, codes_of
+
+location = Blueprint("imwg_pcode", __name__)
+
+ROWS = 20
+
+
+def _context() -> dict[str, Any]:
+    return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
+
+
+def index():
+    """The countries of the gazetteer, each with its datasets count."""
+    countries = tk.get_action("pcode_list")(_context(), {})
+    field = LEVEL_FIELD.format(level=0)
+    result = tk.get_action("package_search")(
+        _context(),
+        {
+            "rows": 0,
+            "facet.field": [field],
+            "facet.limit": -1,
+            "include_private": tk.config.get("ckan.search.default_include_private"),
+        },
+    )
+    counts = result["facets"].get(field, {})
+    for country in countries:
+        country["datasets"] = counts.get(country["pcode"], 0)
+    return tk.render("imwg_pcode/index.html", {"units": countries})
+
+
+def read(pcode: str):
+    """A place: its datasets (its own and its sub-units'), its sub-units with
+    their counts, and a map of it when the gazetteer has its boundary."""
+    try:
+        unit = tk.get_action("pcode_show")(_context(), {"id": pcode, "include_geometry": True})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("No administrative unit with P-code {code}").format(code=pcode))
+    if unit["pcode"] != pcode:
+        return tk.redirect_to("imwg_pcode.read", pcode=unit["pcode"])
+    page = tk.h.get_page_number(tk.request.args)
+    child_field = LEVEL_FIELD.format(level=unit["level"] + 1)
+    result = tk.get_action("package_search")(
+        _context(),
+        {
+            "fq": f'{INDEX_FIELD}:"{unit["pcode"]}"',
+            "rows": ROWS,
+            "start": (page - 1) * ROWS,
+            "sort": "metadata_modified desc",
+            "facet.field": [child_field] if unit["level"] < 5 else [],
+            "facet.limit": -1,
+            "include_private": tk.config.get("ckan.search.default_include_private"),
+        },
+    )
+    counts = result["facets"].get(child_field, {})
+    children = tk.get_action("pcode_list")(_context(), {"id": unit["pcode"]}) if unit["children"] else []
+    for child in children:
+        child["datasets"] = counts.get(child["pcode"], 0)
+    pager = Page(
+        collection=result["results"],
+        page=page,
+        url=lambda q=None, page=None: tk.h.url_for("imwg_pcode.read", pcode=unit["pcode"], page=page),
+        item_count=result["count"],
+        items_per_page=ROWS,
+    )
+    pager.items = result["results"]
+    return tk.render(
+        "imwg_pcode/read.html",
+        {
+            "unit": unit,
+            "children": children,
+            "datasets": result["results"],
+            "count": result["count"],
+            "page": pager,
+            "extent": helpers.extent_geojson(unit),
+        },
+    )
+
+
+def add_covered(id: str):
+    """Add the places the dataset's data covers to its P-codes."""
+    context = _context()
+    try:
+        pkg = tk.get_action("package_show")(context, {"id": id})
+        tk.check_access("package_update", context, {"id": pkg["id"]})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(403, tk._("You may not edit this dataset"))
+    summary = helpers.imwg_pcode_coverage(pkg)
+    new = summary["add"] if summary else []
+    if new:
+        codes = list(dict.fromkeys(codes_of(pkg.get("pcodes")) + new))
+        try:
+            tk.get_action("package_patch")(context, {"id": pkg["id"], "pcodes": codes})
+        except tk.ValidationError as error:
+            tk.h.flash_error(
+                tk._("The places could not be added: {reason}").format(
+                    reason="; ".join(str(m) for ms in error.error_dict.values() for m in ms)
+                )
+            )
+        else:
+            tk.h.flash_success(tk.ungettext("{n} place added", "{n} places added", len(new)).format(n=len(new)))
+    return tk.redirect_to(f"{pkg['type']}.read", id=pkg["name"])
+
+
+location.add_url_rule("/location/", view_func=index)
+location.add_url_rule("/location/<pcode>", view_func=read)
+location.add_url_rule("/dataset/<id>/places/add-covered", view_func=add_covered, methods=["POST"])
