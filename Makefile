@@ -46,6 +46,7 @@ tools:
 
 ## demo: load the demo content into the portal (idempotent)
 demo: install
+	@$(CKAN) -c $(PORTAL_INI) pcode load --if-empty ckanext/imwg_pcode/demo_data/mmr_demo_units.csv
 	@$(CKAN) -c $(PORTAL_INI) imwg demo
 
 ## portal: everything above, a background-jobs worker, and the web server

@@ -2,6 +2,8 @@
 passwords, groups and datasets of each dataset type.
 
 Idempotent and non-destructive: what exists (by name) is left as it is.
+The datasets' places are Myanmar P-codes; with the imwg_pcode plugin enabled
+they must be in the gazetteer (``make demo`` loads a small one first).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "dataset",
         "name": "idp-sites-master-list",
+        "pcodes": ["MMR001001", "MMR001002", "MMR015001"],
         "title": "IDP sites master list",
         "owner_org": "ocha",
         "source": "CCCM Cluster",
@@ -93,6 +96,7 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "dataset",
         "name": "4w-who-does-what-where",
+        "pcodes": ["MMR001", "MMR003", "MMR015"],
         "title": "4W: who does what where",
         "owner_org": "ocha",
         "source": "Cluster information managers",
@@ -106,6 +110,7 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "dataset",
         "name": "trauma-casualties-health-facilities",
+        "pcodes": ["MMR001001", "MMR015001"],
         "title": "Trauma casualties treated at health facilities",
         "owner_org": "community-health-network",
         "source": "Community Health Network clinics",
@@ -117,6 +122,7 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "mine-action",
         "name": "confirmed-hazardous-areas",
+        "pcodes": ["MMR001001", "MMR001002", "MMR003001", "MMR015001"],
         "title": "Confirmed and suspected hazardous areas",
         "owner_org": "nmaa",
         "source": "National Mine Action Authority",
@@ -140,6 +146,7 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "mine-action",
         "name": "explosive-ordnance-casualties",
+        "pcodes": ["MMR001001", "MMR001002", "MMR003001", "MMR015001"],
         "title": "Explosive ordnance casualties",
         "owner_org": "nmaa",
         "source": "National Mine Action Authority",
@@ -159,6 +166,7 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "mine-action",
         "name": "eore-sessions-delivered",
+        "pcodes": ["MMR001D001"],
         "title": "Explosive ordnance risk education sessions",
         "owner_org": "demining-action-group",
         "source": "Demining Action Group",

@@ -18,11 +18,18 @@ def pcode():
 @pcode.command("load")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--version", help="Version label stored with the units (default: file name and time).")
-def load(path: str, version: str | None):
+@click.option("--if-empty", is_flag=True, help="Load only into an empty gazetteer (for demo content).")
+def load(path: str, version: str | None, if_empty: bool):
     """Load a Global P-code list, COD-AB CSV/XLSX or GeoJSON file (one transaction)."""
     import ckan.model as model
+    import sqlalchemy as sa
 
     from . import config, gazetteer, loader
+    from .model import unit_table
+
+    if if_empty and model.Session.execute(sa.select(unit_table.c.pcode).limit(1)).first():
+        click.echo("The gazetteer already holds units: nothing loaded.")
+        return
 
     steps = ["reading and checking", "writing"]
     with click.progressbar(length=len(steps), label=f"Loading {path}", file=sys.stderr) as bar:

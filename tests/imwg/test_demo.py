@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ckan.model as model
 import pytest
 from ckan.cli.cli import ckan
 from ckan.tests.helpers import call_action
 
 from ckanext.imwg import demo
+from ckanext.imwg_pcode import loader
 
-pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "demo_gazetteer")
+
+DEMO_UNITS = Path(loader.__file__).parent / "demo_data" / "mmr_demo_units.csv"
+
+
+@pytest.fixture
+def demo_gazetteer(cli):
+    """What `make demo` does first: the demo places, into an empty gazetteer."""
+    result = cli.invoke(ckan, ["pcode", "load", "--if-empty", str(DEMO_UNITS)])
+    assert result.exit_code == 0, result.output
 
 
 def test_load_creates_each_kind():
@@ -59,3 +71,25 @@ def test_cli_prints_credentials(cli):
     assert result.exit_code == 0, result.output
     assert "6 datasets created" in result.output
     assert "imwg_admin" in result.output and demo.password_for("analyst") in result.output
+
+
+def test_demo_datasets_have_places():
+    """Demo datasets are tagged with the demo places and found from a state."""
+    demo.load(echo=lambda _: None)
+    pkg = call_action("package_show", id="confirmed-hazardous-areas")
+    assert pkg["locations"] == ["MMR"] and pkg["subnational"] == "yes"
+    kachin = call_action("package_search", fq="pcodes:MMR001", rows=50)
+    assert {p["name"] for p in kachin["results"]} == {
+        "idp-sites-master-list",
+        "4w-who-does-what-where",
+        "trauma-casualties-health-facilities",
+        "confirmed-hazardous-areas",
+        "explosive-ordnance-casualties",
+        "eore-sessions-delivered",
+    }
+
+
+def test_demo_gazetteer_is_not_loaded_over_another(cli):
+    """--if-empty leaves a gazetteer that already holds units alone."""
+    result = cli.invoke(ckan, ["pcode", "load", "--if-empty", str(DEMO_UNITS)])
+    assert result.exit_code == 0 and "nothing loaded" in result.output
