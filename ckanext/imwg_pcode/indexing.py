@@ -1,15 +1,16 @@
 """What a dataset's P-codes add to its index document, and how searches reach them.
 
 Fields stay valid for CKAN's stock Solr schema (multi-valued strings are
-``vocab_*``, copied into the free-text field):
+``vocab_*``):
 
-- ``vocab_pcodes``: every tagged code and all its ancestors, so that
-  ``fq=pcodes:MMR001`` (rewritten to ``vocab_pcodes``) finds a dataset tagged
-  with any place inside Kachin: the roll-up;
-- ``vocab_pcode_adm0`` .. ``vocab_pcode_adm5``: the codes per admin level,
-  for the facets and the counts of the location pages;
-- ``vocab_pcode_names``: the names of all those places in every stored
-  language, so that a free-text search for "Kachin" finds its townships' data;
+- ``vocab_pcodes``: the dataset's own codes;
+- ``vocab_pcode_adm0`` .. ``vocab_pcode_adm5``: its codes and all their
+  ancestors, per admin level. ``fq=pcodes:MMR001`` is rewritten to
+  ``vocab_pcode_adm1:"MMR001"`` (the level comes from the gazetteer), which
+  finds datasets tagged with Kachin or any place inside it: the roll-up. The
+  same fields give the facets and the counts of the location pages;
+- ``text``: the names of all those places in every stored language, so that
+  a free-text search for "Kachin" finds its townships' data;
 - ``minx``/``miny``/``maxx``/``maxy``/``bbox_area``: the extent of the tagged
   places, for ckanext-spatial's map search, when the dataset has no
   ``spatial`` extent of its own and the gazetteer has boundaries.
@@ -28,7 +29,7 @@ from . import places
 FIELD = "pcodes"
 INDEX_FIELD = "vocab_pcodes"
 LEVEL_FIELD = "vocab_pcode_adm{level}"
-NAMES_FIELD = "vocab_pcode_names"
+TEXT_FIELD = "text"
 LEVELS = range(6)
 
 
@@ -54,16 +55,17 @@ def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     pkg_dict.pop(FIELD, None)
     if not codes:
         return pkg_dict
-    found = places.lookup(model.Session, codes, names=True)
+    found = places.lookup(model.Session, codes)
     units = found.with_ancestors()
-    pkg_dict[INDEX_FIELD] = list(dict.fromkeys(codes + [u.pcode for u in units]))
+    pkg_dict[INDEX_FIELD] = codes
     for level in LEVELS:
         at_level = [u.pcode for u in units if u.level == level]
         if at_level:
             pkg_dict[LEVEL_FIELD.format(level=level)] = at_level
     names = {n for u in units for n in [u.name, *u.names.values()]}
     if names:
-        pkg_dict[NAMES_FIELD] = sorted(names)
+        text = pkg_dict.get(TEXT_FIELD) or []
+        pkg_dict[TEXT_FIELD] = ([text] if isinstance(text, str) else list(text)) + sorted(names)
     if not (pkg_dict.get("extras_spatial") or pkg_dict.get("spatial") or "minx" in pkg_dict):
         extent = _extent(found)
         if extent:
@@ -92,25 +94,36 @@ def _extent(found: places.Places) -> tuple[float, float, float, float] | None:
 
 # ``pcodes:X`` in a filter, quoted or not, as CKAN's search page writes it
 # (``pcodes:"MMR001"``) or a person types it; several codes in one quoted value
-# (the location filter sends "MMR001, MMR015") mean any of them.
+# (what a multi-place filter sends: "MMR001, MMR015") mean any of them.
 _FILTER = re.compile(r'(?<![\w.])(-?)pcodes:(?:"([^"]*)"|([^\s)"]+))')
 
 
-def _rewrite(fq: str) -> str:
-    def replace(match: re.Match) -> str:
-        sign, quoted, bare = match.groups()
-        if bare is not None:
-            return f"{sign}{INDEX_FIELD}:{bare.upper()}"
-        codes = [c.upper() for c in re.split(r"[\s,;]+", quoted) if c]
-        if len(codes) == 1:
-            return f'{sign}{INDEX_FIELD}:"{codes[0]}"'
-        return f"{sign}{INDEX_FIELD}:(" + " OR ".join(f'"{c}"' for c in codes) + ")"
+def _target(code: str, found: places.Places) -> str:
+    """The clause that finds a code and everything below it."""
+    unit = found.found.get(code)
+    if unit is None:  # not in the gazetteer: the datasets tagged with it as such
+        return f'{INDEX_FIELD}:"{code}"'
+    return f'{LEVEL_FIELD.format(level=unit.level)}:"{code}"'
 
-    return _FILTER.sub(replace, fq)
+
+def _rewrite(fq: str) -> str:
+    matches = list(_FILTER.finditer(fq))
+    groups = [
+        [c.upper() for c in re.split(r"[\s,;]+", m.group(2) if m.group(3) is None else m.group(3)) if c]
+        for m in matches
+    ]
+    found = places.lookup(model.Session, [c for g in groups for c in g])
+    out, last = [], 0
+    for match, codes in zip(matches, groups, strict=True):
+        clauses = [_target(c, found) for c in codes] or [f'{INDEX_FIELD}:""']
+        clause = clauses[0] if len(clauses) == 1 else "(" + " OR ".join(clauses) + ")"
+        out += [fq[last : match.start()], match.group(1), clause]
+        last = match.end()
+    return "".join(out) + fq[last:]
 
 
 def before_search(search_params: dict[str, Any]) -> dict[str, Any]:
-    """Let filters name ``pcodes`` (the field people know) and roll up."""
+    """Let filters name ``pcodes`` (the field people know), rolled up."""
     if isinstance(search_params.get("fq"), str) and "pcodes:" in search_params["fq"]:
         search_params["fq"] = _rewrite(search_params["fq"])
     if search_params.get("fq_list"):

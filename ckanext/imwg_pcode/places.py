@@ -72,16 +72,40 @@ _QUERY = sa.text(
 )
 
 
-def lookup(session: Any, codes: Iterable[str], names: bool = False) -> Places:
-    """The units of ``codes`` (unknown codes are left out) with their ancestors;
-    with ``names``, every stored name (by language) of each."""
+#: where a session keeps the lookups of its current transaction (CKAN validates a
+#: new dataset, then indexes it twice before the commit, each time with the same codes)
+CACHE = "imwg_pcode_places"
+
+
+def lookup(session: Any, codes: Iterable[str]) -> Places:
+    """The units of ``codes`` (unknown codes are left out) with their ancestors
+    and every stored name (by language) of each.
+
+    Cached for the current transaction only, so a loaded gazetteer is seen
+    by the next one."""
     wanted = list(dict.fromkeys(codes))
+    if hasattr(session, "registry"):  # a scoped session: the caller's own session
+        session = session()
+    transaction = session.get_transaction()
+    if transaction is None:
+        return _lookup(session, wanted)
+    owner, cache = session.info.get(CACHE, (None, None))
+    if owner is not transaction:
+        cache = {}
+        session.info[CACHE] = (transaction, cache)
+    key = tuple(wanted)
+    if key not in cache:
+        cache[key] = _lookup(session, wanted)
+    return cache[key]
+
+
+def _lookup(session: Any, wanted: list[str]) -> Places:
     units: dict[str, Unit] = {}
     if wanted:
         for r in session.execute(_QUERY, {"codes": wanted}):
             bbox = (r.minx, r.miny, r.maxx, r.maxy) if r.minx is not None else None
             units[r.pcode] = Unit(r.pcode, r.level, r.parent, r.country, r.name, r.retired, bbox)
-    if names and units:
+    if units:
         rows = session.execute(
             sa.text("SELECT pcode, lang, name FROM imwg_pcode_name WHERE pcode = ANY(:codes)"),
             {"codes": list(units)},

@@ -9,7 +9,7 @@ from ckan.lib.helpers import Page
 from flask import Blueprint
 
 from . import helpers
-from .indexing import INDEX_FIELD, LEVEL_FIELD, codes_of
+from .indexing import LEVEL_FIELD, codes_of
 
 location = Blueprint("imwg_pcode", __name__)
 
@@ -53,7 +53,7 @@ def read(pcode: str):
     result = tk.get_action("package_search")(
         _context(),
         {
-            "fq": f'{INDEX_FIELD}:"{unit["pcode"]}"',
+            "fq": f'{LEVEL_FIELD.format(level=unit["level"])}:"{unit["pcode"]}"',
             "rows": ROWS,
             "start": (page - 1) * ROWS,
             "sort": "metadata_modified desc",

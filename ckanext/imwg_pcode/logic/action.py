@@ -137,23 +137,41 @@ def pcode_search(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
         params["level"] = data_dict["level"]
     if not data_dict["include_retired"]:
         filters.append("u.retired_at IS NULL")
-    rows = session.execute(
-        sa.text(
-            "WITH hits AS ("
-            " SELECT pcode, 0 AS rank FROM imwg_pcode_unit WHERE pcode = :code"
-            " UNION ALL SELECT pcode, 1 FROM imwg_pcode_unit WHERE lower(pcode) LIKE :prefix"
-            " UNION ALL SELECT pcode, 1 FROM imwg_pcode_name WHERE folded LIKE :prefix"
-            " UNION ALL SELECT pcode, 2 FROM imwg_pcode_unit WHERE lower(pcode) LIKE :contains"
-            " UNION ALL SELECT pcode, 2 FROM imwg_pcode_name WHERE folded LIKE :contains)"
-            " SELECT u.*, min(h.rank) AS rank FROM hits h JOIN imwg_pcode_unit u USING (pcode)"
-            f" WHERE {' AND '.join(filters)}"
-            " GROUP BY u.pcode ORDER BY rank, u.level, u.name, u.pcode LIMIT :limit"
+    where = " AND ".join(filters)
+    # Stages, cheapest first; "contains" (a trigram scan) only runs when the
+    # exact code and the prefixes leave room under the limit.
+    stages = [
+        (0, "SELECT pcode FROM imwg_pcode_unit WHERE pcode = :code"),
+        (
+            1,
+            "SELECT pcode FROM imwg_pcode_unit WHERE lower(pcode) LIKE :prefix"
+            " UNION SELECT pcode FROM imwg_pcode_name WHERE folded LIKE :prefix",
         ),
-        params,
-    ).all()
-    paths = {r.pcode: _ancestors(session, r.pcode) for r in rows}
+        (
+            2,
+            "SELECT pcode FROM imwg_pcode_unit WHERE lower(pcode) LIKE :contains"
+            " UNION SELECT pcode FROM imwg_pcode_name WHERE folded LIKE :contains",
+        ),
+    ]
+    rows: list[Any] = []
+    ranks: dict[str, int] = {}
+    for rank, hits in stages:
+        room = data_dict["limit"] - len(rows)
+        if room <= 0:
+            break
+        found = session.execute(
+            sa.text(
+                f"SELECT u.* FROM imwg_pcode_unit u WHERE u.pcode IN ({hits}) AND {where}"
+                " AND NOT (u.pcode = ANY(:seen)) ORDER BY u.level, u.name, u.pcode LIMIT :room"
+            ),
+            {**params, "seen": list(ranks), "room": room},
+        ).all()
+        for row in found:
+            ranks[row.pcode] = rank
+        rows += found
+    paths = places.lookup(session, list(ranks))
     match = {0: "code", 1: "prefix", 2: "contains"}
-    return [{**_summary(r, paths[r.pcode]), "match": match[r.rank]} for r in rows]
+    return [{**_summary(r, []), "path": paths.path(r.pcode), "match": match[ranks[r.pcode]]} for r in rows]
 
 
 @tk.side_effect_free
