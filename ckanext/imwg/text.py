@@ -11,5 +11,7 @@ def fold(text: str) -> str:
     "Kachin", "kachin" and "Káchin" fold alike, and Arabic with or without
     harakat too.
     """
+    if text.isascii():  # nothing to strip: the common case, and much faster
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").casefold()

@@ -15,6 +15,9 @@ from .. import gazetteer, places
 from ..model import name_table, unit_table
 from . import schema
 
+#: candidates per way of matching considered for ranking (see pcode_search)
+CANDIDATES = 200
+
 __all__ = ["pcode_show", "pcode_search", "pcode_list", "pcode_lookup"]
 
 
@@ -138,36 +141,48 @@ def pcode_search(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
     if not data_dict["include_retired"]:
         filters.append("u.retired_at IS NULL")
     where = " AND ".join(filters)
-    # Stages, cheapest first; "contains" (a trigram scan) only runs when the
-    # exact code and the prefixes leave room under the limit.
-    stages = [
-        (0, "SELECT pcode FROM imwg_pcode_unit WHERE pcode = :code"),
-        (
-            1,
-            "SELECT pcode FROM imwg_pcode_unit WHERE lower(pcode) LIKE :prefix"
-            " UNION SELECT pcode FROM imwg_pcode_name WHERE folded LIKE :prefix",
+    # Candidates come from the indexes in their own order (codes, then folded
+    # names), at most CANDIDATES per way of matching, and are then ranked:
+    # exact code, prefix, contains; within a rank by level and name. A text so
+    # common that it has more candidates needs more letters anyway. "Contains"
+    # (a trigram scan) only runs when the others leave room, no code matched
+    # exactly and the text is long enough for trigrams.
+    by_code = (
+        "SELECT u.pcode FROM imwg_pcode_unit u WHERE lower(u.pcode) LIKE :{p}"
+        f" AND {where} ORDER BY lower(u.pcode) LIMIT {CANDIDATES}"
+    )
+    if data_dict.get("country") or data_dict.get("level") is not None:
+        by_name = (
+            "SELECT u.pcode FROM imwg_pcode_name n JOIN imwg_pcode_unit u ON u.pcode = n.pcode"
+            f" WHERE n.folded LIKE :{{p}} AND {where} ORDER BY n.folded LIMIT {CANDIDATES}"
+        )
+    else:  # no join: the name index alone, read in order, stops at the limit
+        by_name = (
+            f"SELECT n.pcode FROM imwg_pcode_name n WHERE n.folded LIKE :{{p}} ORDER BY n.folded LIMIT {CANDIDATES}"
+        )
+
+    def ranked(sql_rank: str, pattern: str, extra: str = "") -> str:
+        return (
+            f"SELECT u.*, {sql_rank} AS rank FROM imwg_pcode_unit u WHERE u.pcode IN ("
+            f"SELECT pcode FROM ({by_code.format(p=pattern)}) c UNION SELECT pcode FROM ({by_name.format(p=pattern)}) n"
+            f"{extra}) AND {where} AND NOT (u.pcode = ANY(:seen)) ORDER BY rank, u.level, u.name, u.pcode LIMIT :room"
+        )
+
+    rows = session.execute(
+        sa.text(
+            ranked(
+                "CASE WHEN u.pcode = :code THEN 0 ELSE 1 END",
+                "prefix",
+                f" UNION SELECT u.pcode FROM imwg_pcode_unit u WHERE u.pcode = :code AND {where}",
+            )
         ),
-        (
-            2,
-            "SELECT pcode FROM imwg_pcode_unit WHERE lower(pcode) LIKE :contains"
-            " UNION SELECT pcode FROM imwg_pcode_name WHERE folded LIKE :contains",
-        ),
-    ]
-    rows: list[Any] = []
-    ranks: dict[str, int] = {}
-    for rank, hits in stages:
-        room = data_dict["limit"] - len(rows)
-        if room <= 0:
-            break
-        found = session.execute(
-            sa.text(
-                f"SELECT u.* FROM imwg_pcode_unit u WHERE u.pcode IN ({hits}) AND {where}"
-                " AND NOT (u.pcode = ANY(:seen)) ORDER BY u.level, u.name, u.pcode LIMIT :room"
-            ),
-            {**params, "seen": list(ranks), "room": room},
-        ).all()
-        for row in found:
-            ranks[row.pcode] = rank
+        {**params, "seen": [], "room": data_dict["limit"]},
+    ).all()
+    ranks = {r.pcode: r.rank for r in rows}
+    room = data_dict["limit"] - len(rows)
+    if room > 0 and 0 not in ranks.values() and len(text) >= 3:
+        found = session.execute(sa.text(ranked("2", "contains")), {**params, "seen": list(ranks), "room": room}).all()
+        ranks.update((r.pcode, 2) for r in found)
         rows += found
     paths = places.lookup(session, list(ranks))
     match = {0: "code", 1: "prefix", 2: "contains"}
