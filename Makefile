@@ -6,7 +6,7 @@ CKAN := $(VENV)/bin/ckan
 PORTAL_INI := portal.ini
 PORT ?= 5000
 
-.PHONY: install services venv i18n db tools portal demo test lint benchmark clean
+.PHONY: install services venv i18n db tools portal demo test lint benchmark benchmark-pcode clean
 
 ## install: virtualenv, pinned dependencies, translations, services, databases, migrations (idempotent)
 install: services venv i18n db
@@ -67,6 +67,10 @@ lint:
 ## benchmark: search latency and rebuild throughput (see benchmarks/README in README.md)
 benchmark: install
 	$(VENV)/bin/python benchmarks/search.py $(BENCH_ARGS)
+
+## benchmark-pcode: gazetteer load, pcode_search, tagging overhead, coverage (needs a Global P-code list)
+benchmark-pcode: install
+	$(VENV)/bin/python benchmarks/pcode.py $(PCODE_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .data $(PORTAL_INI) *.egg-info
