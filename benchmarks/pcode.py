@@ -28,14 +28,13 @@ import csv
 import json
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search import CKAN, RESULTS, ROOT, URL, load_ckan, setup_database, sh, timed, write_ini  # noqa: E402
+from search import CKAN, RESULTS, ROOT, bench_ini, load_ckan, setup_database, sh, timed  # noqa: E402
 
 DEFAULT_GAZETTEER = ROOT.parent / "shared" / "data" / "global_pcodes_adm1_2.csv"
 SYLLABLES = "ka kin wa maw la shi hpa an myit kyi na bo tha ta gon yan mon sit twe ha kha ban lo pa sa ri mu".split()
@@ -209,15 +208,7 @@ def coverage_speed(rows: int, tmp: Path) -> dict:
 
 
 def run(gazetteer: Path, rows: int, tmp: Path) -> dict:
-    ini = write_ini(
-        tmp / "bench.ini",
-        **{
-            "sqlalchemy.url": URL,
-            "ckan.plugins": "activity imwg scheming_datasets scheming_organizations imwg_pcode imwg_search",
-            "ckan.site_id": "bench",
-            "ckan.redis.url": "redis://127.0.0.1:6379/2",
-        },
-    )
+    ini = bench_ini(tmp, "activity imwg scheming_datasets scheming_organizations imwg_pcode imwg_search")
     print("database", flush=True)
     setup_database(ini)
     sh(CKAN, "-c", str(ini), "db", "upgrade", "-p", "imwg_pcode")

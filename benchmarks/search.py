@@ -74,6 +74,19 @@ def psql(sql: str, db: str = "postgres") -> None:
     sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-qc", sql)
 
 
+def bench_ini(tmp: Path, plugins: str) -> Path:
+    """A configuration for the benchmark database with these plugins."""
+    return write_ini(
+        tmp / "bench.ini",
+        **{
+            "sqlalchemy.url": URL,
+            "ckan.plugins": plugins,
+            "ckan.site_id": "bench",
+            "ckan.redis.url": "redis://127.0.0.1:6379/2",
+        },
+    )
+
+
 def setup_database(ini: Path) -> None:
     psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
     sh("bash", str(ROOT / "scripts" / "db.sh"), DB)
@@ -261,15 +274,7 @@ def latencies(runs: int, seed: int = 11) -> dict[str, dict[str, float]]:
 
 
 def run(n: int, runs: int, tmp: Path) -> dict:
-    ini = write_ini(
-        tmp / "bench.ini",
-        **{
-            "sqlalchemy.url": URL,
-            "ckan.plugins": "imwg_search",
-            "ckan.site_id": "bench",
-            "ckan.redis.url": "redis://127.0.0.1:6379/2",
-        },
-    )
+    ini = bench_ini(tmp, "imwg_search")
     print(f"[{n}] database", flush=True)
     setup_database(ini)
     ctx = load_ckan(ini)

@@ -103,3 +103,12 @@ def screenshot(page, name: str) -> None:
     """Keep a full-page screenshot as a test artefact (tests/artifacts/NAME.png)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, portal: str, user: str, password: str) -> None:
+    """Log in through CKAN's login form and wait for the dashboard."""
+    page.goto(portal + "/user/login")
+    page.fill("#field-login", user)
+    page.fill("#field-password", password)
+    page.press("#field-password", "Enter")
+    page.wait_for_url("**/dashboard/**")

@@ -71,10 +71,8 @@ def imwg_places(value: Any) -> list[dict[str, Any]]:
     places = []
     for code in codes:
         unit = found.get(code)
-        try:
-            url = tk.url_for("imwg_pcode.read", pcode=code) if unit else None
-        except Exception:  # the location pages come with the imwg_pcode plugin
-            url = None
+        # a known unit means the imwg_pcode plugin, and its location pages, are there
+        url = tk.url_for("imwg_pcode.read", pcode=code) if unit else None
         places.append(
             {
                 "pcode": code,

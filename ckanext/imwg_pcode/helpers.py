@@ -10,7 +10,8 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
-from .indexing import codes_of
+from ckanext.imwg.logic.validators import place_codes
+
 from .model import coverage_table
 
 __all__ = ["imwg_pcode_coverage", "imwg_pcode_map_available"]
@@ -58,7 +59,13 @@ def imwg_pcode_coverage(pkg: dict[str, Any]) -> dict[str, Any] | None:
     if levels:
         deepest = max(levels)
         covers = _level_units(deepest, len(levels[deepest]))
-        top = 1 if deepest > 1 and within.get(1) else (0 if deepest > 0 and len(within.get(0, ())) > 1 else None)
+        # "in 3 admin-1 units" below admin 1; "in 2 countries" for admin-1 data of several
+        if deepest > 1 and within.get(1):
+            top = 1
+        elif deepest > 0 and len(within.get(0, ())) > 1:
+            top = 0
+        else:
+            top = None
         if top is not None:
             covers = tk._("{units} in {parents}").format(units=covers, parents=_level_units(top, len(within[top])))
         parts.append(tk._("The data covers {places}").format(places=covers))
@@ -74,7 +81,7 @@ def imwg_pcode_coverage(pkg: dict[str, Any]) -> dict[str, Any] | None:
                 n=len(retired), codes=", ".join(sorted(retired)[:NAMED])
             )
         )
-    tagged = set(codes_of(pkg.get("pcodes")))
+    tagged = set(place_codes(pkg.get("pcodes")))
     add = sorted(levels[max(levels)] - tagged) if levels else []
     return {
         "sentence": "; ".join(parts) + ".",

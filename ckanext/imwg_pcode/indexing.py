@@ -18,11 +18,12 @@ Fields stay valid for CKAN's stock Solr schema (multi-valued strings are
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import ckan.model as model
+
+from ckanext.imwg.logic.validators import place_codes
 
 from . import places
 
@@ -33,20 +34,10 @@ TEXT_FIELD = "text"
 LEVELS = range(6)
 
 
-def codes_of(value: Any) -> list[str]:
-    """The P-codes of a stored ``pcodes`` value (list or JSON text)."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            value = [value]
-    return [str(v).strip().upper() for v in value or [] if str(v).strip()]
-
-
 def tagged_codes(pkg_dict: dict[str, Any]) -> list[str]:
     """The dataset's own P-codes, whether the shared indexing already moved
     them to ``vocab_pcodes`` or they are still the stored field."""
-    return codes_of(pkg_dict.get(INDEX_FIELD) or pkg_dict.get(FIELD))
+    return place_codes(pkg_dict.get(INDEX_FIELD) or pkg_dict.get(FIELD))
 
 
 def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
@@ -108,10 +99,7 @@ def _target(code: str, found: places.Places) -> str:
 
 def _rewrite(fq: str) -> str:
     matches = list(_FILTER.finditer(fq))
-    groups = [
-        [c.upper() for c in re.split(r"[\s,;]+", m.group(2) if m.group(3) is None else m.group(3)) if c]
-        for m in matches
-    ]
+    groups = [place_codes(m.group(2) if m.group(3) is None else m.group(3)) for m in matches]
     found = places.lookup(model.Session, [c for g in groups for c in g])
     out, last = [], 0
     for match, codes in zip(matches, groups, strict=True):

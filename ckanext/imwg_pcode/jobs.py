@@ -43,7 +43,7 @@ def enqueue(resource: dict[str, Any]) -> None:
 def classify(scan: coverage.Scan, session: Any) -> dict[str, Any]:
     """What the scanned codes are in the gazetteer: per level, unknown, retired."""
     codes = scan.codes()
-    found = places.lookup(session, codes)
+    found = places.lookup(session, codes, names=False)
     levels: dict[int, set[str]] = {}
     within: dict[int, set[str]] = {}
     retired = sorted(c for c, u in found.found.items() if u.retired)
@@ -91,6 +91,17 @@ def _store(resource: dict[str, Any], status: str, message: str | None, result: d
     session.commit()
 
 
+def _checked_since_upload(resource: dict[str, Any]) -> bool:
+    """The file was read after its last upload (a metadata edit, not a new file)."""
+    uploaded = resource.get("last_modified")
+    if not uploaded:
+        return False
+    checked = model.Session.execute(
+        sa.select(coverage_table.c.checked_at).where(coverage_table.c.resource_id == resource["id"])
+    ).scalar()
+    return checked is not None and checked >= dt.datetime.fromisoformat(uploaded)
+
+
 def check_resource(resource_id: str) -> str:
     """Job: record the P-code coverage of a resource's uploaded file."""
     try:
@@ -100,6 +111,8 @@ def check_resource(resource_id: str) -> str:
     kind = coverage.kind_of(resource.get("format"), resource.get("url"))
     if resource.get("url_type") != "upload" or kind is None:
         return "not an uploaded CSV or XLSX file"
+    if _checked_since_upload(resource):
+        return "unchanged"
     path = Path(uploader.get_resource_uploader(resource).get_path(resource["id"]))
     if not path.exists():
         _store(resource, "failed", "the uploaded file is missing", {})

@@ -77,9 +77,9 @@ _QUERY = sa.text(
 CACHE = "imwg_pcode_places"
 
 
-def lookup(session: Any, codes: Iterable[str]) -> Places:
+def lookup(session: Any, codes: Iterable[str], names: bool = True) -> Places:
     """The units of ``codes`` (unknown codes are left out) with their ancestors
-    and every stored name (by language) of each.
+    and, with ``names``, every stored name (by language) of each.
 
     Cached for the current transaction only, so a loaded gazetteer is seen
     by the next one."""
@@ -88,24 +88,24 @@ def lookup(session: Any, codes: Iterable[str]) -> Places:
         session = session()
     transaction = session.get_transaction()
     if transaction is None:
-        return _lookup(session, wanted)
+        return _lookup(session, wanted, names)
     owner, cache = session.info.get(CACHE, (None, None))
     if owner is not transaction:
         cache = {}
         session.info[CACHE] = (transaction, cache)
-    key = tuple(wanted)
+    key = (tuple(wanted), names)
     if key not in cache:
-        cache[key] = _lookup(session, wanted)
+        cache[key] = _lookup(session, wanted, names)
     return cache[key]
 
 
-def _lookup(session: Any, wanted: list[str]) -> Places:
+def _lookup(session: Any, wanted: list[str], names: bool) -> Places:
     units: dict[str, Unit] = {}
     if wanted:
         for r in session.execute(_QUERY, {"codes": wanted}):
             bbox = (r.minx, r.miny, r.maxx, r.maxy) if r.minx is not None else None
             units[r.pcode] = Unit(r.pcode, r.level, r.parent, r.country, r.name, r.retired, bbox)
-    if units:
+    if names and units:
         rows = session.execute(
             sa.text("SELECT pcode, lang, name FROM imwg_pcode_name WHERE pcode = ANY(:codes)"),
             {"codes": list(units)},

@@ -8,8 +8,10 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.helpers import Page
 from flask import Blueprint
 
+from ckanext.imwg.logic.validators import place_codes
+
 from . import helpers
-from .indexing import LEVEL_FIELD, codes_of
+from .indexing import LEVEL_FIELD
 
 location = Blueprint("imwg_pcode", __name__)
 
@@ -98,7 +100,7 @@ def add_covered(id: str):
     summary = helpers.imwg_pcode_coverage(pkg)
     new = summary["add"] if summary else []
     if new:
-        codes = list(dict.fromkeys(codes_of(pkg.get("pcodes")) + new))
+        codes = list(dict.fromkeys(place_codes(pkg.get("pcodes")) + new))
         try:
             tk.get_action("package_patch")(context, {"id": pkg["id"], "pcodes": codes})
         except tk.ValidationError as error:

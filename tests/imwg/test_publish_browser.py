@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ckan.tests import factories
 
-from tests.support import live_server, screenshot
+from tests.support import live_server, log_in, screenshot
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 PASSWORD = "Editor-pass-2026"
@@ -30,11 +30,7 @@ def shot(page, name):
 
 def test_editor_publishes_mine_action_dataset(portal, page, tmp_path):
     """Log in, fill the form, see the date error, fix it, upload a CSV, find it by sector."""
-    page.goto(portal + "/user/login")
-    page.fill("#field-login", "editor")
-    page.fill("#field-password", PASSWORD)
-    page.press("#field-password", "Enter")
-    page.wait_for_url("**/dashboard/**")
+    log_in(page, portal, "editor", PASSWORD)
     shot(page, "1-logged-in")
 
     page.goto(portal + "/mine-action/new")

@@ -195,6 +195,17 @@ class TestJob:
         )
         assert jobs.check_resource(resource["id"]) == "not an uploaded CSV or XLSX file"
 
+    def test_metadata_edit_does_not_read_the_file_again(self, dataset, create_with_upload):
+        """A file already read since its upload is not read again; a new upload is."""
+        resource = create_with_upload(
+            HXL_CSV, "t.csv", url="t.csv", format="CSV", package_id=dataset["id"], context={"user": "editor"}
+        )
+        assert jobs.check_resource(resource["id"]) == "done"
+        call_action("resource_patch", context={"user": "editor"}, id=resource["id"], description="Edited")
+        assert jobs.check_resource(resource["id"]) == "unchanged"
+        create_with_upload(HXL_CSV, "t.csv", action="resource_patch", id=resource["id"], context={"user": "editor"})
+        assert jobs.check_resource(resource["id"]) == "done"
+
     def test_broken_upload_is_recorded(self, dataset, create_with_upload):
         """An unreadable upload is recorded as failed with the reason."""
         resource = create_with_upload(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ckan.tests import factories
 
-from tests.support import live_server, screenshot
+from tests.support import live_server, log_in, screenshot
 
 from . import places
 
@@ -42,11 +42,7 @@ def pick(page, search_box, text, pcode):
 def test_tag_through_picker_and_find_from_location_filter(portal, page, tmp_path):
     """Pick Waingmaw by name (its path shown), remove a wrong pick, save; the
     dataset page names it; picking Kachin in the location filter finds it."""
-    page.goto(portal + "/user/login")
-    page.fill("#field-login", "editor")
-    page.fill("#field-password", PASSWORD)
-    page.press("#field-password", "Enter")
-    page.wait_for_url("**/dashboard/**")
+    log_in(page, portal, "editor", PASSWORD)
 
     page.goto(portal + "/dataset/new")
     page.fill("#field-title", "IDP sites in Waingmaw")

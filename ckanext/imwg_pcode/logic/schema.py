@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator
 
-from .. import gazetteer
+from ckanext.imwg.logic.validators import place_codes
 
 
 @validator_args
@@ -45,16 +41,6 @@ def pcode_list(
     return {"id": [ignore_missing, unicode_safe], "include_retired": [default(False), boolean_validator]}
 
 
-def _codes(value: Any) -> list[str]:
-    """A list of P-codes from a list or from text separated by commas or spaces."""
-    if isinstance(value, str):
-        value = re.split(r"[\s,;]+", value)
-    if not isinstance(value, (list, tuple)):
-        raise tk.Invalid(tk._("A list of P-codes is expected"))
-    codes = [gazetteer.normalise(str(v)) for v in value]
-    return list(dict.fromkeys(c for c in codes if c))
-
-
 @validator_args
 def pcode_lookup(not_missing: Validator) -> Schema:
-    return {"ids": [not_missing, _codes]}
+    return {"ids": [not_missing, place_codes]}
