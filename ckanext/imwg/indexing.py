@@ -47,8 +47,11 @@ def as_list(value: Any) -> list[str]:
 
 
 def solr_compatible(pkg_dict: dict[str, Any]) -> dict[str, Any]:
-    """Move list-valued schema fields to ``vocab_<field>``."""
+    """Move list-valued schema fields to ``vocab_<field>`` (dropping the copy
+    of their JSON text CKAN makes as ``extras_<field>``: the values are in
+    the free-text field once, through ``vocab_<field>``)."""
     for name in multi_valued_fields(pkg_dict.get("dataset_type") or pkg_dict.get("type") or "dataset"):
+        pkg_dict.pop(f"extras_{name}", None)
         if name in pkg_dict:
             values = as_list(pkg_dict.pop(name))
             if values:

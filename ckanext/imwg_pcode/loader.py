@@ -153,6 +153,13 @@ def load(
             unit_table.update().where(unit_table.c.pcode.in_(retire)).values(retired_at=dt.datetime.utcnow())
         )
     session.commit()
+    if records or retire:
+        # fresh planner statistics at once: lookups and searches pick their
+        # indexes only when the planner knows how many units there are
+        progress("analysing")
+        for table in (unit_table, name_table):
+            session.execute(sa.text(f"ANALYZE {table.name}"))
+        session.commit()
     return summary
 
 

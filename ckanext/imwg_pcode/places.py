@@ -62,13 +62,19 @@ class Places:
         return list(result.values())
 
 
+_COLUMNS = "pcode, level, parent, country, name, retired_at, minx, miny, maxx, maxy"
+#: the units and their ancestors in one pass along the primary key (each step
+#: reads one row per code; a unit shared by several codes comes more than once)
 _QUERY = sa.text(
-    "WITH RECURSIVE up AS ("
-    " SELECT pcode, parent, 0 AS depth FROM imwg_pcode_unit WHERE pcode = ANY(:codes)"
-    " UNION SELECT u.pcode, u.parent, up.depth + 1 FROM imwg_pcode_unit u"
-    f" JOIN up ON u.pcode = up.parent WHERE up.depth < {MAX_DEPTH})"
-    " SELECT u.pcode, u.level, u.parent, u.country, u.name, u.retired_at IS NOT NULL AS retired,"
-    " u.minx, u.miny, u.maxx, u.maxy FROM imwg_pcode_unit u WHERE u.pcode IN (SELECT pcode FROM up)"
+    f"WITH RECURSIVE up AS (SELECT {_COLUMNS}, 0 AS depth FROM imwg_pcode_unit WHERE pcode = ANY(:codes)"
+    f" UNION ALL SELECT {', '.join('u.' + c for c in _COLUMNS.split(', '))}, up.depth + 1"
+    f" FROM up JOIN imwg_pcode_unit u ON u.pcode = up.parent WHERE up.depth < {MAX_DEPTH})"
+    f" SELECT DISTINCT ON (pcode) {_COLUMNS.replace('retired_at', 'retired_at IS NOT NULL AS retired')} FROM up"
+)
+#: the same with every stored name of each unit, as "lang<US>name" (one round trip)
+_QUERY_NAMES = sa.text(
+    "SELECT d.*, (SELECT array_agg(n.lang || chr(31) || n.name) FROM imwg_pcode_name n WHERE n.pcode = d.pcode)"
+    f" AS names FROM ({_QUERY.text}) d"
 )
 
 
@@ -102,14 +108,9 @@ def lookup(session: Any, codes: Iterable[str], names: bool = True) -> Places:
 def _lookup(session: Any, wanted: list[str], names: bool) -> Places:
     units: dict[str, Unit] = {}
     if wanted:
-        for r in session.execute(_QUERY, {"codes": wanted}):
+        for r in session.execute(_QUERY_NAMES if names else _QUERY, {"codes": wanted}):
             bbox = (r.minx, r.miny, r.maxx, r.maxy) if r.minx is not None else None
-            units[r.pcode] = Unit(r.pcode, r.level, r.parent, r.country, r.name, r.retired, bbox)
-    if names and units:
-        rows = session.execute(
-            sa.text("SELECT pcode, lang, name FROM imwg_pcode_name WHERE pcode = ANY(:codes)"),
-            {"codes": list(units)},
-        )
-        for r in rows:
-            units[r.pcode].names[r.lang] = r.name
+            unit = units[r.pcode] = Unit(r.pcode, r.level, r.parent, r.country, r.name, r.retired, bbox)
+            if names:
+                unit.names.update(n.split("\x1f", 1) for n in r.names or ())
     return Places({c: units[c] for c in wanted if c in units}, units)

@@ -10,8 +10,14 @@ queries.
 Where an index write happens decides its transaction. Inside a session
 commit (CKAN indexes datasets from the session's ``before_commit``) it joins
 that transaction, so the entry commits or rolls back with the dataset itself.
-Anywhere else (``ckan search-index``, rebuilds, bulk updates after their own
-commit) it commits on its own, as a Solr update would. Errors are raised as ``pysolr.SolrError``, which CKAN turns
+Within a commit each entry is written once, at the end of ``before_commit``,
+with the last document CKAN built for it. Anywhere else (``ckan
+search-index``, rebuilds, bulk updates after their own commit) it commits on
+its own, as a Solr update would. Facets are counted over 64-bit hashes of
+their values; a value's name is stored by rebuilds, and for values written
+by dataset commits by the first search that counts them.
+
+Errors are raised as ``pysolr.SolrError``, which CKAN turns
 into ``SearchIndexError`` (failed write) or ``SearchError`` (bad query, HTTP
 409 through the API).
 """
@@ -27,6 +33,7 @@ from typing import Any
 
 import pysolr
 import sqlalchemy as sa
+from ckan.lib.search.common import SearchIndexError
 from sqlalchemy.exc import DBAPIError
 
 from . import solr_schema as ss
@@ -53,6 +60,24 @@ ZERO_SCORE = "CAST(0 AS float8)"
 NARROW_LIST = ", ".join(NARROW_COLUMNS.values())
 NARROW_PARAMS = ", ".join(f":{c}" for c in NARROW_COLUMNS.values())
 NARROW_UPDATE = ", ".join(f"{c} = EXCLUDED.{c}" for c in NARROW_COLUMNS.values())
+_FTS = " || ".join(f"setweight(to_tsvector('{CATCH_ALL_CONFIG}', :w{w}), '{w}')" for w in "ABCD")
+_INSERT = f"""
+    INSERT INTO {TABLE} AS d (index_id, id, site_id, doc, terms, fts, ftext,
+                              data_dict, validated_data_dict, indexed_at, fids, labels,
+                              {NARROW_LIST})
+    VALUES (:index_id, :id, :site_id, CAST(:doc AS jsonb), :terms, {_FTS},
+            CAST(:ftext AS jsonb), :data_dict, :validated_data_dict,
+            now() at time zone 'utc',
+            ARRAY(SELECT hashtextextended(t, 0) FROM unnest(CAST(:fterms AS text[])) t),
+            CAST(:labels AS text[]), {NARROW_PARAMS})
+    ON CONFLICT (index_id) DO UPDATE SET
+        id = EXCLUDED.id, site_id = EXCLUDED.site_id, doc = EXCLUDED.doc,
+        terms = EXCLUDED.terms, fts = EXCLUDED.fts, ftext = EXCLUDED.ftext,
+        data_dict = EXCLUDED.data_dict,
+        validated_data_dict = EXCLUDED.validated_data_dict,
+        indexed_at = EXCLUDED.indexed_at, fids = EXCLUDED.fids, labels = EXCLUDED.labels,
+        {NARROW_UPDATE}
+"""
 
 #: String fields never counted as facets through the fast path: unique per
 #: dataset or bookkeeping. Faceting on them still works (from ``terms``).
@@ -76,6 +101,10 @@ NOT_FACETED = frozenset(
 
 #: Set in ``session.info`` while the session commits (see :func:`track_commits`).
 COMMITTING = "imwg_search_committing"
+#: Entries held back until the end of the commit (``index_id`` -> row).
+PENDING = "imwg_search_pending"
+#: Set once the held-back entries are written: later writes go straight in.
+FLUSHED = "imwg_search_flushed"
 
 #: Relevance weights (PostgreSQL's A..D labels): title and name weigh most,
 #: then tags, groups and vocabulary fields, then the description, then the
@@ -118,48 +147,44 @@ class PostgresSolrConnection:
 
         ``commit`` is not acted on: during a dataset's commit the entry joins
         that transaction; elsewhere it commits on its own (module docstring).
+        During a commit the entries are written once, at its end: CKAN indexes
+        a new dataset twice in one commit (as new, then as changed through its
+        extras and memberships), and only the last document counts.
         """
-        rows = [self._row(doc) for doc in docs]
+        rows = [self._row(doc) for doc in docs]  # a bad document fails here, at once
         if not rows:
             return ""
-        names = self._facet_value_statement(sorted({t for row in rows for t in row["fterms"]}))
+        info = self.session.info
+        if info.get(COMMITTING) and not info.get(FLUSHED):
+            pending = info.setdefault(PENDING, {})
+            for row in rows:
+                pending[row["index_id"]] = row
+            return ""
+        self._write_rows(rows)
+        return ""
+
+    def flush(self) -> None:
+        """Write the entries held back during the current commit."""
+        pending = self.session.info.pop(PENDING, None)
+        if pending:
+            self._write_rows(list(pending.values()))
+
+    def _write_rows(self, rows: list[dict[str, Any]]) -> None:
         statements = []
         for row in rows:
-            pieces = row.pop("fts_pieces")
-            fts = " || ".join(f"setweight(to_tsvector('{CATCH_ALL_CONFIG}', :w{w}), '{w}')" for w in "ABCD")
-            row.update({f"w{w}": pieces[w] for w in "ABCD"})
-            statements.append(
-                (
-                    f"""
-                INSERT INTO {TABLE} AS d (index_id, id, site_id, doc, terms, fts, ftext,
-                                          data_dict, validated_data_dict, indexed_at, fids, labels,
-                                          {NARROW_LIST})
-                VALUES (:index_id, :id, :site_id, CAST(:doc AS jsonb), :terms, {fts},
-                        CAST(:ftext AS jsonb), :data_dict, :validated_data_dict,
-                        now() at time zone 'utc',
-                        ARRAY(SELECT hashtextextended(t, 0) FROM unnest(CAST(:fterms AS text[])) t),
-                        CAST(:labels AS text[]), {NARROW_PARAMS})
-                ON CONFLICT (index_id) DO UPDATE SET
-                    id = EXCLUDED.id, site_id = EXCLUDED.site_id, doc = EXCLUDED.doc,
-                    terms = EXCLUDED.terms, fts = EXCLUDED.fts, ftext = EXCLUDED.ftext,
-                    data_dict = EXCLUDED.data_dict,
-                    validated_data_dict = EXCLUDED.validated_data_dict,
-                    indexed_at = EXCLUDED.indexed_at, fids = EXCLUDED.fids, labels = EXCLUDED.labels,
-                    {NARROW_UPDATE}
-                """,
-                    row,
-                )
-            )
+            params = {k: v for k, v in row.items() if k != "fts_pieces"}
+            params.update({f"w{w}": row["fts_pieces"][w] for w in "ABCD"})
+            statements.append(params)
         if self.session.info.get(COMMITTING):
-            # the facet names commit on their own, in hash order, so that
-            # concurrent dataset writes neither wait on each other nor
-            # deadlock; a name left by a write that then failed is harmless
-            self._autocommit([names])
-            for sql, params in statements:
-                self._execute(sql, params)
-        else:
-            self._autocommit([names, *statements])
-        return ""
+            # joins the dataset's transaction; the names of facet values new to
+            # the index are stored by the first search that counts them
+            # (:meth:`_term_counts`), not here, so that dataset writes neither
+            # wait on each other over a shared name nor pay for it
+            for params in statements:
+                self._execute(_INSERT, params)
+            return
+        fterms = sorted({t for row in rows for t in row["fterms"]})
+        self._autocommit([self._facet_value_statement(fterms), *((_INSERT, p) for p in statements)])
 
     def _row(self, source: dict[str, Any]) -> dict[str, Any]:
         doc: dict[str, Any] = {}
@@ -237,10 +262,14 @@ class PostgresSolrConnection:
         """Delete by ``index_id`` (``id``) or by query (``q``)."""
         if id is None and q is None:
             raise ValueError('You must specify "id" or "q".')
+        pending = self.session.info.get(PENDING) or {}
         if id is not None:
             ids = id if isinstance(id, (list, tuple)) else [id]
+            for index_id in ids:
+                pending.pop(index_id, None)
             self._write(f"DELETE FROM {TABLE} WHERE index_id = ANY(:ids)", {"ids": list(ids)})
         if q is not None:
+            self.flush()  # held-back entries may match the query
             where, params = self._where([self._parse_filter(q, "OR")])
             self._write(f"DELETE FROM {TABLE} d WHERE {where}", params)
         return ""
@@ -270,6 +299,7 @@ class PostgresSolrConnection:
         Runs in a savepoint: a failing statement must not leave the caller's
         transaction unusable.
         """
+        self.flush()  # a search during a commit sees the entries written in it
         try:
             with self.session.begin_nested():
                 return self._search(q or "*:*", kw)
@@ -474,19 +504,23 @@ class PostgresSolrConnection:
             rows = self._execute(
                 f"WITH c AS (SELECT h, count(*) AS n FROM {TABLE} d CROSS JOIN LATERAL unnest(d.fids) AS h "
                 f"WHERE {where} GROUP BY h) "
-                f"SELECT v.field, v.value, c.n FROM c LEFT JOIN {FACET_VALUES} v ON v.hash = c.h "
+                f"SELECT v.field, v.value, c.n, c.h FROM c LEFT JOIN {FACET_VALUES} v ON v.hash = c.h "
                 f"WHERE v.hash IS NULL OR v.field = ANY(:_ff)",
                 {**params, "_ff": fast},
             ).fetchall()
-            if any(field is None for field, _v, _n in rows):
+            unnamed = [h for field, _v, _n, h in rows if field is None]
+            names = self._name_facet_values(unnamed, where, params) if unnamed else {}
+            if len(names) < len(unnamed):
                 log.warning(
-                    "facet values missing from %s: counting from terms; " "`ckan search-index rebuild` restores them",
+                    "facet values missing from %s: counting from terms; `ckan search-index rebuild` restores them",
                     FACET_VALUES,
                 )
                 slow += fast
             else:
-                for field, value, n in rows:
-                    counts[field][value] = n
+                for field, value, n, h in rows:
+                    field, value = (field, value) if field is not None else names[h]
+                    if field in counts:
+                        counts[field][value] = n
         if slow:
             rows = self._execute(
                 f"SELECT t, count(*) FROM {TABLE} d CROSS JOIN LATERAL unnest(d.terms) AS t "
@@ -497,6 +531,29 @@ class PostgresSolrConnection:
                 name, _, value = t.partition(SEP)
                 counts[name][value] = c
         return counts
+
+    def _name_facet_values(self, hashes: list[int], where: str, params: dict[str, Any]) -> dict[int, tuple[str, str]]:
+        """Name facet values new to the index (written since their names were
+        last stored) from the terms of the matching entries, and store the
+        names for the next search: {hash: (field, value)}."""
+        terms = [
+            r[0]
+            for r in self._execute(
+                f"SELECT DISTINCT t FROM {TABLE} d CROSS JOIN LATERAL unnest(d.terms) AS t "
+                f"WHERE {where} AND hashtextextended(t, 0) = ANY(CAST(:_h AS bigint[]))",
+                {**params, "_h": hashes},
+            )
+        ]
+        if terms:
+            try:
+                self._autocommit([self._facet_value_statement(sorted(terms))])
+            except pysolr.SolrError:
+                pass  # named again by the next search
+        named = {}
+        for t, h in self._execute("SELECT t, hashtextextended(t, 0) FROM unnest(CAST(:ts AS text[])) t", {"ts": terms}):
+            field, _, value = t.partition(SEP)
+            named[h] = (field, value)
+        return named
 
     def _all_values(self, name: str) -> list[str]:
         rows = self._execute(
@@ -559,20 +616,34 @@ def _query_fields(qf: Any) -> list[str]:
 
 
 def track_commits(session_factory: Any) -> None:
-    """Mark sessions of ``session_factory`` while they commit.
+    """Mark sessions of ``session_factory`` while they commit, and write the
+    entries held back during the commit at the end of its ``before_commit``.
 
     The marker is set before any other ``before_commit`` listener runs
     (``insert=True``), so CKAN's indexing, which runs in its own
-    ``before_commit`` listener, sees it.
+    ``before_commit`` listener, sees it; the held-back entries are written by
+    a listener added after CKAN's, so they join the same transaction.
     """
 
     def begin(session):
         session.info[COMMITTING] = True
+        session.info.pop(PENDING, None)
+        session.info.pop(FLUSHED, None)
+
+    def flush(session):
+        try:
+            PostgresSolrConnection(session).flush()
+        except pysolr.SolrError as e:
+            raise SearchIndexError(str(e)) from e
+        finally:
+            session.info[FLUSHED] = True
 
     def end(session, *args):
-        session.info.pop(COMMITTING, None)
+        for key in (COMMITTING, PENDING, FLUSHED):
+            session.info.pop(key, None)
 
     if not sa.event.contains(session_factory, "before_commit", begin):
         sa.event.listen(session_factory, "before_commit", begin, insert=True)
+        sa.event.listen(session_factory, "before_commit", flush)
         for name in ("after_commit", "after_rollback", "after_soft_rollback"):
             sa.event.listen(session_factory, name, end)

@@ -41,6 +41,15 @@ def test_load_and_summary(cli, global_file):
     assert units()["MMR001002"] == (3, "MMR001", "Waingmaw", False)
 
 
+def test_load_refreshes_planner_statistics(cli, global_file):
+    """After a load the planner knows how many units there are (ANALYZE), so
+    lookups use the indexes at once, not after autovacuum's next round."""
+    load(cli, global_file)
+    model.Session.remove()
+    estimated = model.Session.execute("select reltuples from pg_class where relname = 'imwg_pcode_unit'").scalar()
+    assert estimated == len(units()) == 5
+
+
 def test_reload_is_idempotent(cli, global_file):
     """Loading the same file again changes nothing."""
     load(cli, global_file)

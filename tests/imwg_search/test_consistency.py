@@ -15,6 +15,7 @@ from ckan.common import config
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from ckanext.imwg_search import backend
 from tests.support import write_ini
 
 PLUGINS = "imwg_search"
@@ -94,6 +95,54 @@ def test_api_failed_index_write_is_clean_error(app, trigger):
     assert resp.json["success"] is False
     assert "Search Index Error" in resp.json["error"]["__type"]
     assert counts("poison") == (0, 0)
+
+
+@pytest.fixture
+def writes(trigger):
+    """Count the index writes per dataset name (a trigger on the index table)."""
+    sql("CREATE TABLE imwg_test_writes (name text)")
+    # an upsert fires the INSERT trigger once per write (and UPDATE on conflict)
+    trigger("IF TG_OP = 'INSERT' THEN INSERT INTO imwg_test_writes VALUES (NEW.doc->>'name'); END IF;")
+    yield lambda name: sql("SELECT count(*) FROM imwg_test_writes WHERE name = :n", n=name).scalar()
+    model.Session.remove()
+    sql("DROP TABLE IF EXISTS imwg_test_writes CASCADE")
+
+
+def test_one_index_write_per_commit(writes):
+    """CKAN indexes a new dataset twice in its commit (as new, then as changed
+    through its extras); the entry is written once, with the last document."""
+    ds = factories.Dataset(name="once", extras=[{"key": "origin", "value": "survey"}])
+    assert writes("once") == 1
+    call_action("package_patch", id=ds["id"], title="Once more", extras=[{"key": "origin", "value": "census"}])
+    assert writes("once") == 2
+    assert call_action("package_search", q="census")["count"] == 1
+
+
+def test_entries_held_back_during_a_commit():
+    """Inside a commit, a search sees the entries held back for its end, a
+    delete drops them, and a rollback leaves nothing."""
+    ds = factories.Dataset(name="held")
+    conn = search.make_connection()
+    doc = search.show(ds["id"])
+    session = model.Session()
+    session.info[backend.COMMITTING] = True
+    try:
+        conn.add([{**doc, "index_id": "held-copy", "title": "Held back copy"}])
+        assert "held-copy" in session.info[backend.PENDING]
+        assert sql_count("select count(*) from imwg_search_package where index_id = 'held-copy'") == 0
+        assert conn.search(q="title:copy", fq="+site_id:imwg-test").hits == 1
+        conn.add([{**doc, "index_id": "held-second", "title": "Second copy"}])
+        conn.delete(id="held-second")
+        assert "held-second" not in session.info.get(backend.PENDING, {})
+    finally:
+        session.info.pop(backend.COMMITTING, None)
+        session.rollback()
+    assert counts("held") == (1, 1)
+    assert sql_count("select count(*) from imwg_search_package where index_id like 'held-%'") == 0
+
+
+def sql_count(statement):
+    return model.Session.execute(statement).scalar()
 
 
 CHILD = textwrap.dedent(

@@ -187,6 +187,24 @@ class TestFacets:
         )
         assert res.facets["facet_fields"]["tags"] == ["aa", 3, "bb", 2, "cc", 1]
 
+    def test_new_values_are_named_by_the_first_search(self, data):
+        """Dataset writes leave the names of new facet values to the first
+        search that counts them; it names them right and stores the names."""
+
+        def stored():
+            return {
+                r[0] for r in model.Session.execute("SELECT value FROM imwg_search_facet_value WHERE field = 'tags'")
+            }
+
+        assert stored() == set()
+        r = search_(**{"facet.field": '["tags"]'})
+        assert r["facets"]["tags"] == {"aa": 3, "bb": 2, "cc": 1}
+        assert stored() == {"aa", "bb", "cc"}
+        dataset(name="d9", tags=[{"name": "dd"}])
+        r = search_(fq="tags:dd", **{"facet.field": '["tags"]'})
+        assert r["facets"]["tags"] == {"dd": 1}
+        assert stored() == {"aa", "bb", "cc", "dd"}
+
     def test_zero_mincount_lists_values_without_matches(self, data):
         """facet.mincount=0 lists indexed values that the query does not match."""
         conn = search.make_connection()
