@@ -38,6 +38,7 @@ setup(
             "imwg = ckanext.imwg.plugin:ImwgPlugin",
             "imwg_search = ckanext.imwg_search.plugin:ImwgSearchPlugin",
             "imwg_pcode = ckanext.imwg_pcode.plugin:ImwgPcodePlugin",
+            "imwg_sensitivity = ckanext.imwg_sensitivity.plugin:ImwgSensitivityPlugin",
         ],
     },
 )

@@ -128,3 +128,26 @@ def imwg_pcode_subnational(key: FlattenKey, data: FlattenDataDict, errors: Flatt
         data.pop(key, None)
         raise StopOnError
     data[key] = "yes" if any(p["level"] > 0 for p in known) else "no"
+
+
+# Sensitivity levels, least to most sensitive (the sharing protocol that says
+# what each allows belongs to the imwg_sensitivity plugin).
+LEVELS = ("public", "restricted", "confidential", "strictly_confidential")
+
+
+def imwg_resource_sensitivity(
+    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
+) -> None:
+    """A resource's own level: empty means as its dataset; stricter is allowed,
+    looser is an error."""
+    value = data.get(key)
+    if value in (None, "", tk.missing):
+        data.pop(key, None)
+        raise StopOnError
+    dataset_level = data.get(("sensitivity",))
+    if value in LEVELS and dataset_level in LEVELS and LEVELS.index(value) < LEVELS.index(dataset_level):
+        errors[key].append(
+            tk._("A resource may be stricter than its dataset, never looser (the dataset is {level})").format(
+                level=dataset_level
+            )
+        )

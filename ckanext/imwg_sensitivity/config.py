@@ -1,0 +1,81 @@
+"""Typed access to this plugin's configuration: the sharing protocol."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import ckan.plugins.toolkit as tk
+
+LEVELS = ("public", "restricted", "confidential", "strictly_confidential")
+#: who, from the widest to the narrowest (sysadmins are always included)
+AUDIENCES = ("everyone", "logged_in", "members", "owner")
+PROTOCOL = "ckanext.imwg_sensitivity.protocol.{level}"
+DEFAULT_EXPIRY_DAYS = "ckanext.imwg_sensitivity.default_expiry_days"
+MAX_REQUEST_DAYS = "ckanext.imwg_sensitivity.max_request_days"
+TERMS = "ckanext.imwg_sensitivity.terms"
+
+
+class ProtocolError(ValueError):
+    """The configured sharing protocol is not valid."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """What one level allows."""
+
+    metadata: str
+    data: str
+    requests: bool
+
+
+def parse_rule(level: str, text: str) -> Rule:
+    """One level's rule from ``metadata:<who> data:<who> [requests]``."""
+    key = PROTOCOL.format(level=level)
+    parts: dict[str, str] = {}
+    requests = False
+    for word in str(text or "").split():
+        name, sep, value = word.partition(":")
+        if not sep and name == "requests":
+            requests = True
+        elif sep and name in ("metadata", "data") and name not in parts:
+            if value not in AUDIENCES:
+                raise ProtocolError(f"{key}: {value!r} is not one of {', '.join(AUDIENCES)}")
+            parts[name] = value
+        else:
+            raise ProtocolError(f"{key}: {word!r} is not understood (metadata:<who> data:<who> [requests])")
+    for name in ("metadata", "data"):
+        if name not in parts:
+            raise ProtocolError(f"{key}: '{name}:<who>' is missing")
+    if AUDIENCES.index(parts["data"]) < AUDIENCES.index(parts["metadata"]):
+        raise ProtocolError(f"{key}: the data cannot go to more people than see the metadata")
+    if requests and parts["data"] == "everyone":
+        raise ProtocolError(f"{key}: 'requests' makes no sense when everyone gets the data")
+    if requests and parts["metadata"] == "owner":
+        raise ProtocolError(f"{key}: 'requests' needs metadata that others can see")
+    return Rule(parts["metadata"], parts["data"], requests)
+
+
+def protocol() -> dict[str, Rule]:
+    """The sharing protocol: level -> rule (raises ``ProtocolError``)."""
+    rules = {level: parse_rule(level, tk.config[PROTOCOL.format(level=level)]) for level in LEVELS}
+    for looser, stricter in zip(LEVELS, LEVELS[1:], strict=False):
+        a, b = rules[looser], rules[stricter]
+        if AUDIENCES.index(b.metadata) < AUDIENCES.index(a.metadata) or AUDIENCES.index(b.data) < AUDIENCES.index(
+            a.data
+        ):
+            raise ProtocolError(
+                f"{PROTOCOL.format(level=stricter)}: a stricter level cannot allow more than {looser!r}"
+            )
+    return rules
+
+
+def default_expiry_days() -> int:
+    return tk.config[DEFAULT_EXPIRY_DAYS]
+
+
+def max_request_days() -> int:
+    return tk.config[MAX_REQUEST_DAYS]
+
+
+def terms() -> str:
+    return tk.config[TERMS]

@@ -1,0 +1,37 @@
+"""Permission labels: who sees a dataset's metadata, by its level.
+
+CKAN asks only the first plugin implementing IPermissionLabels; this one
+keeps CKAN's own labels (private datasets, drafts, collaborators) and adds
+the protocol's audiences for the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ckan.lib.plugins import DefaultPermissionLabels
+
+from . import access, config
+
+
+class SensitivityLabels(DefaultPermissionLabels):
+    def get_dataset_labels(self, dataset_obj: Any) -> list[str]:
+        if dataset_obj.state != "active" or dataset_obj.private:
+            return super().get_dataset_labels(dataset_obj)
+        audience = config.protocol()[access.level_of(dataset_obj)].metadata
+        owner = f"member-{dataset_obj.owner_org}" if dataset_obj.owner_org else f"creator-{dataset_obj.creator_user_id}"
+        return {
+            "everyone": ["public"],
+            "logged_in": [access.LOGGED_IN_LABEL, owner],
+            "members": [access.MEMBERS_LABEL, owner],
+            "owner": [owner],
+        }[audience]
+
+    def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
+        labels = super().get_user_dataset_labels(user_obj)
+        user = access.user_object(user_obj)
+        if user is not None:
+            labels.append(access.LOGGED_IN_LABEL)
+            if access.organization_ids(user):
+                labels.append(access.MEMBERS_LABEL)
+        return labels

@@ -1,0 +1,539 @@
+"""Access requests, grants and the audit log; and the CKAN listings that the
+permission labels do not reach, filtered and redacted for the caller."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan.logic import validate
+from ckan.types import Action, Context, DataDict
+
+from .. import audit, config, redact
+from ..access import Access
+from ..model import audit_table, grant_table, request_table
+from . import schema
+
+
+def _access(context: Context) -> Access:
+    return Access(context.get("auth_user_obj") or context.get("user"))
+
+
+def _package(package_id: str) -> model.Package:
+    pkg = model.Package.get(package_id)
+    if pkg is None or pkg.state != "active":
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    return pkg
+
+
+def _row(table: sa.Table, id_: str) -> dict[str, Any]:
+    row = model.Session.execute(sa.select(table).where(table.c.id == id_)).first()
+    if row is None:
+        raise tk.ObjectNotFound(tk._("Not found: {id}").format(id=id_))
+    return dict(row._mapping)
+
+
+def _out(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in row.items()}
+
+
+def _resource_ids(pkg: model.Package, ids: list[str] | None, key: str = "resource_ids") -> list[str] | None:
+    if not ids:
+        return None
+    own = {r.id for r in pkg.resources}
+    unknown = [i for i in ids if i not in own]
+    if unknown:
+        raise tk.ValidationError({key: [tk._("Not resources of this dataset: {ids}").format(ids=", ".join(unknown))]})
+    return list(ids)
+
+
+@validate(schema.access_request_create)
+def access_request_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Ask for access to the data of a gated dataset.
+
+    :param package_id: the dataset (id or name)
+    :type package_id: string
+    :param resource_ids: which resources (default: all of them)
+    :type resource_ids: list of strings
+    :param purpose: ``humanitarian_response``, ``research``, ``advocacy`` or ``other``
+    :type purpose: string
+    :param intended_use: what the data will be used for
+    :type intended_use: string
+    :param organization: the requester's organisation
+    :type organization: string
+    :param days: for how long (at most ``ckanext.imwg_sensitivity.max_request_days``)
+    :type days: int
+    :param accept_terms: acceptance of the portal's data-sharing terms (must be true)
+    :type accept_terms: bool
+
+    :returns: the request (status ``pending``)
+    """
+    tk.check_access("access_request_create", context, data_dict)
+    pkg = _package(data_dict["package_id"])
+    access = _access(context)
+    errors: dict[str, list[str]] = {}
+    if not data_dict["accept_terms"]:
+        errors["accept_terms"] = [tk._("The data-sharing terms must be accepted")]
+    if data_dict["days"] < 1 or data_dict["days"] > config.max_request_days():
+        errors["days"] = [tk._("Between 1 and {n} days").format(n=config.max_request_days())]
+    resource_ids = _resource_ids(pkg, data_dict.get("resource_ids"))
+    wanted = [r for r in pkg.resources if r.state == "active" and (resource_ids is None or r.id in resource_ids)]
+    if not access.sees_metadata(pkg):
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    if not any(access.may_request(pkg, r) for r in wanted or [None]):
+        if all(access.gets_data(pkg, r) for r in wanted or [None]):
+            errors["package_id"] = [tk._("You already have access to this data")]
+        else:
+            errors["package_id"] = [tk._("The sharing protocol allows no requests for this data")]
+    pending = model.Session.execute(
+        sa.select(request_table.c.id).where(
+            request_table.c.package_id == pkg.id,
+            request_table.c.user_id == access.user.id,
+            request_table.c.status.in_(["pending", "more_info"]),
+        )
+    ).first()
+    if pending:
+        errors.setdefault("package_id", []).append(tk._("You already have a request waiting for a decision"))
+    if errors:
+        raise tk.ValidationError(errors)
+    row = {
+        "id": str(uuid.uuid4()),
+        "package_id": pkg.id,
+        "user_id": access.user.id,
+        "resource_ids": resource_ids,
+        "purpose": data_dict["purpose"],
+        "intended_use": data_dict["intended_use"],
+        "organization": data_dict["organization"],
+        "days": data_dict["days"],
+        "accepted_terms": True,
+        "status": "pending",
+        "created": dt.datetime.utcnow(),
+    }
+    model.Session.execute(request_table.insert().values(**row))
+    audit.record("request_created", actor=access.user.id, package_id=pkg.id, request_id=row["id"])
+    model.Session.commit()
+    _notify_deciders(pkg, row, access)
+    return _out(row)
+
+
+def _notify_deciders(pkg: model.Package, row: dict[str, Any], access: Access) -> None:
+    """E-mail the maintainer and the owner organisation's admins (CKAN's mailer);
+    a mail server that fails does not undo the request."""
+    from ckan.lib import mailer
+
+    recipients: dict[str, str] = {}
+    if pkg.maintainer_email:
+        recipients[pkg.maintainer_email] = pkg.maintainer or pkg.maintainer_email
+    if pkg.owner_org:
+        for member in model.Session.query(model.Member).filter_by(
+            group_id=pkg.owner_org, table_name="user", capacity="admin", state="active"
+        ):
+            user = model.User.get(member.table_id)
+            if user and user.email:
+                recipients[user.email] = user.display_name
+    body = tk._(
+        '{user} ({org}) asks for access to the data of "{title}".\n\nPurpose: {purpose}\nUse: {use}\n\n'
+        "Decide on the pending requests page: {url}"
+    ).format(
+        user=access.user.display_name,
+        org=row["organization"],
+        title=pkg.title or pkg.name,
+        purpose=row["purpose"],
+        use=row["intended_use"],
+        url=tk.url_for("imwg_sensitivity.pending", _external=True),
+    )
+    for email, name in recipients.items():
+        try:
+            mailer.mail_recipient(name, email, tk._("Access request: {title}").format(title=pkg.title), body)
+        except mailer.MailerException:
+            pass
+
+
+@tk.side_effect_free
+@validate(schema.listing)
+def access_request_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Access requests the caller made, and those the caller decides.
+
+    :param package_id: only those for this dataset
+    :type package_id: string
+    :param status: only those with this status (``pending``, ``approved``,
+        ``rejected``, ``more_info``)
+    :type status: string
+    """
+    tk.check_access("access_request_list", context, data_dict)
+    access = _access(context)
+    c = request_table.c
+    query = sa.select(request_table).order_by(c.created.desc())
+    if data_dict.get("package_id"):
+        query = query.where(c.package_id == _package(data_dict["package_id"]).id)
+    if data_dict.get("status"):
+        query = query.where(c.status == data_dict["status"])
+    rows = [dict(r._mapping) for r in model.Session.execute(query)]
+    visible = []
+    for row in rows:
+        pkg = model.Package.get(row["package_id"])
+        if row["user_id"] == access.user.id or (pkg is not None and access.can_decide(pkg)):
+            visible.append(_out(row))
+    return visible
+
+
+@tk.side_effect_free
+@validate(schema.by_id)
+def access_request_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """One access request (to its requester and to those who decide it).
+
+    :param id: the request's id
+    :type id: string
+    """
+    row = _row(request_table, data_dict["id"])
+    tk.check_access("access_request_show", context, row)
+    return _out(row)
+
+
+@validate(schema.access_request_decide)
+def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Approve, reject or ask for more information about a request.
+
+    :param id: the request's id
+    :type id: string
+    :param decision: ``approve``, ``reject`` or ``more_info``
+    :type decision: string
+    :param reason: why (required to reject or to ask for more)
+    :type reason: string
+    :param resource_ids: approve only these resources (a subset of those asked for)
+    :type resource_ids: list of strings
+    :param days: how long the access lasts (default: what was asked for, or
+        ``ckanext.imwg_sensitivity.default_expiry_days``)
+    :type days: int
+    :param to_organization: grant the requester's whole organisation (default false)
+    :type to_organization: bool
+
+    :returns: the request, with ``grant_id`` when approved
+    """
+    row = _row(request_table, data_dict["id"])
+    tk.check_access("access_request_decide", context, row)
+    access = _access(context)
+    pkg = _package(row["package_id"])
+    if row["status"] not in ("pending", "more_info"):
+        raise tk.ValidationError(
+            {"id": [tk._("This request was already decided ({status})").format(status=row["status"])]}
+        )
+    decision = data_dict["decision"]
+    if decision in ("reject", "more_info") and not data_dict.get("reason"):
+        raise tk.ValidationError({"reason": [tk._("Missing value")]})
+    now = dt.datetime.utcnow()
+    changes: dict[str, Any] = {"decided": now, "decided_by": access.user.id, "reason": data_dict.get("reason")}
+    if decision == "approve":
+        resource_ids = _resource_ids(pkg, data_dict.get("resource_ids")) or row["resource_ids"]
+        if row["resource_ids"] and resource_ids and not set(resource_ids) <= set(row["resource_ids"]):
+            raise tk.ValidationError({"resource_ids": [tk._("Only resources that were asked for")]})
+        if not any(access_rules_allow_requests(pkg, r) for r in _wanted(pkg, resource_ids)):
+            raise tk.ValidationError({"id": [tk._("The sharing protocol allows no grants for this data")]})
+        days = data_dict.get("days") or row["days"] or config.default_expiry_days()
+        grant_id = _grant(
+            pkg,
+            resource_ids,
+            user_id=None if data_dict.get("to_organization") else row["user_id"],
+            organization_id=_organization_of(row["user_id"]) if data_dict.get("to_organization") else None,
+            granted_by=access.user.id,
+            expires=now + dt.timedelta(days=days),
+            request_id=row["id"],
+        )
+        changes.update(status="approved", grant_id=grant_id)
+    else:
+        changes["status"] = "rejected" if decision == "reject" else "more_info"
+    model.Session.execute(request_table.update().where(request_table.c.id == row["id"]).values(**changes))
+    event = {"approve": "request_approved", "reject": "request_rejected", "more_info": "request_more_info"}[decision]
+    audit.record(event, actor=access.user.id, package_id=pkg.id, request_id=row["id"], grant_id=changes.get("grant_id"))
+    model.Session.commit()
+    _notify_requester(pkg, {**row, **changes})
+    return _out({**row, **changes})
+
+
+def access_rules_allow_requests(pkg: model.Package, resource: Any) -> bool:
+    from ..access import level_of, resource_level
+
+    level = level_of(pkg) if resource is None else resource_level(level_of(pkg), resource)
+    return config.protocol()[level].requests
+
+
+def _wanted(pkg: model.Package, resource_ids: list[str] | None) -> list[Any]:
+    chosen = [r for r in pkg.resources if r.state == "active" and (resource_ids is None or r.id in resource_ids)]
+    return chosen or [None]
+
+
+def _organization_of(user_id: str) -> str:
+    orgs = sorted(Access(user_id).orgs)
+    if not orgs:
+        raise tk.ValidationError({"to_organization": [tk._("The requester belongs to no organisation on the portal")]})
+    return orgs[0]
+
+
+def _grant(pkg, resource_ids, user_id, organization_id, granted_by, expires, request_id=None) -> str:
+    grant_id = str(uuid.uuid4())
+    model.Session.execute(
+        grant_table.insert().values(
+            id=grant_id,
+            package_id=pkg.id,
+            resource_ids=resource_ids,
+            user_id=user_id,
+            organization_id=organization_id,
+            request_id=request_id,
+            granted_by=granted_by,
+            created=dt.datetime.utcnow(),
+            expires=expires,
+        )
+    )
+    audit.record("grant_created", actor=granted_by, package_id=pkg.id, request_id=request_id, grant_id=grant_id)
+    return grant_id
+
+
+def _notify_requester(pkg: model.Package, row: dict[str, Any]) -> None:
+    from ckan.lib import mailer
+
+    user = model.User.get(row["user_id"])
+    if not user or not user.email:
+        return
+    body = tk._('Your request for the data of "{title}" is now: {status}.\n{reason}').format(
+        title=pkg.title or pkg.name, status=row["status"], reason=row.get("reason") or ""
+    )
+    try:
+        mailer.mail_recipient(
+            user.display_name, user.email, tk._("Access request: {title}").format(title=pkg.title), body
+        )
+    except mailer.MailerException:
+        pass
+
+
+@tk.side_effect_free
+@validate(schema.listing)
+def access_grant_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Grants of a dataset (to those who decide its requests), or the caller's own.
+
+    :param package_id: the dataset (omit for the caller's own grants)
+    :type package_id: string
+
+    :returns: grants, each with ``active`` (not revoked and not expired)
+    """
+    tk.check_access("access_grant_list", context, data_dict)
+    access = _access(context)
+    c = grant_table.c
+    query = sa.select(grant_table).order_by(c.created.desc())
+    if data_dict.get("package_id"):
+        query = query.where(c.package_id == _package(data_dict["package_id"]).id)
+    else:
+        query = query.where(sa.or_(c.user_id == access.user.id, c.organization_id.in_(list(access.orgs) or [""])))
+    now = dt.datetime.utcnow()
+    return [
+        {**_out(dict(r._mapping)), "active": r.revoked is None and (r.expires is None or r.expires > now)}
+        for r in model.Session.execute(query)
+    ]
+
+
+@validate(schema.by_id)
+def access_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Revoke a grant (at once: the next access is refused).
+
+    :param id: the grant's id
+    :type id: string
+    """
+    row = _row(grant_table, data_dict["id"])
+    tk.check_access("access_grant_revoke", context, row)
+    if row["revoked"] is not None:
+        raise tk.ValidationError({"id": [tk._("This grant was already revoked")]})
+    access = _access(context)
+    now = dt.datetime.utcnow()
+    model.Session.execute(
+        grant_table.update().where(grant_table.c.id == row["id"]).values(revoked=now, revoked_by=access.user.id)
+    )
+    audit.record("grant_revoked", actor=access.user.id, package_id=row["package_id"], grant_id=row["id"])
+    model.Session.commit()
+    return _out({**row, "revoked": now, "revoked_by": access.user.id})
+
+
+@tk.side_effect_free
+@validate(schema.audit_list)
+def access_audit_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """The audit log (read-only), newest first: of one dataset, of an
+    organisation's datasets (its admins), or all of it (sysadmins).
+
+    :param package_id: the dataset
+    :type package_id: string
+    :param organization_id: the organisation
+    :type organization_id: string
+    :param limit: at most this many entries (default 100)
+    :type limit: int
+    :param offset: skip this many
+    :type offset: int
+    """
+    tk.check_access("access_audit_list", context, data_dict)
+    c = audit_table.c
+    query = sa.select(audit_table).order_by(c.at.desc(), c.id.desc())
+    if data_dict.get("package_id"):
+        query = query.where(c.package_id == _package(data_dict["package_id"]).id)
+    elif data_dict.get("organization_id"):
+        org = model.Group.get(data_dict["organization_id"])
+        ids = [p.id for p in model.Session.query(model.Package.id).filter_by(owner_org=org.id)] if org else []
+        query = query.where(c.package_id.in_(ids))
+    query = query.limit(data_dict.get("limit", 100)).offset(data_dict.get("offset", 0))
+    return [_out(dict(r._mapping)) for r in model.Session.execute(query)]
+
+
+# -- CKAN listings the permission labels do not filter ---------------------------------
+
+
+def _hidden_names(access: Access) -> set[str]:
+    """Names and ids of active public datasets whose metadata this user may not see."""
+    if access.sysadmin:
+        return set()
+    rows = (
+        model.Session.query(model.Package)
+        .join(model.PackageExtra, model.PackageExtra.package_id == model.Package.id)
+        .filter(
+            model.PackageExtra.key == "sensitivity",
+            model.PackageExtra.value != "public",
+            model.Package.state == "active",
+            model.Package.private.is_(False),
+        )
+    )
+    hidden: set[str] = set()
+    for pkg in rows:
+        if not access.sees_metadata(pkg):
+            hidden.update((pkg.name, pkg.id))
+    return hidden
+
+
+@tk.chained_action
+@tk.side_effect_free
+def package_search(up: Action, context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Search results without the addresses (or stored dicts) of data the caller may not have."""
+    result = up(context, data_dict)
+    if context.get("ignore_auth"):
+        return result
+    access = _access(context)
+    result["results"] = [redact.search_result(access, r) for r in result.get("results", [])]
+    return result
+
+
+@tk.chained_action
+@tk.side_effect_free
+def package_list(up: Action, context: Context, data_dict: DataDict) -> list[str]:
+    hidden = _hidden_names(_access(context))
+    return [n for n in up(context, data_dict) if n not in hidden]
+
+
+@tk.chained_action
+@tk.side_effect_free
+def current_package_list_with_resources(up: Action, context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    access = _access(context)
+    hidden = _hidden_names(access)
+    return [redact.package(access, p) for p in up(context, data_dict) if p.get("id") not in hidden]
+
+
+@tk.chained_action
+@tk.side_effect_free
+def package_autocomplete(up: Action, context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    hidden = _hidden_names(_access(context))
+    return [p for p in up(context, data_dict) if p.get("name") not in hidden]
+
+
+def _redact_activities(up: Action, context: Context, data_dict: DataDict) -> Any:
+    result = up(context, data_dict)
+    access = _access(context)
+    if isinstance(result, list):
+        return [redact.activity(access, a) if isinstance(a, dict) else a for a in result]
+    if isinstance(result, dict):
+        return redact.activity(access, result)
+    return result
+
+
+ACTIVITY_ACTIONS = (
+    "package_activity_list",
+    "dashboard_activity_list",
+    "user_activity_list",
+    "organization_activity_list",
+    "group_activity_list",
+    "recently_changed_packages_activity_list",
+    "activity_show",
+)
+
+
+def activity_actions() -> dict[str, Action]:
+    """Chained activity actions (only when the activity plugin is on)."""
+    actions: dict[str, Action] = {}
+    for name in ACTIVITY_ACTIONS:
+        fn = tk.side_effect_free(
+            tk.chained_action(lambda up, context, data_dict: _redact_activities(up, context, data_dict))
+        )
+        fn.__name__ = name
+        actions[name] = fn
+    actions["activity_data_show"] = activity_data_show
+    actions["activity_diff"] = activity_diff
+    return actions
+
+
+@tk.chained_action
+@tk.side_effect_free
+def activity_data_show(up: Action, context: Context, data_dict: DataDict) -> Any:
+    data = up(context, data_dict)
+    if isinstance(data, dict) and isinstance(data.get("package"), dict):
+        redact.package(_access(context), data["package"])
+    elif isinstance(data, dict) and "resources" in data:
+        redact.package(_access(context), data)
+    return data
+
+
+@tk.chained_action
+@tk.side_effect_free
+def activity_diff(up: Action, context: Context, data_dict: DataDict) -> Any:
+    """The diff between two versions, computed from what this user may see."""
+    import difflib
+    import json
+
+    result = up(context, data_dict)
+    access = _access(context)
+    activities = [redact.activity(access, a) for a in result.get("activities", [])]
+    object_type = data_dict.get("object_type", "package")
+    if len(activities) == 2 and all(object_type in (a.get("data") or {}) for a in activities):
+        a, b = (json.dumps(x["data"][object_type], indent=2, sort_keys=True).split("\n") for x in activities)
+        diff_type = data_dict.get("diff_type", "unified")
+        if diff_type == "unified":
+            diff = "\n".join(difflib.unified_diff(a, b))
+        elif diff_type == "context":
+            diff = "\n".join(difflib.context_diff(a, b))
+        elif diff_type == "html":
+            diff = difflib.HtmlDiff().make_table(a, b)
+        else:
+            diff = "\n".join(difflib.ndiff(a, b))
+        result["diff"] = diff
+    result["activities"] = activities
+    return result
+
+
+def _redact_views(up: Action, context: Context, data_dict: DataDict) -> Any:
+    result = up(context, data_dict)
+    access = _access(context)
+    views = result if isinstance(result, list) else [result]
+    for view in views:
+        res = model.Resource.get(view.get("resource_id"))
+        if res is not None and not access.gets_data(res.package, res):
+            for key in ("image_url", "page_url"):
+                if view.get(key):
+                    view[key] = ""
+    return result
+
+
+@tk.chained_action
+@tk.side_effect_free
+def resource_view_show(up: Action, context: Context, data_dict: DataDict) -> Any:
+    return _redact_views(up, context, data_dict)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def resource_view_list(up: Action, context: Context, data_dict: DataDict) -> Any:
+    return _redact_views(up, context, data_dict)

@@ -1,0 +1,131 @@
+"""Who may call this plugin's actions, and the datastore's actions on gated data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+from ckan.types import AuthFunction, AuthResult, Context, DataDict
+
+from ..access import Access
+
+
+def _access(context: Context) -> Access:
+    return Access(context.get("auth_user_obj") or context.get("user"))
+
+
+def _logged_in(context: Context) -> AuthResult:
+    if _access(context).user is None:
+        return {"success": False, "msg": tk._("You must be logged in")}
+    return {"success": True}
+
+
+def _decides(context: Context, package_id: str | None) -> AuthResult:
+    access = _access(context)
+    pkg = model.Package.get(package_id) if package_id else None
+    if access.user is not None and pkg is not None and access.can_decide(pkg):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only the dataset's maintainer and its organisation's admins decide")}
+
+
+def access_request_create(context: Context, data_dict: DataDict) -> AuthResult:
+    return _logged_in(context)
+
+
+@tk.auth_allow_anonymous_access
+def access_request_list(context: Context, data_dict: DataDict) -> AuthResult:
+    return _logged_in(context)
+
+
+@tk.auth_allow_anonymous_access
+def access_request_show(context: Context, data_dict: DataDict) -> AuthResult:
+    access = _access(context)
+    if access.user is not None and data_dict.get("user_id") == access.user.id:
+        return {"success": True}
+    return _decides(context, data_dict.get("package_id"))
+
+
+def access_request_decide(context: Context, data_dict: DataDict) -> AuthResult:
+    return _decides(context, data_dict.get("package_id"))
+
+
+@tk.auth_allow_anonymous_access
+def access_grant_list(context: Context, data_dict: DataDict) -> AuthResult:
+    if data_dict.get("package_id"):
+        pkg = model.Package.get(data_dict["package_id"])
+        return _decides(context, pkg.id if pkg else None)
+    return _logged_in(context)
+
+
+def access_grant_revoke(context: Context, data_dict: DataDict) -> AuthResult:
+    return _decides(context, data_dict.get("package_id"))
+
+
+@tk.auth_allow_anonymous_access
+def access_audit_list(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins; the owner organisation's admins for its datasets."""
+    access = _access(context)
+    if access.sysadmin:
+        return {"success": True}
+    if access.user is None:
+        return {"success": False, "msg": tk._("You must be logged in")}
+    import ckan.authz as authz
+
+    org_id = data_dict.get("organization_id")
+    if data_dict.get("package_id"):
+        pkg = model.Package.get(data_dict["package_id"])
+        org_id = pkg.owner_org if pkg else None
+    if org_id and authz.users_role_for_group_or_org(org_id, access.user.name) == "admin":
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only sysadmins and the organisation's admins read the audit log")}
+
+
+# -- the datastore: rows are data ---------------------------------------------------------
+
+
+def _resource_data(context: Context, resource_ids: list[str]) -> AuthResult:
+    access = _access(context)
+    for rid in resource_ids:
+        res = model.Resource.get(rid)
+        if res is not None and not access.gets_data(res.package, res):
+            return {"success": False, "msg": tk._("Access to this data is controlled")}
+    return {"success": True}
+
+
+def _datastore_chain(name: str) -> AuthFunction:
+    @tk.chained_auth_function
+    @tk.auth_allow_anonymous_access
+    def check(up: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
+        rid = data_dict.get("resource_id") or data_dict.get("id")
+        ids = [rid] if rid else []
+        ids += list(data_dict.get("table_names") or [])
+        allowed = _resource_data(context, ids)
+        if not allowed["success"]:
+            return allowed
+        return up(context, data_dict)
+
+    check.__name__ = name
+    return check
+
+
+DATASTORE_READS = ("datastore_search", "datastore_search_sql", "datastore_info")
+
+
+def auth_functions() -> dict[str, Any]:
+    functions: dict[str, Any] = {
+        f.__name__: f
+        for f in (
+            access_request_create,
+            access_request_list,
+            access_request_show,
+            access_request_decide,
+            access_grant_list,
+            access_grant_revoke,
+            access_audit_list,
+        )
+    }
+    if p.plugin_loaded("datastore"):
+        functions.update({name: _datastore_chain(name) for name in DATASTORE_READS})
+    return functions

@@ -1,0 +1,58 @@
+"""Access tables (created by this plugin's migrations), declared on CKAN's metadata."""
+
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+request_table = sa.Table(
+    "imwg_sensitivity_request",
+    tk.BaseModel.metadata,
+    sa.Column("id", sa.UnicodeText, primary_key=True),
+    sa.Column("package_id", sa.UnicodeText, nullable=False),
+    sa.Column("user_id", sa.UnicodeText, nullable=False),
+    sa.Column("resource_ids", ARRAY(sa.UnicodeText)),
+    sa.Column("purpose", sa.UnicodeText, nullable=False),
+    sa.Column("intended_use", sa.UnicodeText, nullable=False),
+    sa.Column("organization", sa.UnicodeText, nullable=False),
+    sa.Column("days", sa.Integer, nullable=False),
+    sa.Column("accepted_terms", sa.Boolean, nullable=False),
+    sa.Column("status", sa.UnicodeText, nullable=False),
+    sa.Column("created", sa.DateTime, nullable=False),
+    sa.Column("decided", sa.DateTime),
+    sa.Column("decided_by", sa.UnicodeText),
+    sa.Column("reason", sa.UnicodeText),
+    sa.Column("grant_id", sa.UnicodeText),
+)
+
+grant_table = sa.Table(
+    "imwg_sensitivity_grant",
+    tk.BaseModel.metadata,
+    sa.Column("id", sa.UnicodeText, primary_key=True),
+    sa.Column("package_id", sa.UnicodeText, nullable=False),
+    sa.Column("resource_ids", ARRAY(sa.UnicodeText)),
+    sa.Column("user_id", sa.UnicodeText),
+    sa.Column("organization_id", sa.UnicodeText),
+    sa.Column("request_id", sa.UnicodeText),
+    sa.Column("granted_by", sa.UnicodeText, nullable=False),
+    sa.Column("created", sa.DateTime, nullable=False),
+    sa.Column("expires", sa.DateTime),
+    sa.Column("revoked", sa.DateTime),
+    sa.Column("revoked_by", sa.UnicodeText),
+)
+
+audit_table = sa.Table(
+    "imwg_sensitivity_audit",
+    tk.BaseModel.metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.UnicodeText),
+    sa.Column("event", sa.UnicodeText, nullable=False),
+    sa.Column("package_id", sa.UnicodeText),
+    sa.Column("resource_id", sa.UnicodeText),
+    sa.Column("request_id", sa.UnicodeText),
+    sa.Column("grant_id", sa.UnicodeText),
+    sa.Column("path", sa.UnicodeText),
+    sa.Column("detail", JSONB, nullable=False),
+)

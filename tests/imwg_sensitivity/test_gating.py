@@ -1,0 +1,247 @@
+"""The protocol at the places data and metadata leave the portal, for each role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import ckan.model as model
+import pytest
+from ckan.tests import factories
+from ckan.tests.helpers import call_action
+
+from ckanext.imwg_sensitivity.model import grant_table
+
+PLUGINS = "activity imwg scheming_datasets scheming_organizations imwg_sensitivity imwg_search"
+pytestmark = [
+    pytest.mark.usefixtures("with_plugins", "clean_db"),
+    pytest.mark.ckan_config("ckan.plugins", PLUGINS),
+]
+
+SECRET = "https://secret.example.org/imsma-export.csv"
+ROLES = [
+    "anonymous",
+    "no_org",
+    "other_member",
+    "other_admin",
+    "owner_member",
+    "owner_editor",
+    "owner_admin",
+    "sysadmin",
+    "grant",
+    "expired_grant",
+    "revoked_grant",
+    "grant_elsewhere",
+]
+#: who gets the data of a dataset at each level (default protocol)
+DATA = {
+    "public": set(ROLES),
+    # grant holders are members of the partner organisation, so "members" covers them all
+    "restricted": set(ROLES) - {"anonymous", "no_org"},
+    "confidential": {"owner_member", "owner_editor", "owner_admin", "sysadmin", "grant"},
+    "strictly_confidential": {"owner_member", "owner_editor", "owner_admin", "sysadmin"},
+}
+#: who sees the metadata
+METADATA = {
+    "public": set(ROLES),
+    "restricted": set(ROLES),
+    "confidential": set(ROLES),
+    "strictly_confidential": {"owner_member", "owner_editor", "owner_admin", "sysadmin"},
+}
+
+
+@pytest.fixture
+def portal():
+    users = {r: factories.User(name=r.replace("_", "-")) for r in ROLES if r not in ("anonymous", "sysadmin")}
+    users["sysadmin"] = factories.Sysadmin(name="the-sysadmin")
+    owner = factories.Organization(
+        name="imsma-authority",
+        org_type="government",
+        users=[
+            {"name": "owner-member", "capacity": "member"},
+            {"name": "owner-editor", "capacity": "editor"},
+            {"name": "owner-admin", "capacity": "admin"},
+        ],
+    )
+    factories.Organization(
+        name="partner-ngo",
+        org_type="ingo",
+        users=[
+            {"name": "other-member", "capacity": "member"},
+            {"name": "other-admin", "capacity": "admin"},
+            {"name": "grant", "capacity": "member"},
+            {"name": "expired-grant", "capacity": "member"},
+            {"name": "revoked-grant", "capacity": "member"},
+            {"name": "grant-elsewhere", "capacity": "member"},
+        ],
+    )
+    datasets = {}
+    for level in DATA:
+        ds = call_action(
+            "package_create",
+            context={"user": "owner-editor"},
+            type="dataset",
+            name=f"hazards-{level.replace('_', '-')}",
+            title=f"Hazardous areas {level}",
+            owner_org=owner["id"],
+            source="National authority",
+            sectors=["protection"],
+            sensitivity=level,
+            resources=[{"url": SECRET, "name": "IMSMA export", "format": "CSV"}],
+        )
+        datasets[level] = ds
+    now = dt.datetime.utcnow()
+    for level, ds in datasets.items():
+        for role, expires, revoked, target in (
+            ("grant", now + dt.timedelta(days=30), None, ds),
+            ("expired_grant", now - dt.timedelta(days=1), None, ds),
+            ("revoked_grant", now + dt.timedelta(days=30), now, ds),
+            ("grant_elsewhere", now + dt.timedelta(days=30), None, datasets["public"]),
+        ):
+            model.Session.execute(
+                grant_table.insert().values(
+                    id=f"{role}-{level}",
+                    package_id=target["id"],
+                    user_id=users[role]["id"],
+                    granted_by=users["sysadmin"]["id"],
+                    created=now,
+                    expires=expires,
+                    revoked=revoked,
+                )
+            )
+    model.Session.commit()
+    return {"users": users, "datasets": datasets, "owner": owner}
+
+
+def context(role):
+    """The role's context (call_action ignores auth unless told not to)."""
+    if role == "anonymous":
+        return {"user": "", "ignore_auth": False}
+    return {"user": "the-sysadmin" if role == "sysadmin" else role.replace("_", "-"), "ignore_auth": False}
+
+
+def headers(role):
+    """Log the role in through an API token (CKAN's web requests read it too)."""
+    if role == "anonymous":
+        return {}
+    return {"Authorization": factories.APIToken(user=context(role)["user"])["token"]}
+
+
+def visible_names(role, **params):
+    result = call_action("package_search", context=context(role), rows=100, **params)
+    return {p["name"] for p in result["results"]}, result
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_search_shows_metadata_by_protocol_and_never_gated_addresses(portal, role):
+    """package_search lists what the role may see; gated addresses are not in any result."""
+    names, result = visible_names(role)
+    for level, ds in portal["datasets"].items():
+        assert (ds["name"] in names) == (role in METADATA[level]), (level, role)
+    for pkg in result["results"]:
+        level = pkg["sensitivity"]
+        has_data = role in DATA[level]
+        url = pkg["resources"][0]["url"]
+        assert (url == SECRET) == has_data, (level, role)
+        assert pkg["resources"][0].get("access_controlled", False) == (not has_data)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_search_fields_and_free_text_do_not_leak_addresses(portal, role):
+    """Asking for stored dicts or address fields, or searching for the address, reveals nothing gated."""
+    _, result = visible_names(role, fl="name,res_url,urls,data_dict,validated_data_dict")
+    for pkg in result["results"]:
+        level = pkg["name"].removeprefix("hazards-").replace("-", "_")
+        if role not in DATA[level]:
+            assert SECRET not in json.dumps(pkg), (level, role)
+    found, _ = visible_names(role, q='"secret.example.org"')
+    assert found <= {"hazards-public"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("level", list(DATA))
+def test_package_and_resource_show(portal, role, level):
+    """package_show and resource_show: metadata by protocol, the address only with data access."""
+    import ckan.logic as logic
+
+    ds = portal["datasets"][level]
+    if role not in METADATA[level]:
+        with pytest.raises(logic.NotAuthorized):
+            call_action("package_show", context=context(role), id=ds["id"])
+        with pytest.raises(logic.NotAuthorized):
+            call_action("resource_show", context=context(role), id=ds["resources"][0]["id"])
+        return
+    pkg = call_action("package_show", context=context(role), id=ds["id"])
+    res = call_action("resource_show", context=context(role), id=ds["resources"][0]["id"])
+    assert pkg["title"] == ds["title"]
+    assert (pkg["resources"][0]["url"] == SECRET) == (role in DATA[level])
+    assert (res["url"] == SECRET) == (role in DATA[level])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_listings_hide_strictly_confidential(portal, role):
+    """package_list, current_package_list_with_resources and package_autocomplete follow the protocol."""
+    strict = portal["datasets"]["strictly_confidential"]["name"]
+    listed = call_action("package_list", context=context(role))
+    assert (strict in listed) == (role in METADATA["strictly_confidential"])
+    full = call_action("current_package_list_with_resources", context=context(role), limit=100)
+    assert (strict in {p["name"] for p in full}) == (role in METADATA["strictly_confidential"])
+    for pkg in full:
+        level = pkg["name"].removeprefix("hazards-").replace("-", "_")
+        if role not in DATA[level]:
+            assert SECRET not in json.dumps(pkg)
+    auto = call_action("package_autocomplete", context=context(role), q="hazards")
+    assert (strict in {p["name"] for p in auto}) == (role in METADATA["strictly_confidential"])
+
+
+@pytest.mark.parametrize("role", ["anonymous", "no_org", "other_member", "owner_member", "grant", "revoked_grant"])
+def test_activity_hides_addresses_and_strict_datasets(portal, role):
+    """Activity streams carry no gated address, and nothing of a hidden dataset."""
+    import ckan.logic as logic
+
+    for level, ds in portal["datasets"].items():
+        if role not in METADATA[level]:
+            with pytest.raises(logic.NotAuthorized):
+                call_action("package_activity_list", context=context(role), id=ds["id"])
+            continue
+        activities = call_action("package_activity_list", context=context(role), id=ds["id"])
+        assert activities
+        text = json.dumps(activities)
+        assert (SECRET in text) == (role in DATA[level]), (level, role)
+    org_stream = json.dumps(call_action("organization_activity_list", context=context(role), id="imsma-authority"))
+    assert ("hazards-strictly-confidential" in org_stream) == (role in METADATA["strictly_confidential"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_downloads_follow_the_protocol(app, portal, role):
+    """The download address answers with the file (a redirect to it) only to those with data access."""
+    auth = headers(role)
+    for level, ds in portal["datasets"].items():
+        if role not in METADATA[level]:
+            continue
+        res = ds["resources"][0]
+        url = f"/dataset/{ds['id']}/resource/{res['id']}/download"
+        resp = app.get(url, headers=auth, follow_redirects=False)
+        if role in DATA[level]:
+            assert resp.status_code == 302 and resp.headers["Location"] == SECRET, (level, role)
+        else:
+            assert resp.status_code == 403, (level, role)
+            assert SECRET not in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "no_org", "other_member", "owner_member"])
+def test_pages_do_not_show_gated_addresses(app, portal, role):
+    """Dataset and resource pages name the data but show its address only with access."""
+    auth = headers(role)
+    for level, ds in portal["datasets"].items():
+        res = ds["resources"][0]
+        for url in (f"/dataset/{ds['name']}", f"/dataset/{ds['name']}/resource/{res['id']}"):
+            resp = app.get(url, headers=auth)
+            body = resp.get_data(as_text=True)
+            if role not in METADATA[level]:
+                assert resp.status_code in (403, 404) and ds["title"] not in body
+                continue
+            assert resp.status_code == 200 and ds["title"] in body
+            assert (SECRET in body) == (role in DATA[level]), (url, role)
+            if role not in DATA[level]:
+                assert "Access controlled" in body

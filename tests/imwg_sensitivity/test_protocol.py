@@ -1,0 +1,46 @@
+"""The sharing protocol in config: parsing and its checks (no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckanext.imwg_sensitivity import config
+
+
+def test_default_rules_parse():
+    """The documented defaults read as the protocol table says."""
+    assert config.parse_rule("restricted", "metadata:everyone data:members requests") == config.Rule(
+        "everyone", "members", True
+    )
+    assert config.parse_rule("strictly_confidential", "metadata:owner data:owner") == config.Rule(
+        "owner", "owner", False
+    )
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("metadata:everyone", "'data:<who>' is missing"),
+        ("metadata:everyone data:friends", "'friends' is not one of"),
+        ("metadata:owner data:everyone", "more people than see the metadata"),
+        ("metadata:everyone data:everyone requests", "makes no sense"),
+        ("metadata:owner data:owner requests", "needs metadata that others can see"),
+        ("metadata:everyone data:owner please", "'please' is not understood"),
+    ],
+)
+def test_bad_rules_are_explained(text, message):
+    """A bad rule names the option and what is wrong."""
+    with pytest.raises(config.ProtocolError) as e:
+        config.parse_rule("confidential", text)
+    assert "ckanext.imwg_sensitivity.protocol.confidential" in str(e.value)
+    assert message in str(e.value)
+
+
+@pytest.mark.ckan_config("ckanext.imwg_sensitivity.protocol.public", "metadata:everyone data:everyone")
+@pytest.mark.ckan_config("ckanext.imwg_sensitivity.protocol.restricted", "metadata:everyone data:members requests")
+@pytest.mark.ckan_config("ckanext.imwg_sensitivity.protocol.confidential", "metadata:everyone data:everyone")
+@pytest.mark.ckan_config("ckanext.imwg_sensitivity.protocol.strictly_confidential", "metadata:owner data:owner")
+def test_stricter_level_cannot_allow_more():
+    """A stricter level allowing more than a looser one is refused."""
+    with pytest.raises(config.ProtocolError, match="stricter level cannot allow more than 'restricted'"):
+        config.protocol()
