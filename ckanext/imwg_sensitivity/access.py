@@ -15,6 +15,7 @@ from typing import Any
 
 import ckan.authz as authz
 import ckan.model as model
+import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
 from . import config
@@ -55,6 +56,11 @@ def user_object(user: Any) -> model.User | None:
     if hasattr(user, "name"):
         user = user.name
     return model.User.get(str(user))
+
+
+def current_user() -> model.User | None:
+    """The user of the current web request (browser session or API token), or None."""
+    return tk.current_user if tk.current_user.is_authenticated else None
 
 
 def organization_ids(user: model.User | None) -> set[str]:
@@ -116,6 +122,11 @@ class Access:
         self.user = user_object(user)
         self._orgs: set[str] | None = None
         self._rules = config.protocol()
+
+    @classmethod
+    def of(cls, context: dict[str, Any]) -> Access:
+        """The access of an action's caller."""
+        return cls(context.get("auth_user_obj") or context.get("user"))
 
     @property
     def sysadmin(self) -> bool:
@@ -179,11 +190,15 @@ class Access:
         resource_id = _get(resource, "id") if resource is not None else None
         return active_grant(self.user, _get(package, "id"), resource_id, self.orgs) is not None
 
+    def allows_requests(self, package: Any, resource: Any | None = None) -> bool:
+        """Whether the protocol lets anyone ask for (and be granted) this data."""
+        return self._rules[self.data_level(package, resource)].requests
+
     def may_request(self, package: Any, resource: Any | None = None) -> bool:
         """Whether the protocol lets this user ask for access (and they lack it)."""
         if self.user is None or self.gets_data(package, resource):
             return False
-        return self._rules[self.data_level(package, resource)].requests
+        return self.allows_requests(package, resource)
 
 
 def _get(obj: Any, name: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import ckan.plugins.toolkit as tk
 
@@ -56,8 +57,15 @@ def parse_rule(level: str, text: str) -> Rule:
 
 
 def protocol() -> dict[str, Rule]:
-    """The sharing protocol: level -> rule (raises ``ProtocolError``)."""
-    rules = {level: parse_rule(level, tk.config[PROTOCOL.format(level=level)]) for level in LEVELS}
+    """The sharing protocol: level -> rule (raises ``ProtocolError``).
+
+    Read on every access decision, so parsed once per configured text."""
+    return _protocol(tuple(str(tk.config[PROTOCOL.format(level=level)]) for level in LEVELS))
+
+
+@functools.lru_cache(maxsize=8)
+def _protocol(texts: tuple[str, ...]) -> dict[str, Rule]:
+    rules = {level: parse_rule(level, text) for level, text in zip(LEVELS, texts, strict=True)}
     for looser, stricter in zip(LEVELS, LEVELS[1:], strict=False):
         a, b = rules[looser], rules[stricter]
         if AUDIENCES.index(b.metadata) < AUDIENCES.index(a.metadata) or AUDIENCES.index(b.data) < AUDIENCES.index(

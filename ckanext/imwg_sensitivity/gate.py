@@ -15,7 +15,7 @@ import ckan.plugins.toolkit as tk
 from flask import request
 
 from . import audit
-from .access import Access
+from .access import Access, current_user
 
 DOWNLOAD = "download"
 
@@ -42,11 +42,6 @@ def _resource_from(args: dict[str, Any]) -> model.Resource | None:
     return model.Resource.get(rid) if rid else None
 
 
-def _user() -> Any:
-    """The requesting user as CKAN identified them (browser session or API token)."""
-    return tk.current_user if tk.current_user.is_authenticated else None
-
-
 def check_request() -> Any:
     """Flask ``before_request``: refuse data to those the protocol does not give it to."""
     kind = _kind(request.endpoint)
@@ -56,8 +51,7 @@ def check_request() -> Any:
     if res is None:
         return None  # CKAN's own view answers 404
     pkg = res.package
-    user = _user()
-    access = Access(user)
+    access = Access(current_user())
     if not access.gets_data(pkg, res):
         tk.abort(
             403,

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.model as model
-import ckan.plugins.toolkit as tk
 
-from .access import Access
+from .access import Access, current_user
 
 
 def imwg_sensitivity_may_request(package: dict[str, Any], resource: dict[str, Any] | None = None) -> bool:
     """Whether the current user may ask for access to this data."""
-    user = tk.current_user if tk.current_user.is_authenticated else None
+    user = current_user()
     if user is None:
         return True  # the request page asks them to log in first
     pkg = model.Package.get(package.get("id"))

@@ -19,10 +19,6 @@ from ..model import audit_table, grant_table, request_table
 from . import schema
 
 
-def _access(context: Context) -> Access:
-    return Access(context.get("auth_user_obj") or context.get("user"))
-
-
 def _package(package_id: str) -> model.Package:
     pkg = model.Package.get(package_id)
     if pkg is None or pkg.state != "active":
@@ -74,7 +70,7 @@ def access_request_create(context: Context, data_dict: DataDict) -> dict[str, An
     """
     tk.check_access("access_request_create", context, data_dict)
     pkg = _package(data_dict["package_id"])
-    access = _access(context)
+    access = Access.of(context)
     errors: dict[str, list[str]] = {}
     if not data_dict["accept_terms"]:
         errors["accept_terms"] = [tk._("The data-sharing terms must be accepted")]
@@ -123,8 +119,6 @@ def access_request_create(context: Context, data_dict: DataDict) -> dict[str, An
 def _notify_deciders(pkg: model.Package, row: dict[str, Any], access: Access) -> None:
     """E-mail the maintainer and the owner organisation's admins (CKAN's mailer);
     a mail server that fails does not undo the request."""
-    from ckan.lib import mailer
-
     recipients: dict[str, str] = {}
     if pkg.maintainer_email:
         recipients[pkg.maintainer_email] = pkg.maintainer or pkg.maintainer_email
@@ -147,10 +141,18 @@ def _notify_deciders(pkg: model.Package, row: dict[str, Any], access: Access) ->
         url=tk.url_for("imwg_sensitivity.pending", _external=True),
     )
     for email, name in recipients.items():
-        try:
-            mailer.mail_recipient(name, email, tk._("Access request: {title}").format(title=pkg.title), body)
-        except mailer.MailerException:
-            pass
+        _mail(name, email, pkg, body)
+
+
+def _mail(name: str, email: str, pkg: model.Package, body: str) -> None:
+    """One e-mail about an access request; a mail server that fails does not
+    undo what was decided."""
+    from ckan.lib import mailer
+
+    try:
+        mailer.mail_recipient(name, email, tk._("Access request: {title}").format(title=pkg.title or pkg.name), body)
+    except mailer.MailerException:
+        pass
 
 
 @tk.side_effect_free
@@ -165,7 +167,7 @@ def access_request_list(context: Context, data_dict: DataDict) -> list[dict[str,
     :type status: string
     """
     tk.check_access("access_request_list", context, data_dict)
-    access = _access(context)
+    access = Access.of(context)
     c = request_table.c
     query = sa.select(request_table).order_by(c.created.desc())
     if data_dict.get("package_id"):
@@ -216,7 +218,7 @@ def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, An
     """
     row = _row(request_table, data_dict["id"])
     tk.check_access("access_request_decide", context, row)
-    access = _access(context)
+    access = Access.of(context)
     pkg = _package(row["package_id"])
     if row["status"] not in ("pending", "more_info"):
         raise tk.ValidationError(
@@ -231,7 +233,7 @@ def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, An
         resource_ids = _resource_ids(pkg, data_dict.get("resource_ids")) or row["resource_ids"]
         if row["resource_ids"] and resource_ids and not set(resource_ids) <= set(row["resource_ids"]):
             raise tk.ValidationError({"resource_ids": [tk._("Only resources that were asked for")]})
-        if not any(access_rules_allow_requests(pkg, r) for r in _wanted(pkg, resource_ids)):
+        if not any(access.allows_requests(pkg, r) for r in _wanted(pkg, resource_ids)):
             raise tk.ValidationError({"id": [tk._("The sharing protocol allows no grants for this data")]})
         days = data_dict.get("days") or row["days"] or config.default_expiry_days()
         grant_id = _grant(
@@ -252,13 +254,6 @@ def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, An
     model.Session.commit()
     _notify_requester(pkg, {**row, **changes})
     return _out({**row, **changes})
-
-
-def access_rules_allow_requests(pkg: model.Package, resource: Any) -> bool:
-    from ..access import level_of, resource_level
-
-    level = level_of(pkg) if resource is None else resource_level(level_of(pkg), resource)
-    return config.protocol()[level].requests
 
 
 def _wanted(pkg: model.Package, resource_ids: list[str] | None) -> list[Any]:
@@ -293,20 +288,13 @@ def _grant(pkg, resource_ids, user_id, organization_id, granted_by, expires, req
 
 
 def _notify_requester(pkg: model.Package, row: dict[str, Any]) -> None:
-    from ckan.lib import mailer
-
     user = model.User.get(row["user_id"])
     if not user or not user.email:
         return
     body = tk._('Your request for the data of "{title}" is now: {status}.\n{reason}').format(
         title=pkg.title or pkg.name, status=row["status"], reason=row.get("reason") or ""
     )
-    try:
-        mailer.mail_recipient(
-            user.display_name, user.email, tk._("Access request: {title}").format(title=pkg.title), body
-        )
-    except mailer.MailerException:
-        pass
+    _mail(user.display_name, user.email, pkg, body)
 
 
 @tk.side_effect_free
@@ -320,7 +308,7 @@ def access_grant_list(context: Context, data_dict: DataDict) -> list[dict[str, A
     :returns: grants, each with ``active`` (not revoked and not expired)
     """
     tk.check_access("access_grant_list", context, data_dict)
-    access = _access(context)
+    access = Access.of(context)
     c = grant_table.c
     query = sa.select(grant_table).order_by(c.created.desc())
     if data_dict.get("package_id"):
@@ -345,7 +333,7 @@ def access_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]
     tk.check_access("access_grant_revoke", context, row)
     if row["revoked"] is not None:
         raise tk.ValidationError({"id": [tk._("This grant was already revoked")]})
-    access = _access(context)
+    access = Access.of(context)
     now = dt.datetime.utcnow()
     model.Session.execute(
         grant_table.update().where(grant_table.c.id == row["id"]).values(revoked=now, revoked_by=access.user.id)
@@ -414,7 +402,7 @@ def package_search(up: Action, context: Context, data_dict: DataDict) -> dict[st
     result = up(context, data_dict)
     if context.get("ignore_auth"):
         return result
-    access = _access(context)
+    access = Access.of(context)
     result["results"] = [redact.search_result(access, r) for r in result.get("results", [])]
     return result
 
@@ -422,14 +410,14 @@ def package_search(up: Action, context: Context, data_dict: DataDict) -> dict[st
 @tk.chained_action
 @tk.side_effect_free
 def package_list(up: Action, context: Context, data_dict: DataDict) -> list[str]:
-    hidden = _hidden_names(_access(context))
+    hidden = _hidden_names(Access.of(context))
     return [n for n in up(context, data_dict) if n not in hidden]
 
 
 @tk.chained_action
 @tk.side_effect_free
 def current_package_list_with_resources(up: Action, context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
-    access = _access(context)
+    access = Access.of(context)
     hidden = _hidden_names(access)
     return [redact.package(access, p) for p in up(context, data_dict) if p.get("id") not in hidden]
 
@@ -437,13 +425,13 @@ def current_package_list_with_resources(up: Action, context: Context, data_dict:
 @tk.chained_action
 @tk.side_effect_free
 def package_autocomplete(up: Action, context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
-    hidden = _hidden_names(_access(context))
+    hidden = _hidden_names(Access.of(context))
     return [p for p in up(context, data_dict) if p.get("name") not in hidden]
 
 
 def _redact_activities(up: Action, context: Context, data_dict: DataDict) -> Any:
     result = up(context, data_dict)
-    access = _access(context)
+    access = Access.of(context)
     if isinstance(result, list):
         return [redact.activity(access, a) if isinstance(a, dict) else a for a in result]
     if isinstance(result, dict):
@@ -481,9 +469,9 @@ def activity_actions() -> dict[str, Action]:
 def activity_data_show(up: Action, context: Context, data_dict: DataDict) -> Any:
     data = up(context, data_dict)
     if isinstance(data, dict) and isinstance(data.get("package"), dict):
-        redact.package(_access(context), data["package"])
+        redact.package(Access.of(context), data["package"])
     elif isinstance(data, dict) and "resources" in data:
-        redact.package(_access(context), data)
+        redact.package(Access.of(context), data)
     return data
 
 
@@ -495,7 +483,7 @@ def activity_diff(up: Action, context: Context, data_dict: DataDict) -> Any:
     import json
 
     result = up(context, data_dict)
-    access = _access(context)
+    access = Access.of(context)
     activities = [redact.activity(access, a) for a in result.get("activities", [])]
     object_type = data_dict.get("object_type", "package")
     if len(activities) == 2 and all(object_type in (a.get("data") or {}) for a in activities):
@@ -516,7 +504,7 @@ def activity_diff(up: Action, context: Context, data_dict: DataDict) -> Any:
 
 def _redact_views(up: Action, context: Context, data_dict: DataDict) -> Any:
     result = up(context, data_dict)
-    access = _access(context)
+    access = Access.of(context)
     views = result if isinstance(result, list) else [result]
     for view in views:
         res = model.Resource.get(view.get("resource_id"))

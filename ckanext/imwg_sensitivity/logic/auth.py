@@ -12,18 +12,14 @@ from ckan.types import AuthFunction, AuthResult, Context, DataDict
 from ..access import Access
 
 
-def _access(context: Context) -> Access:
-    return Access(context.get("auth_user_obj") or context.get("user"))
-
-
 def _logged_in(context: Context) -> AuthResult:
-    if _access(context).user is None:
+    if Access.of(context).user is None:
         return {"success": False, "msg": tk._("You must be logged in")}
     return {"success": True}
 
 
 def _decides(context: Context, package_id: str | None) -> AuthResult:
-    access = _access(context)
+    access = Access.of(context)
     pkg = model.Package.get(package_id) if package_id else None
     if access.user is not None and pkg is not None and access.can_decide(pkg):
         return {"success": True}
@@ -41,7 +37,7 @@ def access_request_list(context: Context, data_dict: DataDict) -> AuthResult:
 
 @tk.auth_allow_anonymous_access
 def access_request_show(context: Context, data_dict: DataDict) -> AuthResult:
-    access = _access(context)
+    access = Access.of(context)
     if access.user is not None and data_dict.get("user_id") == access.user.id:
         return {"success": True}
     return _decides(context, data_dict.get("package_id"))
@@ -66,7 +62,7 @@ def access_grant_revoke(context: Context, data_dict: DataDict) -> AuthResult:
 @tk.auth_allow_anonymous_access
 def access_audit_list(context: Context, data_dict: DataDict) -> AuthResult:
     """Sysadmins; the owner organisation's admins for its datasets."""
-    access = _access(context)
+    access = Access.of(context)
     if access.sysadmin:
         return {"success": True}
     if access.user is None:
@@ -86,7 +82,7 @@ def access_audit_list(context: Context, data_dict: DataDict) -> AuthResult:
 
 
 def _resource_data(context: Context, resource_ids: list[str]) -> AuthResult:
-    access = _access(context)
+    access = Access.of(context)
     for rid in resource_ids:
         res = model.Resource.get(rid)
         if res is not None and not access.gets_data(res.package, res):
