@@ -6,7 +6,7 @@ CKAN := $(VENV)/bin/ckan
 PORTAL_INI := portal.ini
 PORT ?= 5000
 
-.PHONY: install services venv i18n db tools portal demo test lint benchmark benchmark-pcode clean
+.PHONY: install services venv i18n db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity clean
 
 ## install: virtualenv, pinned dependencies, translations, services, databases, migrations (idempotent)
 install: services venv i18n db
@@ -29,6 +29,7 @@ i18n: venv
 
 db: services venv
 	@bash scripts/db.sh ckan_imwg ckan_imwg_test
+	@CKAN=$(CKAN) bash scripts/datastore-db.sh
 	@CKAN=$(CKAN) bash scripts/portal-config.sh $(PORTAL_INI)
 	@mkdir -p .data/storage .data/test-storage
 	@$(CKAN) -c $(PORTAL_INI) db init 2>&1 | grep -v "^\s*$$" | tail -n 2
@@ -71,6 +72,10 @@ benchmark: install
 ## benchmark-pcode: gazetteer load, pcode_search, tagging overhead, coverage (needs a Global P-code list)
 benchmark-pcode: install
 	$(VENV)/bin/python benchmarks/pcode.py $(PCODE_BENCH_ARGS)
+
+## benchmark-sensitivity: package_search and package_show with and without imwg_sensitivity (10,000 datasets)
+benchmark-sensitivity: install
+	$(VENV)/bin/python benchmarks/sensitivity.py $(SENSITIVITY_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .data $(PORTAL_INI) *.egg-info

@@ -13,7 +13,7 @@ CKAN=${CKAN:-.venv/bin/ckan}
   "ckan.site_title = IMWG country data portal" \
   "ckan.redis.url = redis://127.0.0.1:6379/0" \
   "ckan.storage_path = $(pwd)/.data/storage" \
-  "ckan.plugins = activity imwg image_view datatables_view scheming_datasets scheming_organizations spatial_metadata spatial_query imwg_pcode imwg_search" \
+  "ckan.plugins = activity imwg image_view datatables_view scheming_datasets scheming_organizations spatial_metadata spatial_query imwg_pcode imwg_sensitivity imwg_search" \
   "ckan.views.default_views = image_view datatables_view" \
   "scheming.dataset_schemas = ckanext.imwg.schemas:dataset.yaml ckanext.imwg.schemas:mine_action.yaml" \
   "scheming.organization_schemas = ckanext.imwg.schemas:organization.yaml" \
@@ -21,5 +21,6 @@ CKAN=${CKAN:-.venv/bin/ckan}
   "ckan.search.show_all_types = dataset" \
   "ckan.locales_offered = en fr es ar" \
   "ckan.devserver.host = 127.0.0.1" \
+  "smtp.mail_from = portal@localhost" \
   "solr_url = http://127.0.0.1:8983/solr/not-used"
 echo "portal-config: wrote $INI"

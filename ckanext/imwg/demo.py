@@ -78,6 +78,7 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "dataset",
         "name": "idp-sites-master-list",
+        "sensitivity": "public",
         "pcodes": ["MMR001001", "MMR001002", "MMR015001"],
         "title": "IDP sites master list",
         "owner_org": "ocha",
@@ -96,6 +97,7 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "dataset",
         "name": "4w-who-does-what-where",
+        "sensitivity": "public",
         "pcodes": ["MMR001", "MMR003", "MMR015"],
         "title": "4W: who does what where",
         "owner_org": "ocha",
@@ -110,6 +112,8 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "dataset",
         "name": "trauma-casualties-health-facilities",
+        "sensitivity": "confidential",
+        "sensitivity_assessment": ["personal_data", "victims_survivors", "precise_locations"],
         "pcodes": ["MMR001001", "MMR015001"],
         "title": "Trauma casualties treated at health facilities",
         "owner_org": "community-health-network",
@@ -122,6 +126,8 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "mine-action",
         "name": "confirmed-hazardous-areas",
+        "sensitivity": "confidential",
+        "sensitivity_assessment": ["hazard_locations"],
         "pcodes": ["MMR001001", "MMR001002", "MMR003001", "MMR015001"],
         "title": "Confirmed and suspected hazardous areas",
         "owner_org": "nmaa",
@@ -146,6 +152,8 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "mine-action",
         "name": "explosive-ordnance-casualties",
+        "sensitivity": "restricted",
+        "sensitivity_assessment": ["victims_survivors"],
         "pcodes": ["MMR001001", "MMR001002", "MMR003001", "MMR015001"],
         "title": "Explosive ordnance casualties",
         "owner_org": "nmaa",
@@ -166,6 +174,7 @@ DATASETS: list[dict[str, Any]] = [
     {
         "type": "mine-action",
         "name": "eore-sessions-delivered",
+        "sensitivity": "public",
         "pcodes": ["MMR001D001"],
         "title": "Explosive ordnance risk education sessions",
         "owner_org": "demining-action-group",

@@ -22,6 +22,7 @@ class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "imwg")
 
     def dataset_facets(self, facets_dict, package_type):
         return facets.dataset_facets(facets_dict)

@@ -78,39 +78,73 @@ _QUERY_NAMES = sa.text(
 )
 
 
-#: where a session keeps the lookups of its current transaction (CKAN validates a
-#: new dataset, then indexes it twice before the commit, each time with the same codes)
+#: where a session keeps, for its current transaction, the gazetteer's token
 CACHE = "imwg_pcode_places"
+#: units kept by this process at the most (then it starts again)
+MAX_KEPT = 100_000
+_TOKEN = sa.text("SELECT token FROM imwg_pcode_token")
+
+
+class _Kept:
+    """The units this process has read (with their ancestors and names), and
+    the codes it found unknown, under one gazetteer token."""
+
+    def __init__(self, token: Any):
+        self.token = token
+        self.units: dict[str, Unit] = {}
+        self.unknown: set[str] = set()
+
+
+_kept = _Kept(None)
 
 
 def lookup(session: Any, codes: Iterable[str], names: bool = True) -> Places:
     """The units of ``codes`` (unknown codes are left out) with their ancestors
-    and, with ``names``, every stored name (by language) of each.
+    and every stored name (by language) of each (``names`` is kept for the
+    callers that need none; the names come anyway).
 
-    Cached for the current transaction only, so a loaded gazetteer is seen
-    by the next one."""
+    Units are kept across transactions while the gazetteer's token (renewed
+    by any write to it, see migration 0005) stays the same; the token is read
+    once per transaction, so a loaded gazetteer is seen by the next one."""
+    global _kept
     wanted = list(dict.fromkeys(codes))
     if hasattr(session, "registry"):  # a scoped session: the caller's own session
         session = session()
+    token = _token(session)
+    kept = _kept
+    if kept.token != token or len(kept.units) > MAX_KEPT:
+        kept = _kept = _Kept(token)
+    missing = [c for c in wanted if c not in kept.units and c not in kept.unknown]
+    if missing:
+        read = _lookup(session, missing)
+        kept.units.update(read)
+        kept.unknown.update(c for c in missing if c not in read)
+    units: dict[str, Unit] = {}
+    for code in wanted:
+        unit = kept.units.get(code)
+        while unit is not None and unit.pcode not in units:
+            units[unit.pcode] = unit
+            unit = kept.units.get(unit.parent) if unit.parent else None
+    return Places({c: units[c] for c in wanted if c in units}, units)
+
+
+def _token(session: Any) -> Any:
+    """The gazetteer's token, read once per transaction."""
     transaction = session.get_transaction()
     if transaction is None:
-        return _lookup(session, wanted, names)
-    owner, cache = session.info.get(CACHE, (None, None))
+        return session.execute(_TOKEN).scalar()
+    owner, token = session.info.get(CACHE, (None, None))
     if owner is not transaction:
-        cache = {}
-        session.info[CACHE] = (transaction, cache)
-    key = (tuple(wanted), names)
-    if key not in cache:
-        cache[key] = _lookup(session, wanted, names)
-    return cache[key]
+        token = session.execute(_TOKEN).scalar()
+        session.info[CACHE] = (transaction, token)
+    return token
 
 
-def _lookup(session: Any, wanted: list[str], names: bool) -> Places:
+def _lookup(session: Any, wanted: list[str]) -> dict[str, Unit]:
+    """The units of ``wanted`` and all their ancestors, with their names."""
     units: dict[str, Unit] = {}
-    if wanted:
-        for r in session.execute(_QUERY_NAMES if names else _QUERY, {"codes": wanted}):
-            bbox = (r.minx, r.miny, r.maxx, r.maxy) if r.minx is not None else None
-            unit = units[r.pcode] = Unit(r.pcode, r.level, r.parent, r.country, r.name, r.retired, bbox)
-            if names:
-                unit.names.update(n.split("\x1f", 1) for n in r.names or ())
-    return Places({c: units[c] for c in wanted if c in units}, units)
+    for r in session.execute(_QUERY_NAMES, {"codes": wanted}):
+        bbox = (r.minx, r.miny, r.maxx, r.maxy) if r.minx is not None else None
+        unit = units[r.pcode] = Unit(r.pcode, r.level, r.parent, r.country, r.name, r.retired, bbox)
+        unit.names.update(n.split("\x1f", 1) for n in r.names or ())
+    return units

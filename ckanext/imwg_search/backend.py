@@ -385,11 +385,14 @@ class PostgresSolrConnection:
                 self._execute(
                     f"SELECT d.index_id, {score} AS score{total} "
                     f"FROM {TABLE} d WHERE {where} ORDER BY {order} LIMIT :_rows OFFSET :_start",
-                    {**params, "_rows": rows, "_start": start},
+                    # one row more than the page: when it does not come, there is nothing to count
+                    {**params, "_rows": rows + 1, "_start": start},
                 )
                 .mappings()
                 .all()
             )
+            complete = start == 0 and len(ranked) <= rows
+            ranked = ranked[:rows]
             wide = {
                 r["index_id"]: r
                 for r in self._execute(
@@ -402,6 +405,8 @@ class PostgresSolrConnection:
                 docs.append(self._document(row, fl, extra))
             if with_total and page:
                 hits = page[0]["_total"]
+            elif complete:
+                hits = len(ranked)  # the whole result is on this page
         if hits is None:
             hits = self._execute(count_sql, params).scalar()
         decoded: dict[str, Any] = {"response": {"numFound": hits, "start": start, "docs": docs}}

@@ -175,7 +175,11 @@ class Compiler:
         if f.name == LABELS_FIELD:
             return f"d.labels @> ARRAY[{self.bind(text)}]::text[]"
         if f.kind == ss.STRING and f.name in FILTER_COLUMNS:
-            return f"d.{FILTER_COLUMNS[f.name]} = {self.bind(text)}"
+            column = FILTER_COLUMNS[f.name]
+            # the sort columns' indexes are in the "C" collation; equality is
+            # the same in every deterministic collation, and so uses them
+            collate = ' COLLATE "C"' if column.startswith("sort_") else ""
+            return f"d.{column}{collate} = {self.bind(text)}"
         if f.kind in (ss.STRING, ss.BOOLEAN):
             value = boolean(text) if f.kind == ss.BOOLEAN else text
             return f"d.terms @> ARRAY[{self.bind(term_key(f.name, value))}]::text[]"

@@ -32,9 +32,17 @@ def level_of(package: Any) -> str:
     """A dataset's level (a Package or a dataset dict); unknown counts as confidential."""
     if isinstance(package, dict):
         value = package.get(FIELD)
-    else:
+    elif "_extras" not in sa.inspect(package).unloaded:
         value = package.extras.get(FIELD)
+    else:
+        # the one extra asked for, without loading them all (every access check)
+        value = model.Session.execute(_LEVEL_QUERY, {"id": package.id}).scalar()
     return value if value in config.LEVELS else UNKNOWN
+
+
+_LEVEL_QUERY = sa.text(
+    "SELECT value FROM package_extra WHERE package_id = :id AND key = 'sensitivity' AND state = 'active'"
+)
 
 
 def resource_level(package_level: str, resource: dict[str, Any] | Any) -> str:
@@ -63,10 +71,34 @@ def current_user() -> model.User | None:
     return tk.current_user if tk.current_user.is_authenticated else None
 
 
+#: where memberships read in this transaction are kept (dropped at its end)
+_ORGS_CACHE = "imwg_sensitivity_orgs"
+
+
+@sa.event.listens_for(model.Session, "after_transaction_end")
+def _forget_memberships(session: Any, transaction: Any) -> None:
+    # the outermost transaction only: a search's savepoint ends inside a request
+    if transaction.parent is None:
+        session.info.pop(_ORGS_CACHE, None)
+
+
 def organization_ids(user: model.User | None) -> set[str]:
-    """The organisations the user is an active member of (any capacity)."""
+    """The organisations the user is an active member of (any capacity); read
+    once per transaction (every access check of a request asks)."""
     if user is None:
         return set()
+    cache = model.Session().info.setdefault(_ORGS_CACHE, {})
+    if user.id not in cache:
+        cache[user.id] = frozenset(_organization_ids(user))
+    return set(cache[user.id])
+
+
+def remember_organizations(user: model.User, orgs: set[str]) -> None:
+    """Memberships read elsewhere (CKAN's permission labels) for this transaction."""
+    model.Session().info.setdefault(_ORGS_CACHE, {})[user.id] = frozenset(orgs)
+
+
+def _organization_ids(user: model.User) -> set[str]:
     rows = (
         model.Session.query(model.Member.group_id)
         .join(model.Group, model.Group.id == model.Member.group_id)
@@ -96,23 +128,23 @@ def in_audience(audience: str, user: model.User | None, owner_org: str | None, o
     return owner_org is not None and owner_org in orgs
 
 
-def active_grant(user: model.User | None, package_id: str, resource_id: str | None, orgs: set[str]) -> dict | None:
-    """The user's grant (or their organisation's) covering the resource now, if any:
-    not revoked, not expired (checked here, no scheduled job needed)."""
+def active_grants(user: model.User | None, orgs: set[str]) -> dict[str, list[list[str] | None]]:
+    """The user's grants (and their organisations') in force now, by dataset:
+    each the resources it covers (None: all of them). Not revoked, not
+    expired: checked here at every access, no scheduled job needed."""
     if user is None:
-        return None
+        return {}
     now = dt.datetime.utcnow()
     g = grant_table.c
-    query = sa.select(grant_table).where(
-        g.package_id == package_id,
+    query = sa.select(g.package_id, g.resource_ids).where(
         g.revoked.is_(None),
         sa.or_(g.expires.is_(None), g.expires > now),
         sa.or_(g.user_id == user.id, g.organization_id.in_(list(orgs)) if orgs else sa.false()),
     )
-    if resource_id is not None:
-        query = query.where(sa.or_(g.resource_ids.is_(None), g.resource_ids.any(resource_id)))
-    row = model.Session.execute(query.limit(1)).first()
-    return dict(row._mapping) if row else None
+    grants: dict[str, list[list[str] | None]] = {}
+    for package_id, resource_ids in model.Session.execute(query):
+        grants.setdefault(package_id, []).append(resource_ids)
+    return grants
 
 
 class Access:
@@ -121,6 +153,7 @@ class Access:
     def __init__(self, user: Any):
         self.user = user_object(user)
         self._orgs: set[str] | None = None
+        self._grants: dict[str, list[list[str] | None]] | None = None
         self._rules = config.protocol()
 
     @classmethod
@@ -187,8 +220,19 @@ class Access:
             return True
         if not rule.requests:
             return False
-        resource_id = _get(resource, "id") if resource is not None else None
-        return active_grant(self.user, _get(package, "id"), resource_id, self.orgs) is not None
+        return self.has_grant(_get(package, "id"), _get(resource, "id") if resource is not None else None)
+
+    def has_grant(self, package_id: str | None, resource_id: str | None) -> bool:
+        """Whether a grant in force covers the resource (or the whole dataset).
+        The user's grants are read once per Access (one query)."""
+        if self.user is None or package_id is None:
+            return False
+        if self._grants is None:
+            self._grants = active_grants(self.user, self.orgs)
+        return any(
+            covered is None or (resource_id is not None and resource_id in covered)
+            for covered in self._grants.get(package_id, [])
+        )
 
     def allows_requests(self, package: Any, resource: Any | None = None) -> bool:
         """Whether the protocol lets anyone ask for (and be granted) this data."""

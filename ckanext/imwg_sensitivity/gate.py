@@ -29,7 +29,7 @@ def _kind(endpoint: str | None) -> str | None:
             return DOWNLOAD if view == "download" else "view"
     if blueprint == "resource_proxy":
         return "proxy"
-    if blueprint == "datatables":
+    if blueprint in ("datatables", "datatablesview"):
         return "view"
     return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.model as model
+import ckan.plugins.toolkit as tk
 
 from .access import Access, current_user
 
@@ -12,11 +13,14 @@ from .access import Access, current_user
 def imwg_sensitivity_may_request(package: dict[str, Any], resource: dict[str, Any] | None = None) -> bool:
     """Whether the current user may ask for access to this data."""
     user = current_user()
-    if user is None:
-        return True  # the request page asks them to log in first
     pkg = model.Package.get(package.get("id"))
     res = model.Resource.get(resource.get("id")) if resource else None
-    return pkg is not None and Access(user).may_request(pkg, res)
+    if pkg is None:
+        return False
+    if user is None:
+        # offered where the protocol allows requests: the request page asks them to log in
+        return Access(None).allows_requests(pkg, res)
+    return Access(user).may_request(pkg, res)
 
 
 def imwg_sensitivity_package(package_id: str) -> dict[str, Any] | None:
@@ -27,3 +31,47 @@ def imwg_sensitivity_package(package_id: str) -> dict[str, Any] | None:
 def imwg_sensitivity_user(user_id: str) -> str:
     user = model.User.get(user_id)
     return user.display_name if user else user_id
+
+
+def imwg_sensitivity_screen(package: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] | None:
+    """The personal-data screen of a resource, for those who edit the dataset."""
+    from . import screening
+
+    pkg = model.Package.get(package.get("id"))
+    if pkg is None or not Access(current_user()).can_edit(pkg):
+        return None
+    row = screening.show(resource.get("id"))
+    if row is None:
+        return None
+    level_labels = {
+        "public": tk._("Public"),
+        "restricted": tk._("Restricted"),
+        "confidential": tk._("Confidential"),
+        "strictly_confidential": tk._("Strictly confidential"),
+    }
+    return {**row, "suggested_label": level_labels.get(row["suggested"], row["suggested"])}
+
+
+def _as_visitor(action: str, featured: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Featured groups and organisations with their datasets as the visitor may
+    see them: CKAN fetches them ignoring auth, which would list every dataset
+    of the group on the home page."""
+    user = current_user()
+    shown = []
+    for group in featured:
+        context = {"user": user.name if user else "", "limits": {"packages": 2}, "for_view": True}
+        try:
+            shown.append(tk.get_action(action)(context, {"id": group["id"], "include_datasets": True}))
+        except (tk.ObjectNotFound, tk.NotAuthorized):
+            continue
+    return shown
+
+
+@tk.chained_helper
+def get_featured_groups(next_helper: Any, count: int = 1) -> list[dict[str, Any]]:
+    return _as_visitor("group_show", next_helper(count))
+
+
+@tk.chained_helper
+def get_featured_organizations(next_helper: Any, count: int = 1) -> list[dict[str, Any]]:
+    return _as_visitor("organization_show", next_helper(count))

@@ -20,6 +20,7 @@ def actions() -> dict[str, Any]:
         "access_request_show",
         "access_request_decide",
         "access_grant_list",
+        "access_grant_create",
         "access_grant_revoke",
         "access_audit_list",
         "package_search",
@@ -28,6 +29,9 @@ def actions() -> dict[str, Any]:
         "package_autocomplete",
         "resource_view_show",
         "resource_view_list",
+        "personal_data_screen_show",
+        "personal_data_confirm",
+        "package_update",
     )
     result = {name: getattr(action, name) for name in names}
     if p.plugin_loaded("activity"):

@@ -32,6 +32,11 @@ class SensitivityLabels(DefaultPermissionLabels):
         user = access.user_object(user_obj)
         if user is not None:
             labels.append(access.LOGGED_IN_LABEL)
-            if access.organization_ids(user):
+            # CKAN's labels name the organisations the user is a member of
+            # (any capacity): kept for the access checks of this transaction
+            orgs = {label.removeprefix("member-") for label in labels if label.startswith("member-")}
+            if not user.sysadmin:
+                access.remember_organizations(user, orgs)
+            if orgs:
                 labels.append(access.MEMBERS_LABEL)
         return labels

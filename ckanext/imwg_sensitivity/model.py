@@ -56,3 +56,19 @@ audit_table = sa.Table(
     sa.Column("path", sa.UnicodeText),
     sa.Column("detail", JSONB, nullable=False),
 )
+
+#: the personal-data screen of each uploaded tabular file (its latest version)
+screen_table = sa.Table(
+    "imwg_sensitivity_screen",
+    tk.BaseModel.metadata,
+    sa.Column("resource_id", sa.UnicodeText, primary_key=True),
+    sa.Column("package_id", sa.UnicodeText, nullable=False),
+    sa.Column("file_key", sa.UnicodeText, nullable=False),
+    sa.Column("screened", sa.DateTime, nullable=False),
+    sa.Column("status", sa.UnicodeText, nullable=False),
+    sa.Column("message", sa.UnicodeText),
+    sa.Column("findings", JSONB, nullable=False),
+    sa.Column("suggested", sa.UnicodeText, nullable=False),
+    sa.Column("confirmed", sa.DateTime),
+    sa.Column("confirmed_by", sa.UnicodeText),
+)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from . import config, gate, hooks, labels, views
+from . import config, gate, hooks, labels, screening, views
 from .logic import action, auth
 
 
@@ -18,6 +18,7 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
     p.implements(p.IConfigurable)
     p.implements(p.IPermissionLabels)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
     p.implements(p.IActions)
     p.implements(p.IAuthFunctions)
     p.implements(p.IMiddleware, inherit=True)
@@ -54,6 +55,12 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
 
     def after_dataset_update(self, context, pkg_dict):
         hooks.relabel_activities(pkg_dict)
+
+    def after_resource_create(self, context, resource):
+        screening.enqueue(context, resource)
+
+    def after_resource_update(self, context, resource):
+        screening.enqueue(context, resource)
 
 
 __all__ = ["ImwgSensitivityPlugin", "action"]

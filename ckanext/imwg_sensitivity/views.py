@@ -81,6 +81,23 @@ def decide(id: str):
     return tk.redirect_to("imwg_sensitivity.pending")
 
 
+@blueprint.route("/dataset/<id>/resource/<resource_id>/personal-data/confirm", methods=["POST"])
+def confirm_personal_data(id: str, resource_id: str):
+    try:
+        tk.get_action("personal_data_confirm")(_context(), {"resource_id": resource_id})
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Only the dataset's editors confirm its personal-data screen"))
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Resource not found"))
+    except tk.ValidationError as e:
+        tk.h.flash_error(" ".join(" ".join(v) for v in e.error_dict.values()))
+    else:
+        tk.h.flash_success(
+            tk._("Confirmed. You may now choose the level of this file, public included, on its edit page.")
+        )
+    return tk.redirect_to("resource.read", id=id, resource_id=resource_id)
+
+
 @blueprint.route("/access/audit.csv")
 def audit_csv():
     params = {k: request.args[k] for k in ("package_id", "organization_id") if request.args.get(k)}

@@ -105,3 +105,23 @@ def test_anonymous_api(app):
     resp = app.get("/api/3/action/pcode_search", query_string={"q": "kachin"})
     assert resp.json["success"] and resp.json["result"][0]["pcode"] == "MMR001"
     assert app.get("/api/3/action/pcode_show", query_string={"id": "nope"}, status=404).json["success"] is False
+
+
+def test_kept_units_follow_every_change_to_the_gazetteer(tmp_path):
+    """pcode_lookup keeps units across transactions, and sees each committed
+    change: a hand-written retirement, a new name, a reload with a new unit."""
+    import sqlalchemy as sa
+
+    first = call_action("pcode_lookup", ids=["MMR001D001", "MMR009"])
+    assert list(first) == ["MMR001D001"] and not first["MMR001D001"]["retired"]
+    model.Session.execute(sa.text("UPDATE imwg_pcode_unit SET retired_at = now() WHERE pcode = 'MMR001D001'"))
+    model.Session.commit()
+    assert call_action("pcode_lookup", ids=["MMR001D001"])["MMR001D001"]["retired"]
+    model.Session.execute(sa.text("UPDATE imwg_pcode_unit SET name = 'Myitkyina District' WHERE pcode = 'MMR001D001'"))
+    model.Session.commit()
+    assert call_action("pcode_lookup", ids=["MMR001D001"])["MMR001D001"]["name"] == "Myitkyina District"
+    # a code unknown before is found once a load adds it
+    path = tmp_path / "more.csv"
+    path.write_text(FILE + "MMR,Myanmar,MMR009,Mandalay,,MMR009D001,Mandalay,\n")
+    loader.load(path, model.Session)
+    assert list(call_action("pcode_lookup", ids=["MMR009"])) == ["MMR009"]

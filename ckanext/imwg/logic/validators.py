@@ -151,3 +151,37 @@ def imwg_resource_sensitivity(
                 level=dataset_level
             )
         )
+
+
+# -- the classification assistant ------------------------------------------------------
+#
+# Five questions from the IASC guidance on data responsibility; the answers
+# suggest a level, the publisher chooses it, and both are kept.
+
+ASSESSMENT = "sensitivity_assessment"
+#: the level each "yes" calls for
+ANSWER_LEVELS = {
+    "personal_data": "confidential",
+    "victims_survivors": "confidential",
+    "precise_locations": "restricted",
+    "hazard_locations": "confidential",
+    "harmful_combined": "restricted",
+}
+#: personal data about victims or survivors: severe
+SEVERE = {"personal_data", "victims_survivors"}
+
+
+def suggested_level(answers: Any) -> str:
+    """The level the assistant's answers (a list or its JSON text) suggest."""
+    chosen = set(as_list(answers))
+    if SEVERE <= chosen:
+        return "strictly_confidential"
+    return max((ANSWER_LEVELS[a] for a in chosen if a in ANSWER_LEVELS), key=LEVELS.index, default="public")
+
+
+def imwg_sensitivity_suggested(
+    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
+) -> None:
+    """The suggested level, always computed from the answers (never typed)."""
+    answers = data.get(_sibling(key, ASSESSMENT))
+    data[key] = suggested_level(None if answers is tk.missing else answers)

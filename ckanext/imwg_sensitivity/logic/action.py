@@ -4,6 +4,7 @@ permission labels do not reach, filtered and redacted for the caller."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from typing import Any
 
@@ -13,10 +14,12 @@ import sqlalchemy as sa
 from ckan.logic import validate
 from ckan.types import Action, Context, DataDict
 
-from .. import audit, config, redact
+from .. import audit, config, redact, screening
 from ..access import Access
 from ..model import audit_table, grant_table, request_table
 from . import schema
+
+log = logging.getLogger(__name__)
 
 
 def _package(package_id: str) -> model.Package:
@@ -47,7 +50,6 @@ def _resource_ids(pkg: model.Package, ids: list[str] | None, key: str = "resourc
     return list(ids)
 
 
-@validate(schema.access_request_create)
 def access_request_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Ask for access to the data of a gated dataset.
 
@@ -69,17 +71,24 @@ def access_request_create(context: Context, data_dict: DataDict) -> dict[str, An
     :returns: the request (status ``pending``)
     """
     tk.check_access("access_request_create", context, data_dict)
+    # every field's error at once: the schema's and the rules below
+    data_dict, errors = tk.navl_validate(data_dict, schema.access_request_create(), context)
+    if not data_dict.get("accept_terms"):
+        errors.setdefault("accept_terms", []).append(tk._("The data-sharing terms must be accepted"))
+    if "days" not in errors and not 1 <= data_dict["days"] <= config.max_request_days():
+        errors["days"] = [tk._("Between 1 and {n} days").format(n=config.max_request_days())]
+    if "package_id" in errors:
+        raise tk.ValidationError(errors)
     pkg = _package(data_dict["package_id"])
     access = Access.of(context)
-    errors: dict[str, list[str]] = {}
-    if not data_dict["accept_terms"]:
-        errors["accept_terms"] = [tk._("The data-sharing terms must be accepted")]
-    if data_dict["days"] < 1 or data_dict["days"] > config.max_request_days():
-        errors["days"] = [tk._("Between 1 and {n} days").format(n=config.max_request_days())]
-    resource_ids = _resource_ids(pkg, data_dict.get("resource_ids"))
-    wanted = [r for r in pkg.resources if r.state == "active" and (resource_ids is None or r.id in resource_ids)]
     if not access.sees_metadata(pkg):
         raise tk.ObjectNotFound(tk._("Dataset not found"))
+    try:
+        resource_ids = _resource_ids(pkg, data_dict.get("resource_ids"))
+    except tk.ValidationError as e:
+        errors.update(e.error_dict)
+        resource_ids = None
+    wanted = [r for r in pkg.resources if r.state == "active" and (resource_ids is None or r.id in resource_ids)]
     if not any(access.may_request(pkg, r) for r in wanted or [None]):
         if all(access.gets_data(pkg, r) for r in wanted or [None]):
             errors["package_id"] = [tk._("You already have access to this data")]
@@ -151,8 +160,8 @@ def _mail(name: str, email: str, pkg: model.Package, body: str) -> None:
 
     try:
         mailer.mail_recipient(name, email, tk._("Access request: {title}").format(title=pkg.title or pkg.name), body)
-    except mailer.MailerException:
-        pass
+    except Exception:  # noqa: BLE001 - an unset or broken mail setup is logged, never a 500
+        log.warning("Could not e-mail %s about an access request", email, exc_info=True)
 
 
 @tk.side_effect_free
@@ -320,6 +329,55 @@ def access_grant_list(context: Context, data_dict: DataDict) -> list[dict[str, A
         {**_out(dict(r._mapping)), "active": r.revoked is None and (r.expires is None or r.expires > now)}
         for r in model.Session.execute(query)
     ]
+
+
+@validate(schema.access_grant_create)
+def access_grant_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Grant access without a request (to those who decide the dataset's requests).
+
+    :param package_id: the dataset (id or name)
+    :type package_id: string
+    :param user_id: the user who gets access (id or name); or
+    :type user_id: string
+    :param organization_id: the organisation whose members get access
+    :type organization_id: string
+    :param resource_ids: only these resources (default: all of them)
+    :type resource_ids: list of strings
+    :param days: how long (default ``ckanext.imwg_sensitivity.default_expiry_days``)
+    :type days: int
+
+    :returns: the grant
+    """
+    pkg = _package(data_dict["package_id"])
+    tk.check_access("access_grant_create", context, {**data_dict, "package_id": pkg.id})
+    access = Access.of(context)
+    errors: dict[str, list[str]] = {}
+    user = model.User.get(data_dict["user_id"]) if data_dict.get("user_id") else None
+    org = model.Group.get(data_dict["organization_id"]) if data_dict.get("organization_id") else None
+    if bool(data_dict.get("user_id")) == bool(data_dict.get("organization_id")):
+        errors["user_id"] = [tk._("Give either a user or an organisation")]
+    elif data_dict.get("user_id") and (user is None or user.state != "active"):
+        errors["user_id"] = [tk._("No such user: {id}").format(id=data_dict["user_id"])]
+    elif data_dict.get("organization_id") and (org is None or not org.is_organization or org.state != "active"):
+        errors["organization_id"] = [tk._("No such organisation: {id}").format(id=data_dict["organization_id"])]
+    days = data_dict.get("days", config.default_expiry_days())
+    if days < 1 or days > config.max_request_days():
+        errors["days"] = [tk._("Between 1 and {n} days").format(n=config.max_request_days())]
+    resource_ids = _resource_ids(pkg, data_dict.get("resource_ids"))
+    if not any(access.allows_requests(pkg, r) for r in _wanted(pkg, resource_ids)):
+        errors["package_id"] = [tk._("The sharing protocol allows no grants for this data")]
+    if errors:
+        raise tk.ValidationError(errors)
+    grant_id = _grant(
+        pkg,
+        resource_ids,
+        user_id=user.id if user else None,
+        organization_id=org.id if org else None,
+        granted_by=access.user.id,
+        expires=dt.datetime.utcnow() + dt.timedelta(days=days),
+    )
+    model.Session.commit()
+    return _out(_row(grant_table, grant_id))
 
 
 @validate(schema.by_id)
@@ -525,3 +583,49 @@ def resource_view_show(up: Action, context: Context, data_dict: DataDict) -> Any
 @tk.side_effect_free
 def resource_view_list(up: Action, context: Context, data_dict: DataDict) -> Any:
     return _redact_views(up, context, data_dict)
+
+
+# -- the personal-data screen -------------------------------------------------------------
+
+
+def _screened_resource(context: Context, data_dict: DataDict, auth: str) -> model.Resource:
+    res = model.Resource.get(data_dict.get("resource_id") or "")
+    if res is None or res.state != "active":
+        raise tk.ObjectNotFound(tk._("Resource not found"))
+    tk.check_access(auth, context, {"package_id": res.package_id, "resource_id": res.id})
+    return res
+
+
+@tk.side_effect_free
+def personal_data_screen_show(context: Context, data_dict: DataDict) -> dict[str, Any] | None:
+    """The personal-data screen of an uploaded file (to those who edit the dataset).
+
+    :param resource_id: the resource
+    :type resource_id: string
+
+    :returns: ``status`` (``clean``, ``findings``, ``error``), ``findings``
+        (column, kind, reason, matches), ``suggested`` level, ``message``,
+        ``confirmed`` and ``confirmed_by``; null when not screened (yet)
+    """
+    res = _screened_resource(context, data_dict, "personal_data_screen_show")
+    row = screening.show(res.id)
+    return _out(row) if row else None
+
+
+def personal_data_confirm(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Confirm that a file with findings may be published as public (recorded
+    in the audit log). A new file needs a new confirmation.
+
+    :param resource_id: the resource
+    :type resource_id: string
+    """
+    res = _screened_resource(context, data_dict, "personal_data_confirm")
+    return _out(screening.confirm(res.id, Access.of(context).user.id))
+
+
+@tk.chained_action
+def package_update(up: Action, context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """No file with unconfirmed personal-data findings becomes public."""
+    if not context.get(screening.FLAG):
+        screening.check_publication(data_dict)
+    return up(context, data_dict)

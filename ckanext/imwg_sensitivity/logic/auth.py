@@ -55,6 +55,25 @@ def access_grant_list(context: Context, data_dict: DataDict) -> AuthResult:
     return _logged_in(context)
 
 
+def access_grant_create(context: Context, data_dict: DataDict) -> AuthResult:
+    return _decides(context, data_dict.get("package_id"))
+
+
+def _edits(context: Context, package_id: str | None) -> AuthResult:
+    pkg = model.Package.get(package_id) if package_id else None
+    if pkg is not None and Access.of(context).can_edit(pkg):
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only the dataset's editors see and confirm its personal-data screen")}
+
+
+def personal_data_screen_show(context: Context, data_dict: DataDict) -> AuthResult:
+    return _edits(context, data_dict.get("package_id"))
+
+
+def personal_data_confirm(context: Context, data_dict: DataDict) -> AuthResult:
+    return _edits(context, data_dict.get("package_id"))
+
+
 def access_grant_revoke(context: Context, data_dict: DataDict) -> AuthResult:
     return _decides(context, data_dict.get("package_id"))
 
@@ -96,7 +115,8 @@ def _datastore_chain(name: str) -> AuthFunction:
     def check(up: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
         rid = data_dict.get("resource_id") or data_dict.get("id")
         ids = [rid] if rid else []
-        ids += list(data_dict.get("table_names") or [])
+        # datastore_search_sql names the tables of its query in the context
+        ids += list(context.get("table_names") or data_dict.get("table_names") or [])
         allowed = _resource_data(context, ids)
         if not allowed["success"]:
             return allowed
@@ -118,8 +138,11 @@ def auth_functions() -> dict[str, Any]:
             access_request_show,
             access_request_decide,
             access_grant_list,
+            access_grant_create,
             access_grant_revoke,
             access_audit_list,
+            personal_data_screen_show,
+            personal_data_confirm,
         )
     }
     if p.plugin_loaded("datastore"):

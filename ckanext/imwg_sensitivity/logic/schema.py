@@ -12,6 +12,7 @@ DECISIONS = ["approve", "reject", "more_info"]
 @validator_args
 def access_request_create(
     not_empty: Validator,
+    default: ValidatorFactory,
     unicode_safe: Validator,
     one_of: ValidatorFactory,
     ignore_missing: Validator,
@@ -28,7 +29,7 @@ def access_request_create(
         "intended_use": [not_empty, unicode_safe],
         "organization": [not_empty, unicode_safe],
         "days": [not_empty, int_validator, natural_number_validator],
-        "accept_terms": [not_empty, boolean_validator],
+        "accept_terms": [default(False), boolean_validator],
     }
 
 
@@ -50,6 +51,25 @@ def access_request_decide(
         "resource_ids": [ignore_missing, list_of_strings],
         "days": [ignore_missing, int_validator, natural_number_validator],
         "to_organization": [ignore_missing, boolean_validator],
+    }
+
+
+@validator_args
+def access_grant_create(
+    not_empty: Validator,
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    int_validator: Validator,
+    natural_number_validator: Validator,
+    list_of_strings: Validator,
+    package_id_or_name_exists: Validator,
+) -> Schema:
+    return {
+        "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
+        "user_id": [ignore_missing, unicode_safe],
+        "organization_id": [ignore_missing, unicode_safe],
+        "resource_ids": [ignore_missing, list_of_strings],
+        "days": [ignore_missing, int_validator, natural_number_validator],
     }
 
 
