@@ -123,7 +123,7 @@ def create_owners() -> tuple[list[str], list[str], str]:
     return orgs, groups, model.User.get(site_user["name"]).id
 
 
-def generate(n: int, orgs: list[str], groups: list[str], creator: str, seed: int = 7) -> None:
+def generate(n: int, orgs: list[str], groups: list[str], creator: str, seed: int = 7, url: str = URL) -> None:
     """Write n datasets into CKAN's tables (the fast path)."""
     import psycopg2
     from psycopg2.extras import execute_values
@@ -133,7 +133,7 @@ def generate(n: int, orgs: list[str], groups: list[str], creator: str, seed: int
     tag_ids = {t: str(uuid.uuid4()) for t in dict.fromkeys(tags)}
     weights = [1 / (i + 1) for i in range(len(tag_ids))]
     tag_names = list(tag_ids)
-    conn = psycopg2.connect(URL)
+    conn = psycopg2.connect(url)
     cur = conn.cursor()
     execute_values(cur, "INSERT INTO tag (id, name) VALUES %s", [(i, t) for t, i in tag_ids.items()])
     start = datetime(2020, 1, 1)

@@ -64,14 +64,12 @@ def prepare(ini: Path, n: int) -> None:
     import ckan.model as model
     import ckan.plugins.toolkit as tk
     import psycopg2
-    import search
     from psycopg2.extras import execute_values
 
     url = _url(ini)
-    search.URL = url  # generate() writes into the database of this ini
     ctx = load_ckan(ini)
     orgs, groups, creator = create_owners()
-    generate(n, orgs, groups, creator)
+    generate(n, orgs, groups, creator, url=url)
     site = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     for name in ("bench-member", "bench-loner"):
         tk.get_action("user_create")(

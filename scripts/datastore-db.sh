@@ -22,26 +22,22 @@ if [ "$(psql_su -d postgres -c "select 1 from pg_roles where rolname = '$RO_USER
 fi
 ini=$(mktemp --suffix=.ini)
 trap 'rm -f "$ini"' EXIT
-cat > "$ini" <<INI
-[app:main]
-use = config:$(pwd)/test.ini
-ckan.plugins = datastore
-ckan.datastore.write_url = postgresql://ckan_imwg:ckan_imwg@127.0.0.1:5432/$DB
-ckan.datastore.read_url = postgresql://$RO_USER:$RO_PASS@127.0.0.1:5432/$DB
-[loggers]
-keys = root
-[handlers]
-keys = console
-[formatters]
-keys = generic
-[logger_root]
-level = ERROR
-handlers = console
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-formatter = generic
-[formatter_generic]
-format = %(levelname)s %(message)s
-INI
+# test.ini with the DataStore (the suite's own helper writes it)
+"$(dirname "$CKAN")/python" - "$ini" "$DB" "$RO_USER" "$RO_PASS" <<'PY'
+import sys
+from pathlib import Path
+
+sys.path.insert(0, ".")
+from tests.support import write_ini
+
+ini, db, ro_user, ro_pass = sys.argv[1:]
+write_ini(
+    Path(ini),
+    **{
+        "ckan.plugins": "datastore",
+        "ckan.datastore.write_url": f"postgresql://ckan_imwg:ckan_imwg@127.0.0.1:5432/{db}",
+        "ckan.datastore.read_url": f"postgresql://{ro_user}:{ro_pass}@127.0.0.1:5432/{db}",
+    },
+)
+PY
 "$CKAN" -c "$ini" datastore set-permissions 2>/dev/null | psql_su -d "$DB" >/dev/null

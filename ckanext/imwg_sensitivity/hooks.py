@@ -43,7 +43,7 @@ def _current(context: Context) -> access.Access | None:
     """The caller's access, or None for the portal's own internal calls."""
     if context.get("ignore_auth"):
         return None
-    return access.Access(context.get("auth_user_obj") or context.get("user"))
+    return access.Access.of(context)
 
 
 def after_show(context: Context, pkg_dict: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from typing import Any
 
 import ckan.model as model
@@ -60,8 +61,6 @@ def run(resource_id: str) -> dict[str, Any] | None:
     path = uploader.get_resource_uploader(res_dict).get_path(res.id)
     status, message, findings, suggested = "clean", None, [], "public"
     try:
-        import os
-
         stat = os.stat(path)
         key = f"{stat.st_size}:{stat.st_mtime_ns}"
         before = _row(res.id)
