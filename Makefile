@@ -6,7 +6,7 @@ CKAN := $(VENV)/bin/ckan
 PORTAL_INI := portal.ini
 PORT ?= 5000
 
-.PHONY: install services venv i18n db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity clean
+.PHONY: install services venv i18n db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity benchmark-hxl clean
 
 ## install: virtualenv, pinned dependencies, translations, services, databases, migrations (idempotent)
 install: services venv i18n db
@@ -76,6 +76,10 @@ benchmark-pcode: install
 ## benchmark-sensitivity: package_search and package_show with and without imwg_sensitivity (10,000 datasets)
 benchmark-sensitivity: install
 	$(VENV)/bin/python benchmarks/sensitivity.py $(SENSITIVITY_BENCH_ARGS)
+
+## benchmark-hxl: the HXL profile of a 1,000,000-row file against libhxl, and the view of a profiled resource
+benchmark-hxl: install
+	$(VENV)/bin/python benchmarks/hxl.py $(HXL_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .data $(PORTAL_INI) *.egg-info

@@ -39,6 +39,7 @@ setup(
             "imwg_search = ckanext.imwg_search.plugin:ImwgSearchPlugin",
             "imwg_pcode = ckanext.imwg_pcode.plugin:ImwgPcodePlugin",
             "imwg_sensitivity = ckanext.imwg_sensitivity.plugin:ImwgSensitivityPlugin",
+            "imwg_hxl = ckanext.imwg_hxl.plugin:ImwgHxlPlugin",
         ],
     },
 )

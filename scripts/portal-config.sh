@@ -4,7 +4,15 @@
 set -euo pipefail
 INI=${1:-portal.ini}
 CKAN=${CKAN:-.venv/bin/ckan}
-[ -f "$INI" ] && exit 0
+PLUGINS="activity imwg image_view datatables_view scheming_datasets scheming_organizations spatial_metadata spatial_query imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
+if [ -f "$INI" ]; then
+  # A portal.ini written by an earlier version gets the plugins added since.
+  if ! grep -q "^ckan.plugins = $PLUGINS\$" "$INI"; then
+    "$CKAN" config-tool "$INI" "ckan.plugins = $PLUGINS"
+    echo "portal-config: updated the plugins of $INI"
+  fi
+  exit 0
+fi
 "$CKAN" generate config "$INI" >/dev/null
 "$CKAN" config-tool "$INI" \
   "sqlalchemy.url = postgresql://ckan_imwg:ckan_imwg@127.0.0.1:5432/ckan_imwg" \
@@ -13,7 +21,7 @@ CKAN=${CKAN:-.venv/bin/ckan}
   "ckan.site_title = IMWG country data portal" \
   "ckan.redis.url = redis://127.0.0.1:6379/0" \
   "ckan.storage_path = $(pwd)/.data/storage" \
-  "ckan.plugins = activity imwg image_view datatables_view scheming_datasets scheming_organizations spatial_metadata spatial_query imwg_pcode imwg_sensitivity imwg_search" \
+  "ckan.plugins = $PLUGINS" \
   "ckan.views.default_views = image_view datatables_view" \
   "scheming.dataset_schemas = ckanext.imwg.schemas:dataset.yaml ckanext.imwg.schemas:mine_action.yaml" \
   "scheming.organization_schemas = ckanext.imwg.schemas:organization.yaml" \

@@ -25,7 +25,7 @@ else
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
     apt_install postgresql
   fi
-  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
   echo "services: starting PostgreSQL $version (pg_ctlcluster)"
   pg_ctlcluster --skip-systemctl-redirect "$version" main start
   wait_port 5432 PostgreSQL

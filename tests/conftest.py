@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 #: Plugins with their own tables; clean_db drops every table, so these come back.
-MIGRATED_PLUGINS = ("activity", "imwg_search", "imwg_pcode", "imwg_sensitivity")
+MIGRATED_PLUGINS = ("activity", "imwg_search", "imwg_pcode", "imwg_sensitivity", "imwg_hxl")
 
 
 @pytest.fixture

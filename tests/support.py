@@ -112,3 +112,24 @@ def log_in(page, portal: str, user: str, password: str) -> None:
     page.fill("#field-password", password)
     page.press("#field-password", "Enter")
     page.wait_for_url("**/dashboard/**")
+
+
+def editor_dataset(**fields):
+    """The user ``editor``, editor of the organisation ``ngo``, and their
+    public dataset ``casualties-2024`` (``fields`` change it)."""
+    from ckan.tests import factories
+    from ckan.tests.helpers import call_action
+
+    factories.User(name="editor")
+    org = factories.Organization(name="ngo", org_type="ingo", users=[{"name": "editor", "capacity": "editor"}])
+    values = {
+        "type": "dataset",
+        "name": "casualties-2024",
+        "title": "Casualties 2024",
+        "owner_org": org["id"],
+        "source": "Field teams",
+        "sectors": ["protection"],
+        "sensitivity": "public",
+        **fields,
+    }
+    return call_action("package_create", context={"user": "editor"}, **values)

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ckanext.imwg.spreadsheets import SpreadsheetError, xlsx_rows
+
 #: distinct values kept per column; beyond it the column is marked truncated
 MAX_DISTINCT = 200_000
 #: rows looked at for an HXL hashtag row (the HXL standard allows it anywhere in the first 25)
@@ -112,17 +114,11 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise CoverageError(f"not a readable XLSX file ({error})") from None
-    try:
-        for values in book.active.iter_rows(values_only=True):
+        for values in xlsx_rows(path):
             yield ["" if v is None else str(v) for v in values]
-    finally:
-        book.close()
+    except SpreadsheetError as error:
+        raise CoverageError(str(error)) from None
 
 
 def rows(path: Path, kind: str) -> Iterator[list[str]]:

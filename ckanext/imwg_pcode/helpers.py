@@ -10,6 +10,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
+from ckanext.imwg import interfaces
 from ckanext.imwg.logic.validators import place_codes
 
 from .model import coverage_table
@@ -27,10 +28,17 @@ def _level_units(level: int, n: int) -> str:
 
 
 def imwg_pcode_coverage(pkg: dict[str, Any]) -> dict[str, Any] | None:
-    """What the dataset's uploaded files cover, across its resources:
+    """What the dataset's uploaded files cover, across the resources whose
+    data the visitor gets:
     ``sentence``, ``add`` (covered codes not yet among its places),
     ``levels``, ``unknown``, ``retired``; None when nothing was found."""
-    ids = [r["id"] for r in pkg.get("resources", [])]
+    context = interfaces.web_context()
+    # only the files whose data the visitor gets: the places and unknown codes are the data's own values
+    ids = [
+        r["id"]
+        for r in pkg.get("resources", [])
+        if interfaces.data_access(context, pkg["id"], r["id"]) == interfaces.DATA
+    ]
     if not ids:
         return None
     rows = model.Session.execute(

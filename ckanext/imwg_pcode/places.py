@@ -148,3 +148,30 @@ def _lookup(session: Any, wanted: list[str]) -> dict[str, Unit]:
         unit = units[r.pcode] = Unit(r.pcode, r.level, r.parent, r.country, r.name, r.retired, bbox)
         unit.names.update(n.split("\x1f", 1) for n in r.names or ())
     return units
+
+
+_GEOMETRY = sa.text("SELECT pcode, geometry FROM imwg_pcode_unit WHERE pcode = ANY(:codes) AND geometry IS NOT NULL")
+
+
+def for_others(session: Any, codes: Iterable[str], geometry: bool = False) -> dict[str, dict[str, Any]]:
+    """What ``ckanext.imwg.interfaces.IPlaces`` answers: the known units among
+    ``codes``, as plain dictionaries, with their boundaries when asked."""
+    wanted = [c.strip().upper() for c in codes if c and c.strip()]
+    found = lookup(session, wanted).found
+    result = {
+        code: {
+            "level": unit.level,
+            "name": unit.name,
+            "country": unit.country,
+            "retired": unit.retired,
+            "parent": unit.parent,
+            "geometry": None,
+        }
+        for code, unit in found.items()
+    }
+    if geometry and result:
+        if hasattr(session, "registry"):
+            session = session()
+        for row in session.execute(_GEOMETRY, {"codes": list(result)}):
+            result[row.pcode]["geometry"] = row.geometry
+    return result

@@ -3,10 +3,13 @@ roll-up search, location pages and the coverage of uploaded data."""
 
 from __future__ import annotations
 
+import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from . import facets, indexing, jobs
+from ckanext.imwg.interfaces import IPlaces
+
+from . import facets, indexing, jobs, places
 
 
 @tk.blanket.config_declarations
@@ -20,6 +23,7 @@ class ImwgPcodePlugin(p.SingletonPlugin):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
+    p.implements(IPlaces)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
@@ -42,3 +46,6 @@ class ImwgPcodePlugin(p.SingletonPlugin):
 
     def after_resource_update(self, context, resource):
         jobs.enqueue(resource)
+
+    def places(self, codes, geometry=False):
+        return places.for_others(model.Session, codes, geometry)

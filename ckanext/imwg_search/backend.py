@@ -105,6 +105,8 @@ COMMITTING = "imwg_search_committing"
 PENDING = "imwg_search_pending"
 #: Set once the held-back entries are written: later writes go straight in.
 FLUSHED = "imwg_search_flushed"
+#: Datasets CKAN has asked to index during the commit (see ``seam``).
+NOTIFIED = "imwg_search_notified"
 
 #: Relevance weights (PostgreSQL's A..D labels): title and name weigh most,
 #: then tags, groups and vocabulary fields, then the description, then the
@@ -632,8 +634,8 @@ def track_commits(session_factory: Any) -> None:
 
     def begin(session):
         session.info[COMMITTING] = True
-        session.info.pop(PENDING, None)
-        session.info.pop(FLUSHED, None)
+        for key in (PENDING, FLUSHED, NOTIFIED):
+            session.info.pop(key, None)
 
     def flush(session):
         try:
@@ -644,7 +646,7 @@ def track_commits(session_factory: Any) -> None:
             session.info[FLUSHED] = True
 
     def end(session, *args):
-        for key in (COMMITTING, PENDING, FLUSHED):
+        for key in (COMMITTING, PENDING, FLUSHED, NOTIFIED):
             session.info.pop(key, None)
 
     if not sa.event.contains(session_factory, "before_commit", begin):

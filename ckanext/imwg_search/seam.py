@@ -17,7 +17,11 @@ fetch ``schema.xml`` over HTTP from a Solr server that does not exist; the
 PostgreSQL backend reads the schema shipped inside the ckan package instead.
 
 It marks CKAN's session while it commits, so that index writes made during
-a dataset's commit join its transaction (see ``backend``).
+a dataset's commit join its transaction (see ``backend``), and it wraps
+``SynchronousSearchPlugin.notify`` so that a dataset is indexed once per
+commit: CKAN notifies a new dataset twice in the same commit (as new, and
+as changed through its new tags, extras and memberships), and each
+notification re-reads the dataset and rebuilds its document.
 
 Nothing else of CKAN is changed: documents are still built by CKAN (and
 ``before_dataset_index`` hooks), parameters still by ``PackageSearchQuery``.
@@ -35,12 +39,13 @@ import ckan.lib.search.query as search_query
 import ckan.model as model
 import ckan.plugins as p
 
-from .backend import PostgresSolrConnection, track_commits
+from .backend import COMMITTING, NOTIFIED, PostgresSolrConnection, track_commits
 
 PLUGIN = "imwg_search"
 
 _original_make_connection = search_common.make_connection
 _original_check_schema = search.check_solr_schema_version
+_original_notify = search.SynchronousSearchPlugin.notify
 
 
 def active() -> bool:
@@ -62,6 +67,19 @@ def check_solr_schema_version(schema_file: str | None = None) -> bool:
     return _original_check_schema(schema_file)
 
 
+def notify(plugin: Any, entity: Any, operation: Any) -> None:
+    """Stands in for ``SynchronousSearchPlugin.notify``: index each dataset
+    once per commit (every notification of a commit sees the same rows)."""
+    if active() and isinstance(entity, model.Package) and operation != model.DomainObjectOperation.deleted:
+        info = model.Session().info
+        if info.get(COMMITTING):
+            seen = info.setdefault(NOTIFIED, set())
+            if entity.id in seen:
+                return
+            seen.add(entity.id)
+    _original_notify(plugin, entity, operation)
+
+
 def _dispose_engine_in_child() -> None:
     # `ckan search-index rebuild-fast` forks workers; a forked process must
     # not reuse the parent's pooled database connections.
@@ -80,6 +98,7 @@ def install() -> None:
         module.make_connection = make_connection  # type: ignore[attr-defined]
     search.make_connection = make_connection  # type: ignore[attr-defined]
     search.check_solr_schema_version = check_solr_schema_version  # type: ignore[assignment]
+    search.SynchronousSearchPlugin.notify = notify  # type: ignore[method-assign]
     if not _installed:
         os.register_at_fork(after_in_child=_dispose_engine_in_child)
         track_commits(model.Session)

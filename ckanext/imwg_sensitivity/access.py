@@ -222,6 +222,18 @@ class Access:
             return False
         return self.has_grant(_get(package, "id"), _get(resource, "id") if resource is not None else None)
 
+    def data_access(self, package: Any, resource: Any | None) -> str:
+        """``"data"``, ``"aggregates"`` (the protocol's aggregate-only
+        previews) or ``"none"``: what this user may see of the data."""
+        if self.gets_data(package, resource):
+            return "data"
+        if not self.sees_metadata(package) or _get(package, "private") in (True, "True", "true"):
+            return "none"
+        rule = self._rules[self.data_level(package, resource)]
+        if in_audience(rule.aggregates, self.user, _get(package, "owner_org"), self.orgs):
+            return "aggregates"
+        return "none"
+
     def has_grant(self, package_id: str | None, resource_id: str | None) -> bool:
         """Whether a grant in force covers the resource (or the whole dataset).
         The user's grants are read once per Access (one query)."""

@@ -27,10 +27,13 @@ class Rule:
     metadata: str
     data: str
     requests: bool
+    #: who may see aggregate-only previews (counts and sums, small cells
+    #: suppressed) of data they do not get (``data``'s audience when not written)
+    aggregates: str
 
 
 def parse_rule(level: str, text: str) -> Rule:
-    """One level's rule from ``metadata:<who> data:<who> [requests]``."""
+    """One level's rule from ``metadata:<who> data:<who> [aggregates:<who>] [requests]``."""
     key = PROTOCOL.format(level=level)
     parts: dict[str, str] = {}
     requests = False
@@ -38,12 +41,14 @@ def parse_rule(level: str, text: str) -> Rule:
         name, sep, value = word.partition(":")
         if not sep and name == "requests":
             requests = True
-        elif sep and name in ("metadata", "data") and name not in parts:
+        elif sep and name in ("metadata", "data", "aggregates") and name not in parts:
             if value not in AUDIENCES:
                 raise ProtocolError(f"{key}: {value!r} is not one of {', '.join(AUDIENCES)}")
             parts[name] = value
         else:
-            raise ProtocolError(f"{key}: {word!r} is not understood (metadata:<who> data:<who> [requests])")
+            raise ProtocolError(
+                f"{key}: {word!r} is not understood (metadata:<who> data:<who> [aggregates:<who>] [requests])"
+            )
     for name in ("metadata", "data"):
         if name not in parts:
             raise ProtocolError(f"{key}: '{name}:<who>' is missing")
@@ -53,7 +58,12 @@ def parse_rule(level: str, text: str) -> Rule:
         raise ProtocolError(f"{key}: 'requests' makes no sense when everyone gets the data")
     if requests and parts["metadata"] == "owner":
         raise ProtocolError(f"{key}: 'requests' needs metadata that others can see")
-    return Rule(parts["metadata"], parts["data"], requests)
+    aggregates = parts.get("aggregates", parts["data"])
+    if AUDIENCES.index(aggregates) < AUDIENCES.index(parts["metadata"]):
+        raise ProtocolError(f"{key}: aggregates cannot go to more people than see the metadata")
+    if AUDIENCES.index(aggregates) > AUDIENCES.index(parts["data"]):
+        raise ProtocolError(f"{key}: aggregates cannot go to fewer people than the data")
+    return Rule(parts["metadata"], parts["data"], requests, aggregates)
 
 
 def protocol() -> dict[str, Rule]:
@@ -68,8 +78,8 @@ def _protocol(texts: tuple[str, ...]) -> dict[str, Rule]:
     rules = {level: parse_rule(level, text) for level, text in zip(LEVELS, texts, strict=True)}
     for looser, stricter in zip(LEVELS, LEVELS[1:], strict=False):
         a, b = rules[looser], rules[stricter]
-        if AUDIENCES.index(b.metadata) < AUDIENCES.index(a.metadata) or AUDIENCES.index(b.data) < AUDIENCES.index(
-            a.data
+        if any(
+            AUDIENCES.index(getattr(b, f)) < AUDIENCES.index(getattr(a, f)) for f in ("metadata", "data", "aggregates")
         ):
             raise ProtocolError(
                 f"{PROTOCOL.format(level=stricter)}: a stricter level cannot allow more than {looser!r}"

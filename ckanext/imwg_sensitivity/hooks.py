@@ -85,3 +85,15 @@ def relabel_activities(pkg_dict: dict[str, Any]) -> None:
     model.Session.query(Activity).filter(Activity.object_id == pkg.id).update(
         {"permission_labels": labels}, synchronize_session=False
     )
+
+
+def data_access(context: Context, package_id: str, resource_id: str) -> str:
+    """What the caller may see of a resource's data (``IDataAccess``)."""
+    who = _current(context)
+    if who is None:
+        return "data"
+    pkg = model.Package.get(package_id)
+    res = model.Resource.get(resource_id) if resource_id else None
+    if pkg is None or (resource_id and (res is None or res.package_id != pkg.id)):
+        return "none"
+    return who.data_access(pkg, res)

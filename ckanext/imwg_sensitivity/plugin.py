@@ -7,6 +7,8 @@ from __future__ import annotations
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from ckanext.imwg.interfaces import IDataAccess
+
 from . import config, gate, hooks, labels, screening, views
 from .logic import action, auth
 
@@ -23,6 +25,7 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
     p.implements(p.IAuthFunctions)
     p.implements(p.IMiddleware, inherit=True)
     p.implements(p.IBlueprint)
+    p.implements(IDataAccess)
 
     def update_config(self, config_):
         tk.add_template_directory(config_, "templates")
@@ -46,6 +49,9 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
         if hasattr(app, "before_request"):
             app.before_request(gate.check_request)
         return app
+
+    def data_access(self, context, package_id, resource_id):
+        return hooks.data_access(context, package_id, resource_id)
 
     def before_dataset_index(self, pkg_dict):
         return hooks.before_index(pkg_dict)

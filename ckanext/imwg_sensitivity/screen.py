@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ckanext.imwg.spreadsheets import SpreadsheetError, xlsx_rows
+
 #: rows whose values are looked at (headers and hashtags are always read)
 SAMPLE_ROWS = 5000
 #: rows in which the header and hashtag rows are looked for
@@ -227,18 +229,11 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-        raise ScreenError(f"not a readable XLSX file ({type(error).__name__})") from None
-    try:
-        sheet = book.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        for row in xlsx_rows(path):
             yield ["" if v is None else str(v) for v in row]
-    finally:
-        book.close()
+    except SpreadsheetError as error:
+        raise ScreenError(str(error)) from None
 
 
 def screen_file(path: str | Path, kind: str) -> Result:

@@ -92,6 +92,10 @@ class TestColumns:
         book.save(path)
         scan = coverage.scan(path, "xlsx")
         assert scan.rows == 2 and scan.codes() == {"MMR001", "HT01"}
+        # CKAN stores uploads under names without an extension
+        stored = tmp_path / "3f2a9c"
+        path.rename(stored)
+        assert coverage.scan(stored, "xlsx").codes() == {"MMR001", "HT01"}
 
     def test_broken_xlsx(self, tmp_path):
         """A broken XLSX file is a CoverageError, not a crash."""
@@ -107,6 +111,18 @@ class TestColumns:
     def test_kind(self, fmt, url, kind):
         """The format decides; without one, the file's extension."""
         assert coverage.kind_of(fmt, url) == kind
+
+
+def upload_townships(create_with_upload, dataset):
+    """The editor uploads HXL_CSV as townships.csv."""
+    return create_with_upload(
+        HXL_CSV,
+        "townships.csv",
+        url="townships.csv",
+        format="CSV",
+        package_id=dataset["id"],
+        context={"user": "editor"},
+    )
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db", "gazetteer")
@@ -129,6 +145,7 @@ class TestJob:
             title="IDP sites",
             owner_org=org["id"],
             source="CCCM Cluster",
+            sensitivity="public",
             sectors=["cccm"],
             pcodes=["MMR001001"],
         ) | {"user": user}
@@ -145,14 +162,7 @@ class TestJob:
     def test_upload_runs_the_job_and_the_page_says_it(self, app, dataset, create_with_upload):
         """Uploading a CSV queues the job; the dataset page then says what it covers
         and offers to add the places, which adds them."""
-        create_with_upload(
-            HXL_CSV,
-            "townships.csv",
-            url="townships.csv",
-            format="CSV",
-            package_id=dataset["id"],
-            context={"user": "editor"},
-        )
+        upload_townships(create_with_upload, dataset)
         assert Worker(["default"]).work(burst=True)
         token = call_action("api_token_create", context={"user": "editor"}, user="editor", name="t")["token"]
         body = app.get("/dataset/idp-sites", headers={"Authorization": token}).body
@@ -221,3 +231,26 @@ class TestJob:
             jobs.coverage_table.select().where(jobs.coverage_table.c.resource_id == resource["id"])
         ).first()
         assert row.status == "failed" and "XLSX" in row.message
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues")
+@pytest.mark.ckan_config(
+    "ckan.plugins", "activity imwg scheming_datasets scheming_organizations imwg_pcode imwg_sensitivity imwg_search"
+)
+@pytest.mark.parametrize("level", ["public", "confidential"])
+def test_coverage_shows_the_data_only_to_those_who_get_it(app, create_with_upload, tmp_path, level):
+    """The coverage sentence names codes found in the file (unknown ones
+    too): it is shown only to those who get that file's data."""
+    from tests.imwg_pcode import places as gazetteer
+    from tests.support import editor_dataset
+
+    gazetteer.load(tmp_path)
+    factories.User(name="outsider")
+    dataset = editor_dataset(name="townships", sensitivity=level)
+    upload_townships(create_with_upload, dataset)
+    Worker(["default"]).work(burst=True)
+    for user, sees in (("editor", True), ("outsider", level == "public"), ("", level == "public")):
+        headers = {"Authorization": factories.APIToken(user=user)["token"]} if user else {}
+        body = app.get("/dataset/townships", headers=headers).body
+        assert ("imwg-coverage-sentence" in body) == sees, (user, level)
+        assert ("MMR001777" in body) == sees, (user, level)

@@ -118,6 +118,26 @@ def test_one_index_write_per_commit(writes):
     assert call_action("package_search", q="census")["count"] == 1
 
 
+def test_one_document_built_per_commit(monkeypatch):
+    """CKAN's two notifications of a new dataset's commit re-read the dataset
+    and rebuild its document only once; a later commit builds it again."""
+    import ckan.lib.search.index as search_index
+
+    built = []
+    original = search_index.PackageSearchIndex.index_package
+
+    def counted(self, pkg_dict, defer_commit=False):
+        built.append(pkg_dict["name"])
+        return original(self, pkg_dict, defer_commit)
+
+    monkeypatch.setattr(search_index.PackageSearchIndex, "index_package", counted)
+    ds = factories.Dataset(name="built-once", extras=[{"key": "origin", "value": "survey"}])
+    assert built == ["built-once"]
+    call_action("package_patch", id=ds["id"], extras=[{"key": "origin", "value": "census"}])
+    assert built == ["built-once", "built-once"]
+    assert call_action("package_search", q="census")["count"] == 1
+
+
 def test_entries_held_back_during_a_commit():
     """Inside a commit, a search sees the entries held back for its end, a
     delete drops them, and a rollback leaves nothing."""

@@ -21,8 +21,10 @@ pytestmark = [
 
 
 def dataset(**kwargs):
-    """A dataset without the factory's random description (it could match a query)."""
+    """A dataset without the factory's random title and description (their
+    words could match a query: "raise" matches ``title:rai*``)."""
     kwargs.setdefault("notes", "")
+    kwargs.setdefault("title", kwargs.get("name", "untitled"))
     return factories.Dataset(**kwargs)
 
 

@@ -9,11 +9,15 @@ from ckanext.imwg_sensitivity import config
 
 def test_default_rules_parse():
     """The documented defaults read as the protocol table says."""
-    assert config.parse_rule("restricted", "metadata:everyone data:members requests") == config.Rule(
-        "everyone", "members", True
+    assert config.parse_rule(
+        "restricted", "metadata:everyone data:members aggregates:logged_in requests"
+    ) == config.Rule("everyone", "members", True, "logged_in")
+    assert config.parse_rule("confidential", "metadata:everyone data:owner aggregates:members requests") == config.Rule(
+        "everyone", "owner", True, "members"
     )
+    # without an aggregates word, aggregates go to those who get the data
     assert config.parse_rule("strictly_confidential", "metadata:owner data:owner") == config.Rule(
-        "owner", "owner", False
+        "owner", "owner", False, "owner"
     )
 
 
@@ -26,6 +30,12 @@ def test_default_rules_parse():
         ("metadata:everyone data:everyone requests", "makes no sense"),
         ("metadata:owner data:owner requests", "needs metadata that others can see"),
         ("metadata:everyone data:owner please", "'please' is not understood"),
+        (
+            "metadata:members data:owner aggregates:everyone",
+            "aggregates cannot go to more people than see the metadata",
+        ),
+        ("metadata:everyone data:members aggregates:owner", "aggregates cannot go to fewer people than the data"),
+        ("metadata:everyone data:owner aggregates:crowd", "'crowd' is not one of"),
     ],
 )
 def test_bad_rules_are_explained(text, message):

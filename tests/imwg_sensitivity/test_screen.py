@@ -10,6 +10,7 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from ckanext.imwg_sensitivity import screen
+from tests.support import editor_dataset
 
 PEOPLE = (
     "Victim name,Phone,Township P-code,Latitude,Killed\n"
@@ -104,20 +105,8 @@ PLUGINS = "activity imwg scheming_datasets scheming_organizations imwg_sensitivi
 class TestTheJobAndTheRule:
     @pytest.fixture
     def dataset(self):
-        factories.User(name="editor")
         factories.User(name="reader")
-        org = factories.Organization(name="ngo", org_type="ingo", users=[{"name": "editor", "capacity": "editor"}])
-        return call_action(
-            "package_create",
-            context={"user": "editor"},
-            type="dataset",
-            name="casualties-2024",
-            title="Casualties 2024",
-            owner_org=org["id"],
-            source="Field teams",
-            sectors=["protection"],
-            sensitivity="public",
-        )
+        return editor_dataset()
 
     def upload(self, create_with_upload, dataset, content, name="casualties.csv"):
         return create_with_upload(

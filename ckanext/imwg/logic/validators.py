@@ -11,6 +11,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import StopOnError
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
+from .. import interfaces
 from ..indexing import as_list
 
 START = "reference_period_start"
@@ -53,7 +54,7 @@ def imwg_period_ongoing(key: FlattenKey, data: FlattenDataDict, errors: FlattenE
 # -- places (P-codes) ----------------------------------------------------------------
 #
 # The ``pcodes`` field holds P-codes. The gazetteer belongs to the imwg_pcode
-# plugin; these validators meet it through its ``pcode_lookup`` action, so the
+# plugin; these validators meet it through ``ckanext.imwg.interfaces.IPlaces``, so the
 # field still works (codes normalised, nothing checked or derived) without it.
 
 PCODES = "pcodes"
@@ -75,16 +76,14 @@ def place_codes(value: Any) -> list[str]:
 
 def _places(codes: list[str], context: Context) -> dict[str, dict[str, Any]] | None:
     """The gazetteer's units for ``codes`` (None without a gazetteer), cached
-    in the context: the derived fields look the same codes up."""
+    in the context: the derived fields look the same codes up. Asked through
+    ``IPlaces`` (in process, no action to validate its arguments again)."""
+    if not codes:
+        return {}
     cache = context.setdefault("imwg_places", {})  # type: ignore[typeddict-unknown-key]
     key = tuple(codes)
     if key not in cache:
-        try:
-            lookup = tk.get_action("pcode_lookup")
-        except KeyError:
-            cache[key] = None
-        else:
-            cache[key] = lookup({"ignore_auth": True}, {"ids": codes}) if codes else {}
+        cache[key] = interfaces.places(codes)
     return cache[key]
 
 

@@ -1,0 +1,66 @@
+"""Interfaces through which the suite's feature plugins serve each other
+without importing each other: one plugin implements, another asks
+``PluginImplementations`` and works on its own when no plugin answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ckan.plugins.interfaces import Interface
+
+#: what a caller may see of a resource's data
+DATA = "data"
+AGGREGATES = "aggregates"
+NONE = "none"
+
+
+class IDataAccess(Interface):
+    """Who gets a resource's data (implemented by ``imwg_sensitivity``)."""
+
+    def data_access(self, context: dict[str, Any], package_id: str, resource_id: str) -> str | None:
+        """``"data"`` (rows and files), ``"aggregates"`` (counts and sums
+        with small cells suppressed, no record), ``"none"``, or ``None``
+        for no opinion. The strictest answer of all implementations wins."""
+        return None
+
+
+class IPlaces(Interface):
+    """The gazetteer of P-codes (implemented by ``imwg_pcode``)."""
+
+    def places(self, codes: list[str], geometry: bool = False) -> dict[str, dict[str, Any]]:
+        """The known units among ``codes`` (normalised, upper case): code ->
+        ``{"level", "name", "country", "retired", "geometry"}``; the geometry
+        (GeoJSON, simplified for display, or None) only when asked."""
+        return {}
+
+
+def web_context() -> dict[str, Any]:
+    """The signed-in user of a web request as an action context (CKAN gives
+    views and template helpers none)."""
+    import ckan.plugins.toolkit as tk
+
+    user = tk.current_user
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    return {"user": user.name if signed_in else "", "auth_user_obj": user if signed_in else None}
+
+
+def data_access(context: dict[str, Any], package_id: str, resource_id: str) -> str:
+    """The strictest answer of the ``IDataAccess`` plugins (``"data"`` when none answers)."""
+    import ckan.plugins as p
+
+    order = (DATA, AGGREGATES, NONE)
+    answer = DATA
+    for plugin in p.PluginImplementations(IDataAccess):
+        said = plugin.data_access(context, package_id, resource_id)
+        if said in order and order.index(said) > order.index(answer):
+            answer = said
+    return answer
+
+
+def places(codes: list[str], geometry: bool = False) -> dict[str, dict[str, Any]] | None:
+    """The units the ``IPlaces`` plugin knows among ``codes`` (None: no gazetteer)."""
+    import ckan.plugins as p
+
+    for plugin in p.PluginImplementations(IPlaces):
+        return plugin.places(codes, geometry)
+    return None

@@ -1,0 +1,183 @@
+"""HXL hashtags: parsing, finding the hashtag row, suggesting hashtags from
+header names. Pure (no CKAN, no database).
+
+A hashtag spec is ``#tag`` followed by ``+attribute`` words (HXL 1.1: lower
+case letters, digits and ``_``, starting with a letter; case and spaces
+before a ``+`` do not matter). The hashtag row may sit anywhere in the
+first 25 rows, under one or more header rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ckanext.imwg.text import fold
+
+#: rows looked at for the hashtag row (the HXL standard's limit)
+HEAD_ROWS = 25
+
+_SPEC = re.compile(r"^#([a-z][a-z0-9_]*)((?:\s*\+\s*[a-z][a-z0-9_]*)*)$")
+
+
+@dataclass(frozen=True)
+class Hashtag:
+    tag: str
+    attributes: tuple[str, ...]
+
+    @property
+    def display(self) -> str:
+        """``#affected+killed`` (attributes in the order given)."""
+        return "#" + self.tag + "".join("+" + a for a in self.attributes)
+
+    def has(self, *attributes: str) -> bool:
+        return all(a in self.attributes for a in attributes)
+
+
+def parse(text: str | None) -> Hashtag | None:
+    """The hashtag of a cell, or None when it is not a valid spec."""
+    if not text:
+        return None
+    match = _SPEC.match(str(text).strip().lower())
+    if not match:
+        return None
+    attributes = tuple(a.strip() for a in match.group(2).split("+") if a.strip())
+    return Hashtag(match.group(1), attributes)
+
+
+def is_hashtag_row(row: list[str]) -> bool:
+    """A row whose non-empty cells mostly start with ``#`` (invalid specs
+    included: they are reported, not taken for data)."""
+    cells = [c.strip() for c in row if c and str(c).strip()]
+    return bool(cells) and sum(c.startswith("#") for c in cells) * 2 >= len(cells)
+
+
+@dataclass
+class Layout:
+    """Where the table's parts are in its first rows."""
+
+    #: the rows above the data that are headers (titles, column names), in order
+    header_rows: list[list[str]]
+    #: the column names (the header row right above the hashtags, or the first row)
+    header: list[str]
+    #: the hashtag row's cells, or None for an untagged table
+    hashtags: list[str] | None
+    #: index of the hashtag row among the first rows (None: untagged)
+    hashtag_row: int | None
+    #: rows before the first data row
+    skip: int
+    #: number of columns
+    width: int
+
+
+def layout(head: list[list[str]]) -> Layout:
+    """Find the header and hashtag rows among the first rows of a table."""
+    head = [[("" if c is None else str(c)) for c in row] for row in head[:HEAD_ROWS]]
+    width = max((len(r) for r in head), default=0)
+    for number, row in enumerate(head):
+        if is_hashtag_row(row):
+            above = [r for r in head[:number] if any(c.strip() for c in r)]
+            header = head[number - 1] if number > 0 else []
+            return Layout(above, _pad(header, width), _pad(row, width), number, number + 1, width)
+    # untagged: the first row at least half as full as the widest row is the header
+    for number, row in enumerate(head):
+        if sum(bool(c.strip()) for c in row) * 2 >= max(1, width):
+            above = [r for r in head[: number + 1] if any(c.strip() for c in r)]
+            return Layout(above, _pad(row, width), None, None, number + 1, width)
+    return Layout([], [""] * width, None, None, 0, width)
+
+
+def _pad(row: list[str], width: int) -> list[str]:
+    return [c.strip() for c in row] + [""] * (width - len(row))
+
+
+# Header names (lower case, letters and digits only) and the hashtags they
+# suggest, in English, French and Spanish; checked in order.
+_LEVEL_WORDS = {
+    0: ("country", "pays", "pais", "adm0", "admin0"),
+    1: ("state", "province", "region", "governorate", "departamento", "adm1", "admin1", "provincia", "estado"),
+    2: ("district", "departement", "municipio", "adm2", "admin2", "zone", "distrito"),
+    3: ("township", "subdistrict", "commune", "county", "municipality", "adm3", "admin3", "tehsil", "upazila"),
+    4: ("village", "ward", "adm4", "admin4", "villagetract", "locality"),
+    5: ("adm5", "admin5"),
+}
+_EXACT = {
+    "iso3": "#country+code",
+    "countrycode": "#country+code",
+    "organisation": "#org",
+    "organization": "#org",
+    "org": "#org",
+    "agency": "#org",
+    "partner": "#org",
+    "implementingpartner": "#org+impl",
+    "organisme": "#org",
+    "organizacion": "#org",
+    "sector": "#sector",
+    "cluster": "#sector",
+    "secteur": "#sector",
+    "subsector": "#subsector",
+    "date": "#date",
+    "reportdate": "#date+reported",
+    "fecha": "#date",
+    "month": "#date+month",
+    "mois": "#date+month",
+    "mes": "#date+month",
+    "year": "#date+year",
+    "killed": "#affected+killed",
+    "deaths": "#affected+killed",
+    "dead": "#affected+killed",
+    "fatalities": "#affected+killed",
+    "injured": "#affected+injured",
+    "affected": "#affected",
+    "peopleaffected": "#affected",
+    "inneed": "#inneed",
+    "pin": "#inneed",
+    "peopleinneed": "#inneed",
+    "targeted": "#targeted",
+    "target": "#targeted",
+    "reached": "#reached",
+    "beneficiaries": "#reached",
+    "population": "#population",
+    "households": "#population+hh",
+    "individuals": "#population+ind",
+    "latitude": "#geo+lat",
+    "lat": "#geo+lat",
+    "longitude": "#geo+lon",
+    "lon": "#geo+lon",
+    "lng": "#geo+lon",
+    "site": "#loc+name",
+    "sitename": "#loc+name",
+    "location": "#loc+name",
+    "status": "#status",
+    "activity": "#activity",
+    "indicator": "#indicator",
+    "value": "#value",
+    "description": "#description",
+}
+
+
+def suggest(header: str) -> str | None:
+    """A hashtag for a column name, or None: ``ADM1_PCODE`` -> ``#adm1+code``,
+    ``Province`` -> ``#adm1+name``, ``Organisation`` -> ``#org``."""
+    key = re.sub(r"[^a-z0-9]", "", fold(header or ""))
+    if not key:
+        return None
+    if key in _EXACT:
+        return _EXACT[key]
+    match = re.match(r"^(?:adm|admin)([0-5])(p?code|name|en|fr|es|ar|name[a-z]*)?$", key)
+    if match:
+        level, kind = int(match.group(1)), match.group(2) or "name"
+        prefix = "#country" if level == 0 else f"#adm{level}"
+        if "code" in kind:
+            return prefix + "+code"
+        return prefix + "+name" + ("" if kind in ("name", "en") or kind.startswith("name") else "+i_" + kind)
+    for level, words in _LEVEL_WORDS.items():
+        for word in words:
+            if key.startswith(word):
+                rest = key[len(word) :]
+                prefix = "#country" if level == 0 else f"#adm{level}"
+                if rest in ("pcode", "code", "id"):
+                    return prefix + "+code"
+                if rest in ("", "name", "nom", "nombre"):
+                    return prefix + "+name"
+    return None

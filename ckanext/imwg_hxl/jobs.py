@@ -1,0 +1,172 @@
+"""The profile job: on upload or update of a tabular resource, read its file
+once (uploaded, or fetched safely for a link), profile and validate it, and
+store the result for the view and the API. A bad file is stored as a
+message; the job never raises for one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan.lib import uploader
+
+from ckanext.imwg import interfaces
+
+from . import analysis, config, fetch, tables, validation
+from .model import profile_table
+
+log = logging.getLogger(__name__)
+
+VIEW_TYPE = "hxl_preview"
+#: resource fields the job keeps up to date
+TAGGED = "hxl_tagged"
+HASHTAGS = "hxl_hashtags"
+
+
+def wanted(resource: dict[str, Any]) -> bool:
+    """A tabular file, uploaded or at an http(s) address."""
+    if tables.kind_of(resource.get("format"), resource.get("url")) is None:
+        return False
+    url = str(resource.get("url") or "")
+    return resource.get("url_type") == "upload" or url.startswith(("http://", "https://"))
+
+
+def enqueue(resource: dict[str, Any]) -> None:
+    if wanted(resource):
+        tk.enqueue_job(run, [resource["id"]], title=f"HXL profile of resource {resource['id']}")
+
+
+def stored(resource_id: str) -> dict[str, Any] | None:
+    row = model.Session.execute(sa.select(profile_table).where(profile_table.c.resource_id == resource_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def _store(res: model.Resource, key: str, status: str, message: str | None, result: dict[str, Any]) -> dict[str, Any]:
+    tags = sorted({c["hashtag"] for c in result.get("columns", []) if c.get("hashtag")})
+    row = {
+        "resource_id": res.id,
+        "package_id": res.package_id,
+        "file_key": key,
+        "checked": dt.datetime.utcnow(),
+        "status": status,
+        "message": message,
+        "hashtags": tags if result.get("hxl") else [],
+        "result": result,
+    }
+    session = model.Session
+    session.execute(sa.delete(profile_table).where(profile_table.c.resource_id == res.id))
+    session.execute(profile_table.insert().values(**row))
+    _flag(res, row["hashtags"])
+    session.commit()  # the resource's change re-indexes its dataset
+    return row
+
+
+def _flag(res: model.Resource, hashtags: list[str]) -> None:
+    """Record on the resource whether it is HXL-tagged and its hashtags."""
+    extras = dict(res.extras or {})
+    if hashtags:
+        wanted_extras = {TAGGED: True, HASHTAGS: hashtags}
+        if any(extras.get(k) != v for k, v in wanted_extras.items()):
+            res.extras = {**extras, **wanted_extras}
+    elif TAGGED in extras or HASHTAGS in extras:
+        res.extras = {k: v for k, v in extras.items() if k not in (TAGGED, HASHTAGS)}
+
+
+def _add_view(res: model.Resource) -> None:
+    """Give an HXL resource the preview view (once)."""
+    exists = model.Session.query(model.ResourceView).filter_by(resource_id=res.id, view_type=VIEW_TYPE).first()
+    if exists is None:
+        site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+        tk.get_action("resource_view_create")(
+            {"ignore_auth": True, "user": site_user["name"]},
+            {"resource_id": res.id, "view_type": VIEW_TYPE, "title": tk._("HXL preview")},
+        )
+
+
+def _key(res: model.Resource, path: Path | None) -> str:
+    if path is not None:
+        stat = os.stat(path)
+        return f"upload:{stat.st_size}:{stat.st_mtime_ns}"
+    return f"link:{res.url}:{res.metadata_modified or res.created}"
+
+
+def run(resource_id: str) -> str:
+    """Job: profile one resource's file and store the result."""
+    res = model.Resource.get(resource_id)
+    if res is None or res.state != "active" or res.package is None:
+        return "gone"
+    kind = tables.kind_of(res.format, res.url)
+    if kind is None:
+        return "not a tabular file"
+    path = None
+    if res.url_type == "upload":
+        path = Path(
+            uploader.get_resource_uploader({"id": res.id, "url_type": "upload", "url": res.url}).get_path(res.id)
+        )
+        if not path.exists():
+            _store(res, "missing", "failed", tk._("The uploaded file is missing."), {})
+            return "failed"
+    key = _key(res, path)
+    before = stored(res.id)
+    if before and before["file_key"] == key and before["status"] != "failed":
+        return "unchanged"
+    with tempfile.TemporaryDirectory(prefix="imwg-hxl-") as work:
+        if path is None:
+            path = Path(work) / "remote"
+            try:
+                fetch.fetch(
+                    res.url,
+                    path,
+                    min(config.fetch_max_bytes(), config.max_bytes()),
+                    config.fetch_timeout(),
+                    config.fetch_allowed_networks(),
+                )
+            except fetch.FetchError as error:
+                _store(res, key, "refused", tk._("The file was not fetched: {reason}.").format(reason=error), {})
+                return "refused"
+        status, message, result = profile_file(path, kind)
+    _store(res, key, status, message, result)
+    if result.get("hxl"):
+        _add_view(res)
+    return status
+
+
+def profile_file(path: Path, kind: str) -> tuple[str, str | None, dict[str, Any]]:
+    """(status, message, result) for one file; never raises for a bad file."""
+    size = os.path.getsize(path)
+    if size > config.max_bytes():
+        return (
+            "skipped",
+            tk._("The file is {size} bytes, larger than the {limit} bytes profiled.").format(
+                size=size, limit=config.max_bytes()
+            ),
+            {},
+        )
+    try:
+        result = analysis.analyse_apart(
+            str(path),
+            kind,
+            config.preview_rows(),
+            config.validate_rows(),
+            config.profile_timeout(),
+            config.profile_max_memory(),
+        )
+    except analysis.AnalysisError as error:
+        return "failed", tk._("The file cannot be previewed: {reason}.").format(reason=error), {}
+    except Exception as error:  # noqa: BLE001 - a file that breaks a reader never breaks the worker
+        log.exception("Profiling %s failed", path)
+        return "failed", tk._("The file cannot be previewed ({error}).").format(error=type(error).__name__), {}
+    pcodes = validation.pcode_issues(result, interfaces.places)
+    if pcodes:
+        checked = result["validation"]
+        checked["issues"] = validation.ordered(checked["issues"] + pcodes)
+        checked["errors"] = validation.errors(checked["issues"])
+    return "done", None, result

@@ -1,0 +1,33 @@
+"""The preview as JSON, for other tools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Context, DataDict
+
+from .. import preview
+
+__all__ = ["hxl_preview_show"]
+
+
+@tk.side_effect_free
+def hxl_preview_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The HXL preview of a resource: its profile (every column's hashtag,
+    type, counts, top values, minimum, maximum, sum), the validation issues
+    and the chart specs (key figures, bars, time series, map), as the
+    caller may see them: whole for those who get the data, aggregate-only
+    (no row, small groups suppressed) for those the sharing protocol gives
+    aggregates, refused for anyone else.
+
+    :param id: the resource's id
+    :type id: string
+    """
+    rid = str(tk.get_or_bust(data_dict, "id"))
+    res = model.Resource.get(rid)
+    if res is None or res.state != "active":
+        raise tk.ObjectNotFound(tk._("Resource not found"))
+    tk.check_access("hxl_preview_show", context, {"id": res.id})
+    return preview.for_caller(context, res)

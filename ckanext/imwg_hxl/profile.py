@@ -1,0 +1,298 @@
+"""The profile of a table: every column over the whole file, and the
+aggregates (counts and sums by place, category and month) that charts,
+maps and aggregate-only previews are drawn from. Pure (no CKAN).
+
+Each column's type is decided on the first rows; then one streamed pass of
+polars measures every column, and one group-by per column gives its top
+values, its distinct count and (for places, sectors, organisations...) the
+sums of the measures. A 1,000,000-row file takes about half a second, and
+memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from . import hashtags
+from .tables import Table, collect, column_names
+
+#: top values kept per column
+TOP = 10
+#: groups kept per aggregate (the rest is counted as one "other" group)
+MAX_GROUPS = 1000
+#: months kept in the time aggregate
+MAX_MONTHS = 600
+#: rows used to decide a column's type before the whole column is measured
+SAMPLE = 2000
+#: share of non-empty cells that must parse for a column to take a type
+TYPED = 0.9
+#: date formats tried, in order (a month "2024-03" is read as its first day)
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%Y%m%d")
+
+#: hashtags whose columns are the categories of aggregates, in order of preference
+DIMENSIONS = ("adm1", "adm2", "adm3", "adm4", "adm5", "country", "sector", "subsector", "org", "status")
+#: hashtags of the figures humanitarian tables report (key figures, chart measures)
+MEASURES = ("affected", "inneed", "targeted", "reached", "population", "value", "indicator", "output", "capacity")
+#: hashtags the HXL core schema says are always numbers
+NUMBERS = ("population", "affected", "inneed", "targeted", "reached", "value")
+#: never summed, even when numeric
+NOT_MEASURES = ("geo", "date", "meta")
+
+_THOUSANDS = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
+#: a cell a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``@SUM(...)``)
+FORMULA = r"^\s*[=@+\-]\s*[A-Za-z(]"
+
+
+def numbers(name: str, thousands: bool = False) -> pl.Expr:
+    """A text column as numbers, null where a cell is not one (``1,234.5``
+    too when ``thousands``)."""
+    text = pl.col(name)
+    if thousands:
+        text = text.str.strip_chars()
+        text = pl.when(text.str.contains(_THOUSANDS)).then(text.str.replace_all(",", "")).otherwise(text)
+    return text.cast(pl.Float64, strict=False)
+
+
+def dates(name: str, fmt: str = "%Y-%m-%d") -> pl.Expr:
+    """A text column as dates in one format (date-times keep their date)."""
+    text = pl.col(name).str.strip_chars()
+    if fmt == "%Y-%m":
+        return (text.str.slice(0, 7) + "-01").str.to_date("%Y-%m-%d", strict=False)
+    if fmt == "%Y-%m-%d":
+        text = text.str.slice(0, 10)
+    return text.str.to_date(fmt, strict=False)
+
+
+def column_infos(table: Table) -> list[dict[str, Any]]:
+    """Each column's header, hashtag (as written, parsed) and suggestion."""
+    lay = table.layout
+    infos = []
+    for i in range(lay.width):
+        raw = (lay.hashtags[i] if lay.hashtags else "").strip()
+        tag = hashtags.parse(raw) if raw else None
+        infos.append(
+            {
+                "index": i,
+                "header": lay.header[i],
+                "hashtag": tag.display if tag else None,
+                "raw_hashtag": raw or None,
+                "tag": tag.tag if tag else None,
+                "attributes": list(tag.attributes) if tag else [],
+                "invalid_hashtag": bool(raw) and tag is None,
+                "suggested": None if tag else hashtags.suggest(lay.header[i]),
+            }
+        )
+    return infos
+
+
+def _kind_hint(info: dict[str, Any]) -> str | None:
+    """The type a column's hashtag announces."""
+    tag, attrs = info["tag"], info["attributes"]
+    if tag is None:
+        return None
+    if "code" in attrs or "id" in attrs:
+        return "code"
+    if tag == "date" and "year" not in attrs:
+        return "date"
+    if tag in NUMBERS or "num" in attrs:
+        return "number"
+    if "name" in attrs or tag in ("org", "sector", "subsector", "status", "description", "loc"):
+        return "text"
+    return None
+
+
+def _decide(sample: pl.DataFrame, infos: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each column's type (and how to read it) from its hashtag and its first cells."""
+    exprs = []
+    for name in sample.columns:
+        exprs += [
+            pl.col(name).count().alias(f"{name}:n"),
+            numbers(name).count().alias(f"{name}:num"),
+            numbers(name, thousands=True).count().alias(f"{name}:num,"),
+            *(dates(name, f).count().alias(f"{name}:{f}") for f in DATE_FORMATS),
+        ]
+    counts = sample.select(exprs).row(0, named=True) if exprs else {}
+    decided = []
+    for info, name in zip(infos, sample.columns, strict=True):
+        filled = counts[f"{name}:n"]
+        best_date = max(DATE_FORMATS, key=lambda f: counts[f"{name}:{f}"])
+        plain, grouped = counts[f"{name}:num"], counts[f"{name}:num,"]
+        hint = _kind_hint(info)
+        if hint:
+            kind = hint
+        elif filled and max(plain, grouped) >= TYPED * filled:
+            kind = "number"
+        elif filled and counts[f"{name}:{best_date}"] >= TYPED * filled:
+            kind = "date"
+        elif info["suggested"] and info["suggested"].endswith("+code"):
+            kind = "code"
+        else:
+            kind = "text"
+        decided.append({"type": kind, "date_format": best_date, "thousands": grouped > plain})
+    return decided
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready value (dates as ISO text, integral floats as ints)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 2**53 else round(value, 6)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _rank(col: dict[str, Any]) -> tuple[int, int]:
+    tag = col["tag"] or _suggested_tag(col) or ""
+    base = DIMENSIONS.index(tag) if tag in DIMENSIONS else len(DIMENSIONS)
+    return base, 0 if "code" in col["attributes"] or col["type"] == "code" else 1
+
+
+def _suggested_tag(col: dict[str, Any]) -> str | None:
+    parsed = hashtags.parse(col.get("suggested"))
+    return parsed.tag if parsed else None
+
+
+def dimensions(cols: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The columns aggregates are grouped by: places (a code column before a
+    name column of the same level), sectors, organisations, statuses."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for col in sorted(cols, key=_rank):
+        tag = col["tag"] or _suggested_tag(col)
+        if tag in DIMENSIONS and tag not in chosen and col["type"] in ("code", "text"):
+            chosen[tag] = col
+    return list(chosen.values())
+
+
+def measures(cols: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The numeric columns that are summed: reported figures first."""
+    found = [
+        c
+        for c in cols
+        if c["type"] == "number"
+        and (c["tag"] or "") not in NOT_MEASURES
+        and not {"code", "id", "lat", "lon", "year"} & set(c["attributes"])
+    ]
+    found.sort(key=lambda c: (0 if (c["tag"] or "") in MEASURES else 1, c["index"]))
+    return found[:6]
+
+
+def profile(table: Table, sample_rows: int = 100) -> dict[str, Any]:
+    """Every column over the whole file, the aggregates, the first rows."""
+    names = column_names(table.layout.width)
+    infos = column_infos(table)
+    head = table.head(max(SAMPLE, sample_rows))
+    cols = [dict(info, **d) for info, d in zip(infos, _decide(head, infos), strict=True)]
+    sums = measures(cols)
+    dims = {c["index"] for c in dimensions(cols)}
+    sum_exprs = [
+        numbers(names[m["index"]], m["thousands"]).sum().alias(f"s{m['index']}").cast(pl.Float64) for m in sums
+    ]
+
+    exprs: list[pl.Expr] = [pl.len().alias("rows")]
+    for col, name in zip(cols, names, strict=True):
+        exprs.append(pl.col(name).count().alias(f"{name}:n"))
+        if col["type"] != "number":
+            exprs.append(pl.col(name).str.contains(FORMULA).sum().alias(f"{name}:formulas"))
+        if col["type"] == "number":
+            value = numbers(name, col["thousands"])
+            exprs += [value.count().alias(f"{name}:typed"), value.min().alias(f"{name}:min")]
+            exprs += [value.max().alias(f"{name}:max"), value.sum().alias(f"{name}:sum")]
+        elif col["type"] == "date":
+            value = dates(name, col["date_format"])
+            exprs += [value.count().alias(f"{name}:typed"), value.min().alias(f"{name}:min")]
+            exprs.append(value.max().alias(f"{name}:max"))
+    queries = [table.lazy().select(exprs)]
+    for col, name in zip(cols, names, strict=True):
+        keep = MAX_GROUPS if col["index"] in dims else TOP
+        key = pl.col(name).str.strip_chars()
+        queries.append(
+            table.lazy()
+            .group_by(key.alias("k"))
+            .agg(pl.len().alias("n"), *(sum_exprs if col["index"] in dims else ()))
+            .with_columns(pl.len().alias("groups"))
+            .sort(["n", "k"], descending=[True, False], nulls_last=True)
+            .head(keep + 1)  # the empty cells may be one of them
+        )
+    date_col = next((c for c in cols if c["type"] == "date"), None)
+    if date_col is not None:
+        month = dates(names[date_col["index"]], date_col["date_format"]).dt.truncate("1mo")
+        queries.append(
+            table.lazy()
+            .filter(month.is_not_null())
+            .group_by(month.alias("k"))
+            .agg(pl.len().alias("n"), *sum_exprs)
+            .sort("k")
+            .tail(MAX_MONTHS)
+        )
+    results = collect(queries + [table.lazy().head(sample_rows)])
+    stats = results[0].row(0, named=True)
+    rows = stats["rows"]
+    by = []
+    for col, name, grouped in zip(cols, names, results[1 : len(cols) + 1], strict=True):
+        filled = stats[f"{name}:n"]
+        col.update(non_empty=filled, empty=rows - filled, formulas=stats.get(f"{name}:formulas") or 0)
+        if col["type"] in ("number", "date"):
+            col.update(min=_plain(stats[f"{name}:min"]), max=_plain(stats[f"{name}:max"]))
+            col["not_" + col["type"]] = filled - stats[f"{name}:typed"]
+        if col["type"] == "number":
+            col["sum"] = _plain(stats[f"{name}:sum"])
+        named = grouped.filter(pl.col("k").is_not_null())
+        col["distinct"] = max(0, (grouped["groups"][0] if grouped.height else 0) - (grouped.height - named.height))
+        col["top"] = [[k, n] for k, n in named.head(TOP).select("k", "n").iter_rows()]
+        if col["index"] in dims:
+            by.append(_groups(col, named.head(MAX_GROUPS), sums, rows, stats))
+    months = _groups(date_col, results[len(cols) + 1], sums, None, stats) if date_col else None
+    lay = table.layout
+    return {
+        "kind": table.kind,
+        "rows": rows,
+        "hxl": lay.hashtags is not None and any(c["hashtag"] for c in cols),
+        "header_rows": lay.header_rows,
+        "hashtag_row": lay.hashtag_row,
+        "columns": cols,
+        "suggestions": [
+            {"index": c["index"], "header": c["header"], "hashtag": c["suggested"]} for c in cols if c["suggested"]
+        ],
+        "aggregates": {
+            "rows": rows,
+            "measures": [
+                {"index": m["index"], "header": m["header"], "hashtag": m["hashtag"], "sum": m["sum"]} for m in sums
+            ],
+            "by": sorted(by, key=lambda g: _rank(cols[g["index"]])),
+            "months": months,
+        },
+        "sample": [list(r) for r in results[-1].iter_rows()],
+        "notes": list(table.notes),
+    }
+
+
+def _groups(
+    dim: dict[str, Any], grouped: pl.DataFrame, sums: list[dict[str, Any]], rows: int | None, stats: dict[str, Any]
+) -> dict[str, Any]:
+    """An aggregate: each group's row count and measure sums, and what the
+    groups left out add up to (rows whose cell is empty included)."""
+    groups = []
+    for record in grouped.iter_rows(named=True):
+        key = _plain(record["k"])
+        groups.append({"key": key, "n": record["n"], "sums": [_plain(record[f"s{m['index']}"]) for m in sums]})
+    other = None
+    if rows is not None:
+        left = rows - sum(g["n"] for g in groups)
+        if left:
+            totals = [
+                (stats[f"c{m['index']}:sum"] or 0) - sum(g["sums"][i] or 0 for g in groups) for i, m in enumerate(sums)
+            ]
+            other = {"n": left, "sums": [_plain(float(t)) for t in totals]}
+    return {
+        "index": dim["index"],
+        "header": dim["header"],
+        "hashtag": dim["hashtag"] or dim.get("suggested"),
+        "tag": dim["tag"] or _suggested_tag(dim),
+        "type": dim["type"],
+        "groups": groups,
+        "other": other,
+    }

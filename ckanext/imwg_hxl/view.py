@@ -1,0 +1,43 @@
+"""The ``hxl_preview`` resource view (the plugin class only declares it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.imwg import interfaces
+
+from . import jobs, preview, tables
+
+
+def info() -> dict[str, Any]:
+    return {
+        "name": jobs.VIEW_TYPE,
+        "title": tk._("HXL preview"),
+        "default_title": tk._("HXL preview"),
+        "icon": "table",
+        "iframed": False,
+        "always_available": False,
+        "requires_datastore": False,
+        "preview_enabled": False,
+    }
+
+
+def can_view(data_dict: dict[str, Any]) -> bool:
+    """Offered for any tabular resource (added by itself to HXL ones)."""
+    res = data_dict.get("resource") or {}
+    return tables.kind_of(res.get("format"), res.get("url")) is not None
+
+
+def variables(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    res = model.Resource.get((data_dict.get("resource") or {}).get("id") or "")
+    if res is None:
+        return {"hxl": None}
+    if not context.get("user") and not context.get("auth_user_obj"):
+        context = dict(context, **interfaces.web_context())
+    try:
+        return {"hxl": preview.for_caller(context, res)}
+    except tk.NotAuthorized as error:
+        return {"hxl": None, "hxl_refused": str(error)}

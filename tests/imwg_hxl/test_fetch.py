@@ -1,0 +1,125 @@
+"""Remote files are fetched only from public addresses, checked after DNS
+resolution and on every redirect, with a size cap, a deadline and a
+content-type check (a real HTTP server on this machine)."""
+
+from __future__ import annotations
+
+import http.server
+import ipaddress
+import threading
+import time
+
+import pytest
+
+from ckanext.imwg_hxl.fetch import FetchError, fetch
+
+LOCAL = [ipaddress.ip_network("127.0.0.1/32")]
+CSV = b"State,Killed\n#adm1+code,#affected+killed\nMMR001,3\n"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        routes = {
+            "/data.csv": (200, {"Content-Type": "text/csv"}, CSV),
+            "/page": (200, {"Content-Type": "text/html"}, b"<html></html>"),
+            "/big.csv": (200, {"Content-Type": "text/csv"}, b"a,b\n" * 50_000),
+            "/to-private": (302, {"Location": "http://10.0.0.1/data.csv"}, b""),
+            "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
+            "/to-other-loopback": (302, {"Location": f"http://127.0.0.2:{self.server.server_port}/data.csv"}, b""),
+            "/to-good": (302, {"Location": "/data.csv"}, b""),
+            "/loop": (302, {"Location": "/loop"}, b""),
+        }
+        if self.path == "/slow":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.end_headers()
+            for _ in range(20):
+                self.wfile.write(b"a,b\n")
+                self.wfile.flush()
+                time.sleep(0.2)
+            return
+        status, headers, body = routes.get(self.path, (404, {}, b""))
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+def get(url, tmp_path, allowed=(), max_bytes=1_000_000, timeout=5.0):
+    target = tmp_path / "file"
+    kind = fetch(url, target, max_bytes, timeout, allowed)
+    return kind, target.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1/data.csv", "loopback"),
+        ("http://localhost/data.csv", "loopback"),
+        ("http://[::1]/data.csv", "loopback"),
+        ("http://[::ffff:127.0.0.1]/data.csv", "loopback"),
+        ("http://10.1.2.3/data.csv", "private"),
+        ("http://172.16.0.1/data.csv", "private"),
+        ("http://192.168.1.1/data.csv", "private"),
+        ("http://[fd00::1]/data.csv", "private"),
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://0.0.0.0/data.csv", "unspecified"),
+        ("http://100.64.0.1/data.csv", "public"),
+        ("ftp://example.org/data.csv", "only http and https"),
+        ("file:///etc/passwd", "only http and https"),
+        ("http://user:secret@example.org/data.csv", "user name"),
+    ],
+)
+def test_refused_before_any_connection(tmp_path, url, reason):
+    with pytest.raises(FetchError, match=reason):
+        get(url, tmp_path)
+    assert not (tmp_path / "file").exists()
+
+
+def test_an_allowed_network_is_fetched(server, tmp_path):
+    assert get(server + "/data.csv", tmp_path, LOCAL) == ("text/csv", CSV)
+    assert get(server + "/to-good", tmp_path, LOCAL) == ("text/csv", CSV)
+
+
+def test_the_same_server_is_refused_when_not_allowed(server, tmp_path):
+    with pytest.raises(FetchError, match="loopback"):
+        get(server + "/data.csv", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/to-private", "private"),
+        ("/to-metadata", "link-local"),
+        ("/to-other-loopback", "loopback"),
+        ("/loop", "redirects"),
+    ],
+)
+def test_redirects_are_checked_each_time(server, tmp_path, path, reason):
+    with pytest.raises(FetchError, match=reason):
+        get(server + path, tmp_path, LOCAL)
+
+
+def test_limits(server, tmp_path):
+    with pytest.raises(FetchError, match="text/html"):
+        get(server + "/page", tmp_path, LOCAL)
+    with pytest.raises(FetchError, match="larger than the limit"):
+        get(server + "/big.csv", tmp_path, LOCAL, max_bytes=1000)
+    with pytest.raises(FetchError, match="longer than 1 seconds"):
+        get(server + "/slow", tmp_path, LOCAL, timeout=1)
+    with pytest.raises(FetchError, match="answered 404"):
+        get(server + "/missing", tmp_path, LOCAL)
