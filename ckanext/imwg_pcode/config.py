@@ -7,6 +7,7 @@ import ckan.plugins.toolkit as tk
 SIMPLIFY_TOLERANCE = "ckanext.imwg_pcode.simplify_tolerance"
 FACET_LEVELS = "ckanext.imwg_pcode.facet_levels"
 COVERAGE_MAX_BYTES = "ckanext.imwg_pcode.coverage_max_bytes"
+MEMORY_UNITS = "ckanext.imwg_pcode.memory_units"
 
 
 def simplify_tolerance() -> float:
@@ -29,3 +30,8 @@ def facet_levels() -> list[int]:
 def coverage_max_bytes() -> int:
     """Largest uploaded file the coverage job reads."""
     return tk.config[COVERAGE_MAX_BYTES]
+
+
+def memory_units() -> int:
+    """Largest gazetteer (units) each process holds whole in memory."""
+    return tk.config[MEMORY_UNITS]

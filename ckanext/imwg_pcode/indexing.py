@@ -53,7 +53,7 @@ def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
         at_level = [u.pcode for u in units if u.level == level]
         if at_level:
             pkg_dict[LEVEL_FIELD.format(level=level)] = at_level
-    names = {n for u in units for n in [u.name, *u.names.values()]}
+    names = {u.name for u in units}.union(*(u.other_names for u in units))
     if names:
         text = pkg_dict.get(TEXT_FIELD) or []
         pkg_dict[TEXT_FIELD] = ([text] if isinstance(text, str) else list(text)) + sorted(names)
@@ -68,6 +68,8 @@ def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
 def _extent(found: places.Places) -> tuple[float, float, float, float] | None:
     """The union of the tagged places' boxes (a place without a boundary
     counts as its nearest ancestor that has one)."""
+    if not any(unit.bbox for unit in found.units.values()):  # a gazetteer without boundaries
+        return None
     boxes = []
     for code, unit in found.found.items():
         box = unit.bbox or next((a.bbox for a in found.ancestors(code) if a.bbox), None)

@@ -43,7 +43,7 @@ def enqueue(resource: dict[str, Any]) -> None:
 def classify(scan: coverage.Scan, session: Any) -> dict[str, Any]:
     """What the scanned codes are in the gazetteer: per level, unknown, retired."""
     codes = scan.codes()
-    found = places.lookup(session, codes, names=False)
+    found = places.lookup(session, codes)
     levels: dict[int, set[str]] = {}
     within: dict[int, set[str]] = {}
     retired = sorted(c for c, u in found.found.items() if u.retired)

@@ -8,16 +8,19 @@ national systems do not nest by prefix). One recursive query answers it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from sys import intern
 from typing import Any
 
 import sqlalchemy as sa
+
+from . import config
 
 #: deepest chain followed (admin levels 0-5, with room for irregular systems)
 MAX_DEPTH = 10
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     pcode: str
     level: int
@@ -26,7 +29,8 @@ class Unit:
     name: str
     retired: bool
     bbox: tuple[float, float, float, float] | None
-    names: dict[str, str] = field(default_factory=dict)
+    #: its other stored names (any language), without ``name``
+    other_names: tuple[str, ...] = ()
 
 
 @dataclass
@@ -54,12 +58,9 @@ class Places:
         return " — ".join([unit.name] + [a.name for a in self.ancestors(pcode)])
 
     def with_ancestors(self) -> list[Unit]:
-        """The found units and all their ancestors, each once."""
-        result: dict[str, Unit] = {}
-        for code in self.found:
-            for unit in [self.found[code], *self.ancestors(code)]:
-                result.setdefault(unit.pcode, unit)
-        return list(result.values())
+        """The found units and all their ancestors, each once (``units``:
+        each found unit, then those of its ancestors not already listed)."""
+        return list(self.units.values())
 
 
 _COLUMNS = "pcode, level, parent, country, name, retired_at, minx, miny, maxx, maxy"
@@ -71,54 +72,85 @@ _QUERY = sa.text(
     f" FROM up JOIN imwg_pcode_unit u ON u.pcode = up.parent WHERE up.depth < {MAX_DEPTH})"
     f" SELECT DISTINCT ON (pcode) {_COLUMNS.replace('retired_at', 'retired_at IS NOT NULL AS retired')} FROM up"
 )
-#: the same with every stored name of each unit, as "lang<US>name" (one round trip)
+#: the same with every stored name of each unit, in any language (one round trip)
 _QUERY_NAMES = sa.text(
-    "SELECT d.*, (SELECT array_agg(n.lang || chr(31) || n.name) FROM imwg_pcode_name n WHERE n.pcode = d.pcode)"
+    "SELECT d.*, (SELECT array_agg(n.name) FROM imwg_pcode_name n WHERE n.pcode = d.pcode)"
     f" AS names FROM ({_QUERY.text}) d"
 )
 
 
 #: where a session keeps, for its current transaction, the gazetteer's token
 CACHE = "imwg_pcode_places"
-#: units kept by this process at the most (then it starts again)
+#: units kept by this process at the most when it reads them as asked for
+#: (then it starts again)
 MAX_KEPT = 100_000
 _TOKEN = sa.text("SELECT token FROM imwg_pcode_token")
+_COUNT = sa.text("SELECT count(*) FROM imwg_pcode_unit")
+#: every unit, then the names that differ from each unit's own, for a
+#: gazetteer held whole (most units have no other name: little comes back)
+_ALL_UNITS = f"SELECT {_COLUMNS.replace('retired_at', 'retired_at IS NOT NULL')} FROM imwg_pcode_unit"
+_ALL_OTHER_NAMES = (
+    "SELECT n.pcode, n.name FROM imwg_pcode_name n JOIN imwg_pcode_unit u USING (pcode)"
+    " WHERE n.name <> u.name ORDER BY n.pcode, n.lang"
+)
 
 
 class _Kept:
     """The units this process has read (with their ancestors and names), and
-    the codes it found unknown, under one gazetteer token."""
+    the codes it found unknown, under one gazetteer token. ``whole`` once it
+    holds every unit: a code it lacks is then unknown without asking."""
 
     def __init__(self, token: Any):
         self.token = token
         self.units: dict[str, Unit] = {}
         self.unknown: set[str] = set()
+        self.whole = False
+        self.size: int | None = None
 
 
 _kept = _Kept(None)
 
 
-def lookup(session: Any, codes: Iterable[str], names: bool = True) -> Places:
+def forget() -> None:
+    """Drop the units this process holds (the next lookup reads them again)."""
+    global _kept
+    _kept = _Kept(None)
+
+
+def held() -> int:
+    """How many units this process holds."""
+    return len(_kept.units)
+
+
+def lookup(session: Any, codes: Iterable[str]) -> Places:
     """The units of ``codes`` (unknown codes are left out) with their ancestors
-    and every stored name (by language) of each (``names`` is kept for the
-    callers that need none; the names come anyway).
+    and the other stored names of each.
 
     Units are kept across transactions while the gazetteer's token (renewed
-    by any write to it, see migration 0005) stays the same; the token is read
-    once per transaction, so a loaded gazetteer is seen by the next one."""
+    by the first write to it in a transaction, see migrations 0005 and 0006) stays the same; the token is read
+    once per transaction, so a loaded gazetteer is seen by the next one. A
+    gazetteer of at most ``ckanext.imwg_pcode.memory_units`` units is read
+    whole at the first code this process does not know; a larger one, the
+    asked-for units and their ancestors only."""
     global _kept
     wanted = list(dict.fromkeys(codes))
     if hasattr(session, "registry"):  # a scoped session: the caller's own session
         session = session()
     token = _token(session)
     kept = _kept
-    if kept.token != token or len(kept.units) > MAX_KEPT:
+    if kept.token != token or (not kept.whole and len(kept.units) > MAX_KEPT):
         kept = _kept = _Kept(token)
-    missing = [c for c in wanted if c not in kept.units and c not in kept.unknown]
-    if missing:
-        read = _lookup(session, missing)
-        kept.units.update(read)
-        kept.unknown.update(c for c in missing if c not in read)
+    if not kept.whole:
+        missing = [c for c in wanted if c not in kept.units and c not in kept.unknown]
+        if missing:
+            if kept.size is None:
+                kept.size = session.execute(_COUNT).scalar()
+            if kept.size <= config.memory_units():
+                kept.units, kept.unknown, kept.whole = _read_all(session), set(), True
+            else:
+                read = _read(session.execute(_QUERY_NAMES, {"codes": missing}))
+                kept.units.update(read)
+                kept.unknown.update(c for c in missing if c not in read)
     units: dict[str, Unit] = {}
     for code in wanted:
         unit = kept.units.get(code)
@@ -140,13 +172,39 @@ def _token(session: Any) -> Any:
     return token
 
 
-def _lookup(session: Any, wanted: list[str]) -> dict[str, Unit]:
-    """The units of ``wanted`` and all their ancestors, with their names."""
+def _read(rows: Iterable[Any]) -> dict[str, Unit]:
+    """Units from rows of ``_COLUMNS`` with their ``names``."""
     units: dict[str, Unit] = {}
-    for r in session.execute(_QUERY_NAMES, {"codes": wanted}):
+    for r in rows:
         bbox = (r.minx, r.miny, r.maxx, r.maxy) if r.minx is not None else None
-        unit = units[r.pcode] = Unit(r.pcode, r.level, r.parent, r.country, r.name, r.retired, bbox)
-        unit.names.update(n.split("\x1f", 1) for n in r.names or ())
+        others = tuple(n for n in dict.fromkeys(r.names or ()) if n != r.name)
+        units[r.pcode] = Unit(r.pcode, r.level, r.parent, intern(r.country), r.name, r.retired, bbox, others)
+    return units
+
+
+def _read_all(session: Any) -> dict[str, Unit]:
+    """Every unit, with its other names: streamed through the driver's own
+    cursors (plain tuples; a server-side cursor keeps the transfer small),
+    and kept small, since every process may hold them."""
+    units: dict[str, Unit] = {}
+    dbapi = session.connection().connection
+    with dbapi.cursor("imwg_pcode_all_units") as cursor:
+        cursor.itersize = 20_000
+        cursor.execute(_ALL_UNITS)
+        for pcode, level, parent, country, name, retired, minx, miny, maxx, maxy in cursor:
+            bbox = (minx, miny, maxx, maxy) if minx is not None else None
+            units[pcode] = Unit(pcode, level, parent, intern(country), name, retired, bbox)
+    others: dict[str, list[str]] = {}
+    with dbapi.cursor() as cursor:
+        cursor.execute(_ALL_OTHER_NAMES)
+        for pcode, name in cursor:
+            others.setdefault(pcode, []).append(name)
+    for pcode, names in others.items():
+        units[pcode].other_names = tuple(dict.fromkeys(names))
+    for unit in units.values():  # one string per code: the parent's own
+        parent = units.get(unit.parent) if unit.parent else None
+        if parent is not None:
+            unit.parent = parent.pcode
     return units
 
 

@@ -117,7 +117,7 @@ class SolrSchema:
     @functools.lru_cache(maxsize=4096)
     def copied_into(self, dest: str, source: str) -> bool:
         """Whether values of ``source`` are copied into field ``dest``."""
-        return any(d == dest and fnmatch.fnmatchcase(source, s) for s, d in self.copy_fields)
+        return dest in self.copy_destinations(source)
 
     @functools.lru_cache(maxsize=4096)
     def copy_destinations(self, source: str) -> tuple[str, ...]:

@@ -107,11 +107,14 @@ def test_anonymous_api(app):
     assert app.get("/api/3/action/pcode_show", query_string={"id": "nope"}, status=404).json["success"] is False
 
 
-def test_kept_units_follow_every_change_to_the_gazetteer(tmp_path):
+@pytest.mark.parametrize("memory_units", [150_000, 3, 0], ids=["held-whole", "too-large", "never-whole"])
+def test_kept_units_follow_every_change_to_the_gazetteer(tmp_path, memory_units, ckan_config, monkeypatch):
     """pcode_lookup keeps units across transactions, and sees each committed
-    change: a hand-written retirement, a new name, a reload with a new unit."""
+    change: a hand-written retirement, a new name, a reload with a new unit;
+    whether the gazetteer (11 units) is held whole or read as asked for."""
     import sqlalchemy as sa
 
+    monkeypatch.setitem(ckan_config, "ckanext.imwg_pcode.memory_units", memory_units)
     first = call_action("pcode_lookup", ids=["MMR001D001", "MMR009"])
     assert list(first) == ["MMR001D001"] and not first["MMR001D001"]["retired"]
     model.Session.execute(sa.text("UPDATE imwg_pcode_unit SET retired_at = now() WHERE pcode = 'MMR001D001'"))
@@ -125,3 +128,44 @@ def test_kept_units_follow_every_change_to_the_gazetteer(tmp_path):
     path.write_text(FILE + "MMR,Myanmar,MMR009,Mandalay,,MMR009D001,Mandalay,\n")
     loader.load(path, model.Session)
     assert list(call_action("pcode_lookup", ids=["MMR009"])) == ["MMR009"]
+
+
+def test_gazetteer_held_whole_answers_without_queries():
+    """Once held whole, a lookup costs one query per transaction (the
+    gazetteer's token), whatever codes it asks for, unknown ones included."""
+    import sqlalchemy as sa
+
+    call_action("pcode_lookup", ids=["HT0111"])
+    model.Session.commit()
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    engine = model.Session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        found = call_action("pcode_lookup", ids=["MMR015D001", "HT0211", "XX999", "MMR404"])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert sorted(found) == ["HT0211", "MMR015D001"]
+    assert found["MMR015D001"]["path"] == "Lashio — Shan (North) — Myanmar"
+    gazetteer = [s for s in statements if "imwg_pcode" in s]
+    assert len(gazetteer) == 1 and "imwg_pcode_token" in gazetteer[0]
+
+
+def test_token_renewed_once_per_transaction():
+    """Many writes to the gazetteer in one transaction renew its token once:
+    the one-row table does not fill with dead versions that every reader of
+    the token would then scan, and the change is still seen after commit."""
+    import sqlalchemy as sa
+
+    before = model.Session.execute(sa.text("SELECT token FROM imwg_pcode_token")).scalar()
+    model.Session.commit()
+    for i in range(600):
+        model.Session.execute(sa.text(f"UPDATE imwg_pcode_unit SET name = 'Jacmel {i}' WHERE pcode = 'HT0211'"))
+    model.Session.commit()
+    after = model.Session.execute(sa.text("SELECT token FROM imwg_pcode_token")).scalar()
+    pages = model.Session.execute(sa.text("SELECT pg_relation_size('imwg_pcode_token') / 8192")).scalar()
+    assert after != before and pages == 1
+    assert call_action("pcode_lookup", ids=["HT0211"])["HT0211"]["name"] == "Jacmel 599"

@@ -8,6 +8,7 @@ import json
 import ckan.lib.search as search
 import ckan.model as model
 import pytest
+import sqlalchemy as sa
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
@@ -63,6 +64,15 @@ class TestWritesReachSearch:
         assert search_(q="*:*")["count"] == 0
         rows = model.Session.execute("select count(*) from imwg_search_package").scalar()
         assert rows == 0
+
+    def test_quotes_and_backslashes_stored_as_given(self):
+        """Values with double quotes and backslashes reach the index unchanged
+        (the terms travel as one array literal)."""
+        title = 'Mines "ERW" in C:\\data\\ {x,y}'
+        dataset(name="quoted", title=title)
+        terms = model.Session.execute(sa.text("SELECT terms FROM imwg_search_package")).scalar()
+        assert f"title_string\x1f{title}" in terms
+        assert names(search_(fq='title_string:"Mines \\"ERW\\" in C:\\\\data\\\\ {x,y}"')) == ["quoted"]
 
     def test_resource_changes_reindex_dataset(self):
         """Adding a resource makes its name and format searchable."""

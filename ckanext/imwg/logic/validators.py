@@ -58,6 +58,7 @@ def imwg_period_ongoing(key: FlattenKey, data: FlattenDataDict, errors: FlattenE
 # field still works (codes normalised, nothing checked or derived) without it.
 
 PCODES = "pcodes"
+_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 def place_codes(value: Any) -> list[str]:
@@ -65,13 +66,13 @@ def place_codes(value: Any) -> list[str]:
     new lines; normalised (upper case), without duplicates, in order."""
     if value is tk.missing:
         return []
-    codes: list[str] = []
+    codes: dict[str, None] = {}
     for item in as_list(value):
-        for code in re.split(r"[\s,;]+", str(item)):
-            code = code.strip().upper()
-            if code and code not in codes:
-                codes.append(code)
-    return codes
+        item = str(item).upper()
+        for code in _SEPARATORS.split(item) if _SEPARATORS.search(item) else (item,):
+            if code:
+                codes[code] = None
+    return list(codes)
 
 
 def _places(codes: list[str], context: Context) -> dict[str, dict[str, Any]] | None:
