@@ -86,6 +86,22 @@ def live_server(tmp: Path, **options: str) -> Iterator[str]:
         log.close()
 
 
+#: the password of the editor that ``editor_portal`` creates
+EDITOR_PASSWORD = "Editor-pass-2026"
+
+
+@contextmanager
+def editor_portal(tmp: Path, **organization: str) -> Iterator[str]:
+    """A live portal with the user ``editor`` (``EDITOR_PASSWORD``), editor of
+    an organisation made from ``organization`` (name, title, org_type)."""
+    from ckan.tests import factories
+
+    factories.User(name="editor", password=EDITOR_PASSWORD)
+    factories.Organization(**organization, users=[{"name": "editor", "capacity": "editor"}])
+    with live_server(tmp) as url:
+        yield url
+
+
 def chromium_args() -> list[str]:
     """Flags for Debian's chromium on a machine without a screen or network."""
     return [

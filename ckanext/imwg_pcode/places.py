@@ -2,7 +2,9 @@
 
 Indexing, the ``pcode_lookup`` action and the coverage job all need, for a
 set of codes, each unit and the chain of its parents (explicit parents: some
-national systems do not nest by prefix). One recursive query answers it.
+national systems do not nest by prefix). A gazetteer small enough is read
+whole once per process; a larger one answers each set of codes with one
+recursive query.
 """
 
 from __future__ import annotations
@@ -127,11 +129,12 @@ def lookup(session: Any, codes: Iterable[str]) -> Places:
     and the other stored names of each.
 
     Units are kept across transactions while the gazetteer's token (renewed
-    by the first write to it in a transaction, see migrations 0005 and 0006) stays the same; the token is read
-    once per transaction, so a loaded gazetteer is seen by the next one. A
-    gazetteer of at most ``ckanext.imwg_pcode.memory_units`` units is read
-    whole at the first code this process does not know; a larger one, the
-    asked-for units and their ancestors only."""
+    by the first write to it in a transaction, see migrations 0005 and 0006)
+    stays the same; the token is read once per transaction, so a loaded
+    gazetteer is seen by the next one. A gazetteer of at most
+    ``ckanext.imwg_pcode.memory_units`` units is read whole at the first code
+    this process does not know; a larger one, the asked-for units and their
+    ancestors only."""
     global _kept
     wanted = list(dict.fromkeys(codes))
     if hasattr(session, "registry"):  # a scoped session: the caller's own session
@@ -145,7 +148,7 @@ def lookup(session: Any, codes: Iterable[str]) -> Places:
         if missing:
             if kept.size is None:
                 kept.size = session.execute(_COUNT).scalar()
-            if kept.size <= config.memory_units():
+            if 0 < kept.size <= config.memory_units():
                 kept.units, kept.unknown, kept.whole = _read_all(session), set(), True
             else:
                 read = _read(session.execute(_QUERY_NAMES, {"codes": missing}))
@@ -172,13 +175,19 @@ def _token(session: Any) -> Any:
     return token
 
 
+def _unit(pcode, level, parent, country, name, retired, minx, miny, maxx, maxy, others=()) -> Unit:
+    """A unit from a row of ``_COLUMNS`` (and its other names)."""
+    bbox = (minx, miny, maxx, maxy) if minx is not None else None
+    return Unit(pcode, level, parent, intern(country), name, retired, bbox, others)
+
+
 def _read(rows: Iterable[Any]) -> dict[str, Unit]:
-    """Units from rows of ``_COLUMNS`` with their ``names``."""
+    """Units from rows of ``_COLUMNS`` followed by all their names."""
     units: dict[str, Unit] = {}
-    for r in rows:
-        bbox = (r.minx, r.miny, r.maxx, r.maxy) if r.minx is not None else None
-        others = tuple(n for n in dict.fromkeys(r.names or ()) if n != r.name)
-        units[r.pcode] = Unit(r.pcode, r.level, r.parent, intern(r.country), r.name, r.retired, bbox, others)
+    for *columns, names in rows:
+        unit = _unit(*columns)
+        unit.other_names = tuple(n for n in dict.fromkeys(names or ()) if n != unit.name)
+        units[unit.pcode] = unit
     return units
 
 
@@ -191,9 +200,8 @@ def _read_all(session: Any) -> dict[str, Unit]:
     with dbapi.cursor("imwg_pcode_all_units") as cursor:
         cursor.itersize = 20_000
         cursor.execute(_ALL_UNITS)
-        for pcode, level, parent, country, name, retired, minx, miny, maxx, maxy in cursor:
-            bbox = (minx, miny, maxx, maxy) if minx is not None else None
-            units[pcode] = Unit(pcode, level, parent, intern(country), name, retired, bbox)
+        for row in cursor:
+            units[row[0]] = _unit(*row)
     others: dict[str, list[str]] = {}
     with dbapi.cursor() as cursor:
         cursor.execute(_ALL_OTHER_NAMES)

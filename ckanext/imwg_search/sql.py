@@ -4,8 +4,8 @@ The index table (``imwg_search_package``, alias ``d``) keeps each document as
 ``doc`` (jsonb, values as Solr stores them), ``terms`` (``field\\x1fvalue`` for
 every string and boolean value; GIN-indexed), ``fts`` (the weighted text
 vector of everything Solr copies into its catch-all ``text`` field;
-GIN-indexed) and ``ftext`` (each analysed text field but ``text``, folded), so that each
-query form uses the field type Solr's schema gives it.
+GIN-indexed) and ``ftext`` (each analysed text field but ``text``, folded),
+so that each query form uses the field type Solr's schema gives it.
 
 Text is analysed by PostgreSQL (``english`` for CKAN's stemmed ``text``
 type, ``simple`` for ``text_general``). Compilation runs twice: once to learn

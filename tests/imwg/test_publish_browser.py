@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from ckan.tests import factories
 
-from tests.support import live_server, log_in, screenshot
+from tests.support import EDITOR_PASSWORD, editor_portal, log_in, screenshot
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
-PASSWORD = "Editor-pass-2026"
 
 
 @pytest.fixture
 def portal(tmp_path):
-    factories.User(name="editor", password=PASSWORD)
-    factories.Organization(
-        name="nmaa",
-        title="National Mine Action Authority",
-        org_type="nmaa",
-        users=[{"name": "editor", "capacity": "editor"}],
-    )
-    with live_server(tmp_path) as url:
+    with editor_portal(tmp_path, name="nmaa", title="National Mine Action Authority", org_type="nmaa") as url:
         yield url
 
 
@@ -30,7 +21,7 @@ def shot(page, name):
 
 def test_editor_publishes_mine_action_dataset(portal, page, tmp_path):
     """Log in, fill the form, see the date error, fix it, upload a CSV, find it by sector."""
-    log_in(page, portal, "editor", PASSWORD)
+    log_in(page, portal, "editor", EDITOR_PASSWORD)
     shot(page, "1-logged-in")
 
     page.goto(portal + "/mine-action/new")

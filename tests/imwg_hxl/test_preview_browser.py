@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import pytest
 from ckan.lib.jobs import Worker
-from ckan.tests import factories
 
 from tests.imwg_pcode import places
-from tests.support import live_server, log_in, screenshot
+from tests.support import EDITOR_PASSWORD, editor_portal, log_in, screenshot
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues")
-PASSWORD = "Editor-pass-2026"
 CSV = "State,Township,Date,Killed,Injured\n#adm1+code,#adm3+code,#date,#affected+killed,#affected+injured\n" + "".join(
     f"{['MMR001', 'MMR015'][i % 2]},{['MMR001014', 'MMR015001'][i % 2]},2024-0{1 + i % 4}-05,{i % 3},{i % 5}\n"
     for i in range(24)
@@ -22,19 +20,12 @@ CSV = "State,Township,Date,Killed,Injured\n#adm1+code,#adm3+code,#date,#affected
 @pytest.fixture
 def portal(tmp_path):
     places.load(tmp_path)
-    factories.User(name="editor", password=PASSWORD)
-    factories.Organization(
-        name="mine-action",
-        title="Mine Action AoR",
-        org_type="un_agency",
-        users=[{"name": "editor", "capacity": "editor"}],
-    )
-    with live_server(tmp_path) as url:
+    with editor_portal(tmp_path, name="mine-action", title="Mine Action AoR", org_type="un_agency") as url:
         yield url
 
 
 def test_the_view_of_an_uploaded_hxl_file(portal, page, tmp_path):
-    log_in(page, portal, "editor", PASSWORD)
+    log_in(page, portal, "editor", EDITOR_PASSWORD)
     page.goto(portal + "/dataset/new")
     page.fill("#field-title", "Casualties 2024")
     page.select_option("#field-organizations", label="Mine Action AoR", force=True)

@@ -4,27 +4,18 @@ from the location filter of the search page by picking a state above it."""
 from __future__ import annotations
 
 import pytest
-from ckan.tests import factories
 
-from tests.support import live_server, log_in, screenshot
+from tests.support import EDITOR_PASSWORD, editor_portal, log_in, screenshot
 
 from . import places
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
-PASSWORD = "Editor-pass-2026"
 
 
 @pytest.fixture
 def portal(tmp_path):
     places.load(tmp_path)
-    factories.User(name="editor", password=PASSWORD)
-    factories.Organization(
-        name="cccm",
-        title="CCCM Cluster",
-        org_type="un_agency",
-        users=[{"name": "editor", "capacity": "editor"}],
-    )
-    with live_server(tmp_path) as url:
+    with editor_portal(tmp_path, name="cccm", title="CCCM Cluster", org_type="un_agency") as url:
         yield url
 
 
@@ -42,7 +33,7 @@ def pick(page, search_box, text, pcode):
 def test_tag_through_picker_and_find_from_location_filter(portal, page, tmp_path):
     """Pick Waingmaw by name (its path shown), remove a wrong pick, save; the
     dataset page names it; picking Kachin in the location filter finds it."""
-    log_in(page, portal, "editor", PASSWORD)
+    log_in(page, portal, "editor", EDITOR_PASSWORD)
 
     page.goto(portal + "/dataset/new")
     page.fill("#field-title", "IDP sites in Waingmaw")
