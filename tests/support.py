@@ -86,6 +86,25 @@ def live_server(tmp: Path, **options: str) -> Iterator[str]:
         log.close()
 
 
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """The SQL statements sent to CKAN's database while the block runs."""
+    import ckan.model as model
+    import sqlalchemy as sa
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = model.Session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
 #: the password of the editor that ``editor_portal`` creates
 EDITOR_PASSWORD = "Editor-pass-2026"
 

@@ -47,13 +47,16 @@ def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     if not codes:
         return pkg_dict
     found = places.lookup(model.Session, codes)
-    units = found.with_ancestors()
     pkg_dict[INDEX_FIELD] = codes
+    by_level: dict[int, list[str]] = {}
+    names: set[str] = set()
+    for unit in found.with_ancestors():
+        by_level.setdefault(unit.level, []).append(unit.pcode)
+        names.add(unit.name)
+        names.update(unit.other_names)
     for level in LEVELS:
-        at_level = [u.pcode for u in units if u.level == level]
-        if at_level:
-            pkg_dict[LEVEL_FIELD.format(level=level)] = at_level
-    names = {u.name for u in units}.union(*(u.other_names for u in units))
+        if level in by_level:
+            pkg_dict[LEVEL_FIELD.format(level=level)] = by_level[level]
     if names:
         text = pkg_dict.get(TEXT_FIELD) or []
         pkg_dict[TEXT_FIELD] = ([text] if isinstance(text, str) else list(text)) + sorted(names)

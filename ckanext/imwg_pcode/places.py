@@ -86,7 +86,10 @@ CACHE = "imwg_pcode_places"
 #: units kept by this process at the most when it reads them as asked for
 #: (then it starts again)
 MAX_KEPT = 100_000
-_TOKEN = sa.text("SELECT token FROM imwg_pcode_token")
+#: answers kept for codes asked for again
+MAX_ANSWERS = 64
+#: sent as it is (no statement to compile: it runs once per transaction)
+_TOKEN = "SELECT token FROM imwg_pcode_token"
 _COUNT = sa.text("SELECT count(*) FROM imwg_pcode_unit")
 #: every unit, then the names that differ from each unit's own, for a
 #: gazetteer held whole (most units have no other name: little comes back)
@@ -108,6 +111,9 @@ class _Kept:
         self.unknown: set[str] = set()
         self.whole = False
         self.size: int | None = None
+        #: the last answers, by the codes asked for (validating a dataset and
+        #: indexing it ask for the same codes)
+        self.answers: dict[tuple[str, ...], Places] = {}
 
 
 _kept = _Kept(None)
@@ -134,15 +140,19 @@ def lookup(session: Any, codes: Iterable[str]) -> Places:
     gazetteer is seen by the next one. A gazetteer of at most
     ``ckanext.imwg_pcode.memory_units`` units is read whole at the first code
     this process does not know; a larger one, the asked-for units and their
-    ancestors only."""
+    ancestors only. The same codes asked again under the same token get the
+    same answer, which callers must not change."""
     global _kept
-    wanted = list(dict.fromkeys(codes))
+    wanted = tuple(dict.fromkeys(codes))
     if hasattr(session, "registry"):  # a scoped session: the caller's own session
         session = session()
     token = _token(session)
     kept = _kept
     if kept.token != token or (not kept.whole and len(kept.units) > MAX_KEPT):
         kept = _kept = _Kept(token)
+    answer = kept.answers.get(wanted)
+    if answer is not None:
+        return answer
     if not kept.whole:
         missing = [c for c in wanted if c not in kept.units and c not in kept.unknown]
         if missing:
@@ -155,22 +165,27 @@ def lookup(session: Any, codes: Iterable[str]) -> Places:
                 kept.units.update(read)
                 kept.unknown.update(c for c in missing if c not in read)
     units: dict[str, Unit] = {}
+    held = kept.units
     for code in wanted:
-        unit = kept.units.get(code)
+        unit = held.get(code)
         while unit is not None and unit.pcode not in units:
             units[unit.pcode] = unit
-            unit = kept.units.get(unit.parent) if unit.parent else None
-    return Places({c: units[c] for c in wanted if c in units}, units)
+            unit = held.get(unit.parent) if unit.parent else None
+    answer = Places({c: units[c] for c in wanted if c in units}, units)
+    if len(kept.answers) >= MAX_ANSWERS:
+        kept.answers.clear()
+    kept.answers[wanted] = answer
+    return answer
 
 
 def _token(session: Any) -> Any:
     """The gazetteer's token, read once per transaction."""
     transaction = session.get_transaction()
     if transaction is None:
-        return session.execute(_TOKEN).scalar()
+        return session.connection().exec_driver_sql(_TOKEN).scalar()
     owner, token = session.info.get(CACHE, (None, None))
     if owner is not transaction:
-        token = session.execute(_TOKEN).scalar()
+        token = session.connection().exec_driver_sql(_TOKEN).scalar()
         session.info[CACHE] = (transaction, token)
     return token
 

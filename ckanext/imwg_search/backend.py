@@ -194,6 +194,7 @@ class PostgresSolrConnection:
     def _row(self, source: dict[str, Any]) -> dict[str, Any]:
         doc: dict[str, Any] = {}
         terms: list[str] = []
+        fterms: list[str] = []
         ftext: dict[str, str] = {}
         pieces: dict[str, list[str]] = {w: [] for w in "ABCD"}
         extra = {k: source.get(k) for k in ("data_dict", "validated_data_dict")}
@@ -209,7 +210,11 @@ class PostgresSolrConnection:
                 continue
             doc[name] = values if isinstance(raw, (list, tuple, set)) else values[0]
             if f.kind in (ss.STRING, ss.BOOLEAN):
-                terms.extend(term_key(name, v) for v in values)
+                prefix = term_key(name, "")
+                keys = [prefix + v for v in values]
+                terms += keys
+                if name not in NOT_FACETED:
+                    fterms += keys
             folded = None
             if f.kind == ss.TEXT:
                 folded = fold("\n".join(values))
@@ -226,7 +231,7 @@ class PostgresSolrConnection:
             "site_id": str(doc["site_id"]),
             "doc": json.dumps(doc),
             "terms": sorted(set(terms)),
-            "fterms": sorted({t for t in terms if t.partition(SEP)[0] not in NOT_FACETED}),
+            "fterms": sorted(set(fterms)),
             "ftext": json.dumps(ftext),
             "fts_pieces": {w: "\n".join(p) for w, p in pieces.items()},
             "labels": [str(v) for v in _as_list(doc.get(LABELS_FIELD))],
@@ -611,10 +616,10 @@ def array_literal(values: list[str]) -> str:
     server to parse (the terms of a dataset tagged with 50 places: hundreds)."""
     if not values:
         return "{}"
-    text = '","'.join(values)
-    if "\\" in text or '"' in text:
-        text = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
-    return '{"' + text + '"}'
+    joined = "".join(values)
+    if "\\" in joined or '"' in joined:
+        values = [v.replace("\\", "\\\\").replace('"', '\\"') for v in values]
+    return '{"' + '","'.join(values) + '"}'
 
 
 def _scalar(value: Any) -> str | None:

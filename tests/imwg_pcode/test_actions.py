@@ -8,6 +8,7 @@ import pytest
 from ckan.tests.helpers import call_action
 
 from ckanext.imwg_pcode import loader
+from tests.support import statements_run
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "gazetteer"),
@@ -133,21 +134,10 @@ def test_kept_units_follow_every_change_to_the_gazetteer(tmp_path, memory_units,
 def test_gazetteer_held_whole_answers_without_queries():
     """Once held whole, a lookup costs one query per transaction (the
     gazetteer's token), whatever codes it asks for, unknown ones included."""
-    import sqlalchemy as sa
-
     call_action("pcode_lookup", ids=["HT0111"])
     model.Session.commit()
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    engine = model.Session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run() as statements:
         found = call_action("pcode_lookup", ids=["MMR015D001", "HT0211", "XX999", "MMR404"])
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     assert sorted(found) == ["HT0211", "MMR015D001"]
     assert found["MMR015D001"]["path"] == "Lashio — Shan (North) — Myanmar"
     gazetteer = [s for s in statements if "imwg_pcode" in s]

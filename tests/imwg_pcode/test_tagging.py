@@ -86,6 +86,21 @@ class TestValidation:
         pkg = call_action("package_patch", context={"user": "editor"}, id=pkg["id"], pcodes=["HT0111"])
         assert pkg["locations"] == ["HTI"]
 
+    def test_tagging_asks_the_gazetteer_once(self, editor):
+        """Once the process holds the gazetteer, checking a dataset's places,
+        deriving its countries and indexing its places' ancestors and names
+        cost one query to the gazetteer: its token."""
+        from tests.support import statements_run
+
+        create(editor, name="first", pcodes=["MMR015001"])  # the process reads the gazetteer
+        with statements_run() as statements:
+            pkg = create(editor, pcodes=["MMR001014", "HT0111"])
+        gazetteer = [s for s in statements if "imwg_pcode" in s]
+        assert len(gazetteer) == 1 and "imwg_pcode_token" in gazetteer[0]
+        assert pkg["locations"] == ["HTI", "MMR"]
+        assert names(search(fq="pcodes:MMR001D001")) == ["idp-sites"]
+        assert names(search(q="Ouest")) == ["idp-sites"]
+
 
 class TestRollUp:
     def test_tag_at_level_3_is_found_at_2_1_and_0(self, editor):

@@ -145,3 +145,5 @@ def test_fold_strips_accents_keeps_scripts():
     """Folding removes accents and case but keeps non-Latin scripts."""
     assert fold("Kächin ÉCOLE") == "kachin ecole"
     assert fold("مَدرسة") == "مدرسة"
+    assert fold("Bà Rịa - Vũng Tàu") == "ba ria - vung tau"
+    assert fold("ကချင်") == "ကချင"  # Myanmar: the asat (a nonspacing mark) goes

@@ -66,12 +66,9 @@ def place_codes(value: Any) -> list[str]:
     new lines; normalised (upper case), without duplicates, in order."""
     if value is tk.missing:
         return []
-    codes: dict[str, None] = {}
-    for item in as_list(value):
-        item = str(item).upper()
-        for code in _SEPARATORS.split(item) if _SEPARATORS.search(item) else (item,):
-            if code:
-                codes[code] = None
+    # the items joined by a separator split as each item would
+    codes = dict.fromkeys(_SEPARATORS.split(",".join(as_list(value)).upper()))
+    codes.pop("", None)
     return list(codes)
 
 
