@@ -180,13 +180,10 @@ def lookup(session: Any, codes: Iterable[str]) -> Places:
 
 def _token(session: Any) -> Any:
     """The gazetteer's token, read once per transaction."""
-    transaction = session.get_transaction()
-    if transaction is None:
-        return session.connection().exec_driver_sql(_TOKEN).scalar()
     owner, token = session.info.get(CACHE, (None, None))
-    if owner is not transaction:
+    if owner is None or owner is not session.get_transaction():
         token = session.connection().exec_driver_sql(_TOKEN).scalar()
-        session.info[CACHE] = (transaction, token)
+        session.info[CACHE] = (session.get_transaction(), token)  # the one begun for it, if none was
     return token
 
 
