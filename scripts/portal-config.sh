@@ -11,6 +11,11 @@ if [ -f "$INI" ]; then
     "$CKAN" config-tool "$INI" "ckan.plugins = $PLUGINS"
     echo "portal-config: updated the plugins of $INI"
   fi
+  # the sharing protocol's "members" audience needs organisations that only sysadmins create
+  if ! grep -q "^ckan.auth.user_create_organizations = false\$" "$INI"; then
+    "$CKAN" config-tool "$INI" "ckan.auth.user_create_organizations = false"
+    echo "portal-config: organisations of $INI are now created by sysadmins only"
+  fi
   exit 0
 fi
 "$CKAN" generate config "$INI" >/dev/null
@@ -27,6 +32,7 @@ fi
   "scheming.organization_schemas = ckanext.imwg.schemas:organization.yaml" \
   "scheming.presets = ckanext.scheming:presets.json ckanext.imwg.schemas:presets.yaml" \
   "ckan.search.show_all_types = dataset" \
+  "ckan.auth.user_create_organizations = false" \
   "ckan.locales_offered = en fr es ar" \
   "ckan.devserver.host = 127.0.0.1" \
   "smtp.mail_from = portal@localhost" \

@@ -15,6 +15,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_INI = ROOT / "test.ini"
+
+
+def running_ini() -> Path:
+    """The configuration the suite runs with (``--ckan-ini``; test.ini by default)."""
+    try:
+        from ckan.common import config
+
+        return Path(config["__file__"])
+    except (ImportError, KeyError):
+        return TEST_INI
+
+
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 _LOGGING = """
@@ -37,8 +49,8 @@ format = %%(asctime)s %%(levelname)s [%%(name)s] %%(message)s
 
 
 def write_ini(path: Path, **options: str) -> Path:
-    """A configuration that extends test.ini with ``options`` (``%`` escaped as ``%%``)."""
-    lines = ["[app:main]", f"use = config:{TEST_INI}"]
+    """A configuration that extends the suite's (test.ini) with ``options`` (``%`` escaped as ``%%``)."""
+    lines = ["[app:main]", f"use = config:{running_ini()}"]
     lines += [f"{key} = {value}" for key, value in options.items()]
     path.write_text("\n".join(lines) + "\n" + _LOGGING)
     return path

@@ -12,6 +12,9 @@ from ckan.plugins.interfaces import Interface
 DATA = "data"
 AGGREGATES = "aggregates"
 NONE = "none"
+#: kinds of use reported to ``IDataAccess.data_served``
+PREVIEW_ROWS = "preview_rows"
+PREVIEW_AGGREGATES = "preview_aggregates"
 
 
 class IDataAccess(Interface):
@@ -21,6 +24,14 @@ class IDataAccess(Interface):
         """``"data"`` (rows and files), ``"aggregates"`` (counts and sums
         with small cells suppressed, no record), ``"none"``, or ``None``
         for no opinion. The strictest answer of all implementations wins."""
+        return None
+
+    def data_served(self, context: dict[str, Any], package_id: str, resource_id: str, kind: str) -> None:
+        """Told each time a plugin serves figures of a resource's data to
+        the caller of ``context``, once per answer, after access was
+        granted: ``kind`` says how (``PREVIEW_ROWS``: a preview with rows
+        and single values; ``PREVIEW_AGGREGATES``: an aggregate-only
+        preview). For an audit log; nothing is returned."""
         return None
 
 
@@ -55,6 +66,17 @@ def data_access(context: dict[str, Any], package_id: str, resource_id: str) -> s
         if said in order and order.index(said) > order.index(answer):
             answer = said
     return answer
+
+
+def data_served(context: dict[str, Any], package_id: str, resource_id: str, kind: str) -> None:
+    """Tell every ``IDataAccess`` plugin that figures of a resource's data were served."""
+    import ckan.plugins as p
+
+    for plugin in p.PluginImplementations(IDataAccess):
+        # an implementation written before this method (without inherit=True) has none
+        served = getattr(plugin, "data_served", None)
+        if served is not None:
+            served(context, package_id, resource_id, kind)
 
 
 def places(codes: list[str], geometry: bool = False) -> dict[str, dict[str, Any]] | None:

@@ -1,4 +1,5 @@
-"""imwg: the suite's shared ground (schemas, presets, validators, facets, demo content, CLI)."""
+"""imwg: the suite's shared ground (schemas, presets, validators, facets, demo content, CLI,
+the guard against bad input)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from . import facets, indexing
+from . import facets, guard, indexing
 
 
 @tk.blanket.config_declarations
@@ -19,6 +20,8 @@ class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IOrganizationController, inherit=True)
+    p.implements(p.IMiddleware, inherit=True)
+    p.implements(p.IActions)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
@@ -30,8 +33,17 @@ class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
     def before_dataset_index(self, pkg_dict):
         return indexing.before_index(pkg_dict)
 
+    def before_dataset_search(self, search_params):
+        return guard.before_search(search_params)
+
     def after_dataset_search(self, search_results, search_params):
         return facets.label_facets(search_results)
 
     def edit(self, entity):
         indexing.organization_changed(entity)
+
+    def make_middleware(self, app, config):
+        return guard.install(app)
+
+    def get_actions(self):
+        return {"package_search": guard.package_search}

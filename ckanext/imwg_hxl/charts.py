@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from . import suppression
+
 #: hashtags shown as key figures (their sums), in this order
 KEY_FIGURES = ("inneed", "targeted", "reached", "affected", "population")
 #: bars per chart
@@ -27,53 +29,54 @@ COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 Places = Callable[..., dict[str, dict[str, Any]] | None]
 
 
-def suppress(agg: dict[str, Any] | None, below: int) -> dict[str, Any] | None:
-    """An aggregate with every group of fewer than ``below`` records hidden
-    (and the next smallest too when only one would be, so that it cannot be
-    worked out from the total); hidden groups are counted, not named."""
-    if agg is None:
-        return None
-    groups = list(agg["groups"]) + ([{"key": None, **agg["other"]}] if agg.get("other") else [])
-    small = [g for g in groups if g["n"] < below]
-    shown = [g for g in groups if g["n"] >= below]
-    if len(small) == 1 and shown:
-        shown.sort(key=lambda g: g["n"])
-        small.append(shown.pop(0))
-    shown.sort(key=lambda g: -g["n"])
-    result = dict(agg, groups=[g for g in shown if g["key"] is not None], other=None)
-    left = [g for g in shown if g["key"] is None]
-    if left:
-        result["other"] = {k: v for k, v in left[0].items() if k != "key"}
-    result["suppressed"] = len(small)
-    return result
+#: per-column figures that count the records of one cell of a breakdown
+#: (its empty cells, say): left out of aggregate-only previews
+CELL_COUNTS = ("non_empty", "empty", "formulas", "not_date", "not_number")
 
 
 def as_seen(result: dict[str, Any], mode: str, below: int) -> dict[str, Any]:
     """The stored profile as a caller with ``mode`` access may see it:
     everything for ``data``; for ``aggregates``, no row, no value of a
-    single record (no top values, minimum, maximum, examples), and
-    aggregates with small cells suppressed."""
+    single record (no top values, minimum, maximum, examples), aggregates
+    with small cells suppressed so that none can be worked out from the
+    rest (``suppression``), no count of the records of a breakdown's cell
+    elsewhere (a place column's empty cells, the records of a validation
+    issue), and no figure at all for a table of fewer than ``below`` records."""
     if mode == "data":
         return result
     seen = copy.deepcopy(result)
+    links = seen.pop("links", None)
+    seen.pop("version", None)
     seen["sample"] = []
     seen["aggregate_only"] = True
     seen["suppress_below"] = below
+    small = (seen.get("rows") or 0) < below
+    agg = seen.get("aggregates")
+    broken_down = set()
+    if agg:
+        broken_down = {a["index"] for a in agg["by"]} | ({agg["months"]["index"]} if agg.get("months") else set())
+        seen["aggregates"] = suppression.protect(agg, links, below)
+        if small:
+            seen["aggregates"]["rows"] = None
     for col in seen.get("columns", []):
         for key in ("top", "min", "max"):
             col.pop(key, None)
-    for issue in (seen.get("validation") or {}).get("issues", []):
-        issue["examples"] = []
-    agg = seen.get("aggregates")
-    if agg:
-        agg["by"] = [suppress(a, below) for a in agg["by"]]
-        agg["months"] = suppress(agg["months"], below)
-        if agg["rows"] < below:
-            for m in agg["measures"]:
-                m["sum"] = None
-        for col in seen.get("columns", []):
-            if agg["rows"] < below:
-                col.pop("sum", None)
+        if small or col["index"] in broken_down:
+            for key in CELL_COUNTS:
+                col.pop(key, None)
+        if small:
+            col.pop("sum", None)
+            col.pop("distinct", None)
+    validation = seen.get("validation")
+    if validation:
+        validation["errors"] = None
+        for issue in validation.get("issues", []):
+            issue["examples"] = []
+            issue["count"] = None
+        if small:
+            validation["rows"] = None
+    if small:
+        seen["rows"] = None
     return seen
 
 

@@ -29,15 +29,29 @@ REFUSED_TYPES = ("text/html", "image/", "video/", "audio/", "application/pdf", "
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+#: why a file was not fetched, in words that name no host and no address
+ADDRESS = "address"  # not an http(s) address of a public host
+SERVER = "server"  # no good answer in time
+CONTENT = "content"  # not a data file
+SIZE = "size"  # over the limit
+
+
 class FetchError(Exception):
-    """The file was not fetched (the message says why, for the publisher)."""
+    """The file was not fetched. The message says why in full, for those
+    who may see the link (it may name the host or the address it resolved
+    to); ``reason`` (``ADDRESS``, ``SERVER``, ``CONTENT``, ``SIZE``) names
+    neither, for everyone else."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise FetchError(f"the host {host!r} could not be resolved ({error})") from None
+        raise FetchError(f"the host {host!r} could not be resolved ({error})", ADDRESS) from None
     return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
 
 
@@ -57,27 +71,29 @@ def check_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address, allowe
         ("is_reserved", "a reserved"),
     ):
         if getattr(address, test):
-            raise FetchError(f"the address {address} is {what} address: files are only fetched from public addresses")
+            raise FetchError(
+                f"the address {address} is {what} address: files are only fetched from public addresses", ADDRESS
+            )
     if not address.is_global:
-        raise FetchError(f"the address {address} is not a public address")
+        raise FetchError(f"the address {address} is not a public address", ADDRESS)
 
 
 def _target(url: str, allowed: Sequence[Network]) -> tuple[Any, str, int, str]:
     """Check an address: (parts, checked IP, port, host) or ``FetchError``."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise FetchError(f"only http and https addresses are fetched, not {parts.scheme or 'this'!r}")
+        raise FetchError(f"only http and https addresses are fetched, not {parts.scheme or 'this'!r}", ADDRESS)
     if not parts.hostname:
-        raise FetchError("the address has no host")
+        raise FetchError("the address has no host", ADDRESS)
     if parts.username or parts.password:
-        raise FetchError("addresses with a user name or password are not fetched")
+        raise FetchError("addresses with a user name or password are not fetched", ADDRESS)
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise FetchError("the address has an invalid port") from None
+        raise FetchError("the address has an invalid port", ADDRESS) from None
     found = _addresses(parts.hostname, port)
     if not found:
-        raise FetchError(f"the host {parts.hostname!r} has no address")
+        raise FetchError(f"the host {parts.hostname!r} has no address", ADDRESS)
     for address in found:
         check_address(address, allowed)
     return parts, str(found[0]), port, parts.hostname
@@ -96,7 +112,7 @@ def fetch(
         parts, ip, port, host = _target(url, allowed)
         left = deadline - time.monotonic()
         if left <= 0:
-            raise FetchError(f"the server took longer than {timeout:g} seconds")
+            raise FetchError(f"the server took longer than {timeout:g} seconds", SERVER)
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
@@ -116,28 +132,28 @@ def fetch(
                 preload_content=False,
             )
         except urllib3.exceptions.HTTPError as error:
-            raise FetchError(f"the server could not be reached ({type(error).__name__})") from None
+            raise FetchError(f"the server could not be reached ({type(error).__name__})", SERVER) from None
         try:
             if response.status in (301, 302, 303, 307, 308):
                 location = response.headers.get("Location")
                 if not location:
-                    raise FetchError("the server redirected without saying where")
+                    raise FetchError("the server redirected without saying where", SERVER)
                 url = urljoin(url, location)
                 continue
             if response.status != 200:
-                raise FetchError(f"the server answered {response.status}")
+                raise FetchError(f"the server answered {response.status}", SERVER)
             kind = (response.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
             if any(kind.startswith(t) for t in REFUSED_TYPES):
-                raise FetchError(f"the address serves {kind}, not a data file")
+                raise FetchError(f"the address serves {kind}, not a data file", CONTENT)
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
-                raise FetchError(f"the file is larger than the limit of {max_bytes} bytes")
+                raise FetchError(f"the file is larger than the limit of {max_bytes} bytes", SIZE)
             _save(response, destination, max_bytes, deadline, timeout)
             return kind
         finally:
             response.release_conn()
             pool.close()
-    raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+    raise FetchError(f"more than {MAX_REDIRECTS} redirects", SERVER)
 
 
 def _save(response: Any, destination: Path, max_bytes: int, deadline: float, timeout: float) -> None:
@@ -147,9 +163,9 @@ def _save(response: Any, destination: Path, max_bytes: int, deadline: float, tim
             for block in response.stream(65536):
                 size += len(block)
                 if size > max_bytes:
-                    raise FetchError(f"the file is larger than the limit of {max_bytes} bytes")
+                    raise FetchError(f"the file is larger than the limit of {max_bytes} bytes", SIZE)
                 if time.monotonic() > deadline:
-                    raise FetchError(f"the server took longer than {timeout:g} seconds")
+                    raise FetchError(f"the server took longer than {timeout:g} seconds", SERVER)
                 out.write(block)
     except urllib3.exceptions.HTTPError as error:
-        raise FetchError(f"the transfer failed ({type(error).__name__})") from None
+        raise FetchError(f"the transfer failed ({type(error).__name__})", SERVER) from None

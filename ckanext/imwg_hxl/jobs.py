@@ -20,7 +20,7 @@ from ckan.lib import uploader
 
 from ckanext.imwg import interfaces
 
-from . import analysis, config, fetch, tables, validation
+from . import analysis, config, fetch, profile, tables, validation
 from .model import profile_table
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,14 @@ def stored(resource_id: str) -> dict[str, Any] | None:
     return dict(row._mapping) if row else None
 
 
-def _store(res: model.Resource, key: str, status: str, message: str | None, result: dict[str, Any]) -> dict[str, Any]:
+def _store(
+    res: model.Resource,
+    key: str,
+    status: str,
+    message: str | None,
+    result: dict[str, Any],
+    detail: str | None = None,
+) -> dict[str, Any]:
     tags = sorted({c["hashtag"] for c in result.get("columns", []) if c.get("hashtag")})
     row = {
         "resource_id": res.id,
@@ -58,6 +65,7 @@ def _store(res: model.Resource, key: str, status: str, message: str | None, resu
         "checked": dt.datetime.utcnow(),
         "status": status,
         "message": message,
+        "detail": detail,
         "hashtags": tags if result.get("hxl") else [],
         "result": result,
     }
@@ -116,7 +124,7 @@ def run(resource_id: str) -> str:
             return "failed"
     key = _key(res, path)
     before = stored(res.id)
-    if before and before["file_key"] == key and before["status"] != "failed":
+    if before and before["file_key"] == key and before["status"] != "failed" and _current(before):
         return "unchanged"
     with tempfile.TemporaryDirectory(prefix="imwg-hxl-") as work:
         if path is None:
@@ -130,13 +138,32 @@ def run(resource_id: str) -> str:
                     config.fetch_allowed_networks(),
                 )
             except fetch.FetchError as error:
-                _store(res, key, "refused", tk._("The file was not fetched: {reason}.").format(reason=error), {})
+                full = tk._("The file was not fetched: {reason}.").format(reason=error)
+                _store(res, key, "refused", refusal(error.reason), {}, detail=full)
                 return "refused"
         status, message, result = profile_file(path, kind)
     _store(res, key, status, message, result)
     if result.get("hxl"):
         _add_view(res)
     return status
+
+
+def _current(row: dict[str, Any]) -> bool:
+    """Whether a stored profile has the shape this version makes (older
+    ones lack what aggregate-only previews need)."""
+    return row["status"] != "done" or (row["result"] or {}).get("version") == profile.VERSION
+
+
+def refusal(reason: str) -> str:
+    """Why a link's file was not fetched, in words that name neither its
+    host nor its address (for anyone who may see the preview)."""
+    sentences = {
+        fetch.ADDRESS: tk._("The file was not fetched: files are fetched only from public http and https addresses."),
+        fetch.SERVER: tk._("The file was not fetched: its server did not deliver it."),
+        fetch.CONTENT: tk._("The file was not fetched: the link does not lead to a data file."),
+        fetch.SIZE: tk._("The file was not fetched: it is larger than the portal fetches."),
+    }
+    return sentences.get(reason, tk._("The file was not fetched."))
 
 
 def profile_file(path: Path, kind: str) -> tuple[str, str | None, dict[str, Any]]:

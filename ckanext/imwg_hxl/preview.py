@@ -22,7 +22,11 @@ def mode(context: dict[str, Any], res: model.Resource) -> str:
 
 def for_caller(context: dict[str, Any], res: model.Resource, access: str | None = None) -> dict[str, Any]:
     """What the caller may see of the resource's preview (``NotAuthorized``
-    when nothing); ``access`` is the caller's ``mode`` when already known."""
+    when nothing); ``access`` is the caller's ``mode`` when already known.
+
+    A preview that shows figures of the file is reported to the
+    ``IDataAccess`` plugins (the sensitivity plugin's audit log), as rows
+    or as aggregates."""
     access = access or mode(context, res)
     if access == interfaces.NONE:
         raise tk.NotAuthorized(tk._("Access to this data is controlled. Request access from the dataset page."))
@@ -37,17 +41,32 @@ def for_caller(context: dict[str, Any], res: model.Resource, access: str | None 
     result = row["result"] or {}
     seen = charts.as_seen(result, access, config.suppress_below()) if result else {}
     drawn = charts.build(seen, _places) if seen else charts.build({}, _places)
-    return dict(
+    shown = dict(
         base,
         status=row["status"],
-        message=row["message"],
+        message=_message(row, access),
         checked=row["checked"].isoformat(),
         hxl=bool(result.get("hxl")),
         hashtags=row["hashtags"],
-        profile={k: v for k, v in seen.items() if k != "validation"},
+        profile={k: v for k, v in seen.items() if k not in ("validation", "links", "version")},
         validation=seen.get("validation"),
         charts=drawn,
     )
+    if row["status"] == "done":
+        kind = interfaces.PREVIEW_ROWS if access == interfaces.DATA else interfaces.PREVIEW_AGGREGATES
+        interfaces.data_served(context, res.package_id, res.id, kind)
+    return shown
+
+
+def _message(row: dict[str, Any], access: str) -> str | None:
+    """The stored message as the caller may read it: the full reason a
+    link's file was refused (which may name its host or address) only for
+    those who get the data."""
+    if access == interfaces.DATA and row.get("detail"):
+        return row["detail"]
+    if row["message"] is None and row["status"] == "refused":  # stored before messages and details were apart
+        return tk._("The file was not fetched.")
+    return row["message"]
 
 
 def _places(codes: list[str], geometry: bool = False) -> dict[str, dict[str, Any]] | None:

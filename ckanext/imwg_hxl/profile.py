@@ -3,14 +3,17 @@ aggregates (counts and sums by place, category and month) that charts,
 maps and aggregate-only previews are drawn from. Pure (no CKAN).
 
 Each column's type is decided on the first rows; then one streamed pass of
-polars measures every column, and one group-by per column gives its top
-values, its distinct count and (for places, sectors, organisations...) the
-sums of the measures. A 1,000,000-row file takes about half a second, and
-memory does not grow with the file.
+polars measures every column, one group-by per column gives its top values
+and distinct count, and one group-by over the breakdowns together (places,
+sectors, organisations..., the month) gives their counts, the sums of the
+measures and which of their groups share records (the *links* that
+aggregate-only previews need, see ``suppression``). A 1,000,000-row file
+takes about half a second, and memory does not grow with the file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -26,6 +29,8 @@ MAX_GROUPS = 1000
 MAX_MONTHS = 600
 #: rows used to decide a column's type before the whole column is measured
 SAMPLE = 2000
+#: the shape of a stored profile (older ones are made again by the job)
+VERSION = 2
 #: share of non-empty cells that must parse for a column to take a type
 TYPED = 0.9
 #: date formats tried, in order (a month "2024-03" is read as its first day)
@@ -181,16 +186,23 @@ def measures(cols: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def profile(table: Table, sample_rows: int = 100) -> dict[str, Any]:
-    """Every column over the whole file, the aggregates, the first rows."""
+    """Every column over the whole file, the aggregates and their links, the first rows."""
     names = column_names(table.layout.width)
     infos = column_infos(table)
     head = table.head(max(SAMPLE, sample_rows))
     cols = [dict(info, **d) for info, d in zip(infos, _decide(head, infos), strict=True)]
     sums = measures(cols)
     dims = {c["index"] for c in dimensions(cols)}
+    date_col = next((c for c in cols if c["type"] == "date"), None)
     sum_exprs = [
         numbers(names[m["index"]], m["thousands"]).sum().alias(f"s{m['index']}").cast(pl.Float64) for m in sums
     ]
+    # the keys of the breakdowns (places, categories, month): one group-by
+    # over all of them at once gives each breakdown's figures and which of
+    # their groups share records (what aggregate-only previews must know)
+    keys = {i: pl.col(names[i]).str.strip_chars() for i in sorted(dims)}
+    if date_col is not None:
+        keys[date_col["index"]] = dates(names[date_col["index"]], date_col["date_format"]).dt.truncate("1mo")
 
     exprs: list[pl.Expr] = [pl.len().alias("rows")]
     for col, name in zip(cols, names, strict=True):
@@ -206,33 +218,20 @@ def profile(table: Table, sample_rows: int = 100) -> dict[str, Any]:
             exprs += [value.count().alias(f"{name}:typed"), value.min().alias(f"{name}:min")]
             exprs.append(value.max().alias(f"{name}:max"))
     queries = [table.lazy().select(exprs)]
-    for col, name in zip(cols, names, strict=True):
-        keep = MAX_GROUPS if col["index"] in dims else TOP
-        key = pl.col(name).str.strip_chars()
+    plain = [c for c in cols if c["index"] not in dims]
+    for col in plain:
+        queries.append(_top(table.lazy(), pl.col(names[col["index"]]).str.strip_chars(), TOP))
+    if keys:
         queries.append(
-            table.lazy()
-            .group_by(key.alias("k"))
-            .agg(pl.len().alias("n"), *(sum_exprs if col["index"] in dims else ()))
-            .with_columns(pl.len().alias("groups"))
-            .sort(["n", "k"], descending=[True, False], nulls_last=True)
-            .head(keep + 1)  # the empty cells may be one of them
-        )
-    date_col = next((c for c in cols if c["type"] == "date"), None)
-    if date_col is not None:
-        month = dates(names[date_col["index"]], date_col["date_format"]).dt.truncate("1mo")
-        queries.append(
-            table.lazy()
-            .filter(month.is_not_null())
-            .group_by(month.alias("k"))
-            .agg(pl.len().alias("n"), *sum_exprs)
-            .sort("k")
-            .tail(MAX_MONTHS)
+            table.lazy().group_by(*(k.alias(f"k{i}") for i, k in keys.items())).agg(pl.len().alias("n"), *sum_exprs)
         )
     results = collect(queries + [table.lazy().head(sample_rows)])
     stats = results[0].row(0, named=True)
     rows = stats["rows"]
-    by = []
-    for col, name, grouped in zip(cols, names, results[1 : len(cols) + 1], strict=True):
+    joint = results[len(plain) + 1] if keys else None
+    tops = {c["index"]: grouped for c, grouped in zip(plain, results[1 : len(plain) + 1], strict=True)}
+    by, kept = [], {}
+    for col, name in zip(cols, names, strict=True):
         filled = stats[f"{name}:n"]
         col.update(non_empty=filled, empty=rows - filled, formulas=stats.get(f"{name}:formulas") or 0)
         if col["type"] in ("number", "date"):
@@ -240,12 +239,29 @@ def profile(table: Table, sample_rows: int = 100) -> dict[str, Any]:
             col["not_" + col["type"]] = filled - stats[f"{name}:typed"]
         if col["type"] == "number":
             col["sum"] = _plain(stats[f"{name}:sum"])
+        grouped = tops.get(col["index"])
+        if grouped is None:
+            grouped = _top(joint.lazy(), pl.col(f"k{col['index']}"), MAX_GROUPS, sums, totalled=True).collect()
         named = grouped.filter(pl.col("k").is_not_null())
         col["distinct"] = max(0, (grouped["groups"][0] if grouped.height else 0) - (grouped.height - named.height))
         col["top"] = [[k, n] for k, n in named.head(TOP).select("k", "n").iter_rows()]
         if col["index"] in dims:
-            by.append(_groups(col, named.head(MAX_GROUPS), sums, rows, stats))
-    months = _groups(date_col, results[len(cols) + 1], sums, None, stats) if date_col else None
+            kept[col["index"]] = named.head(MAX_GROUPS)
+            by.append(_groups(col, kept[col["index"]], sums, rows, stats))
+    by.sort(key=lambda g: _rank(cols[g["index"]]))
+    months = None
+    if date_col is not None:
+        month = pl.col(f"k{date_col['index']}")
+        kept[date_col["index"]] = (
+            joint.filter(month.is_not_null())
+            .group_by(month.alias("k"))
+            .agg(pl.col("n").sum(), *(pl.col(f"s{m['index']}").sum() for m in sums))
+            .sort("k")
+            .tail(MAX_MONTHS)
+        )
+        months = _groups(date_col, kept[date_col["index"]], sums, rows, stats)
+    order = [b["index"] for b in by] + ([date_col["index"]] if date_col is not None else [])
+    links = _links(joint, [(i, kept[i]["k"]) for i in order]) if joint is not None else []
     lay = table.layout
     return {
         "kind": table.kind,
@@ -262,16 +278,79 @@ def profile(table: Table, sample_rows: int = 100) -> dict[str, Any]:
             "measures": [
                 {"index": m["index"], "header": m["header"], "hashtag": m["hashtag"], "sum": m["sum"]} for m in sums
             ],
-            "by": sorted(by, key=lambda g: _rank(cols[g["index"]])),
+            "by": by,
             "months": months,
         },
+        "links": links,
+        "version": VERSION,
         "sample": [list(r) for r in results[-1].iter_rows()],
         "notes": list(table.notes),
     }
 
 
+def _top(
+    frame: pl.LazyFrame, key: pl.Expr, keep: int, sums: Sequence[dict[str, Any]] = (), totalled: bool = False
+) -> pl.LazyFrame:
+    """The ``keep`` largest groups of ``key`` (and the empty cells' group),
+    with the number of groups; ``totalled``: ``frame`` already holds counts
+    ``n`` and sums, which are added up."""
+    if totalled:
+        counted = frame.group_by(key.alias("k")).agg(pl.col("n").sum(), *(pl.col(f"s{m['index']}").sum() for m in sums))
+    else:
+        counted = frame.group_by(key.alias("k")).agg(pl.len().alias("n"))
+    return (
+        counted.with_columns(pl.len().alias("groups"))
+        .sort(["n", "k"], descending=[True, False], nulls_last=True)
+        .head(keep + 1)  # the empty cells may be one of them
+    )
+
+
+def _links(joint: pl.DataFrame, kept: list[tuple[int, pl.Series]]) -> list[dict[str, Any]]:
+    """For every two breakdowns, which of their groups share records.
+
+    A breakdown's cells are its groups, in order, then the rest (empty
+    cells and groups left out). Two cells of two breakdowns are linked when
+    some record falls in both; each set of cells connected by links has the
+    same total on both sides (a state and its districts; an organisation
+    and the only places it works in). Returned as one component number per
+    cell of each side: ``{"a": column, "b": column, "a_parts": [...],
+    "b_parts": [...]}``.
+    """
+    cells = joint.select(
+        pl.col(f"k{i}")
+        .replace_strict(keys, pl.Series(range(len(keys)), dtype=pl.Int32), default=len(keys), return_dtype=pl.Int32)
+        .alias(f"p{i}")
+        for i, keys in kept
+    )
+    links = []
+    for x, (a, a_keys) in enumerate(kept):
+        for b, b_keys in kept[x + 1 :]:
+            edges = cells.select(f"p{a}", f"p{b}").unique().iter_rows()
+            a_parts, b_parts = _components(len(a_keys) + 1, len(b_keys) + 1, edges)
+            links.append({"a": a, "b": b, "a_parts": a_parts, "b_parts": b_parts})
+    return links
+
+
+def _components(left: int, right: int, edges: Any) -> tuple[list[int], list[int]]:
+    """The connected parts of a two-sided graph (union-find), numbered in
+    order of first appearance: one number per node of each side."""
+    parent = list(range(left + right))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for i, j in edges:
+        parent[root(i)] = root(left + j)
+    numbers_: dict[int, int] = {}
+    parts = [numbers_.setdefault(root(node), len(numbers_)) for node in range(left + right)]
+    return parts[:left], parts[left:]
+
+
 def _groups(
-    dim: dict[str, Any], grouped: pl.DataFrame, sums: list[dict[str, Any]], rows: int | None, stats: dict[str, Any]
+    dim: dict[str, Any], grouped: pl.DataFrame, sums: list[dict[str, Any]], rows: int, stats: dict[str, Any]
 ) -> dict[str, Any]:
     """An aggregate: each group's row count and measure sums, and what the
     groups left out add up to (rows whose cell is empty included)."""
@@ -280,13 +359,12 @@ def _groups(
         key = _plain(record["k"])
         groups.append({"key": key, "n": record["n"], "sums": [_plain(record[f"s{m['index']}"]) for m in sums]})
     other = None
-    if rows is not None:
-        left = rows - sum(g["n"] for g in groups)
-        if left:
-            totals = [
-                (stats[f"c{m['index']}:sum"] or 0) - sum(g["sums"][i] or 0 for g in groups) for i, m in enumerate(sums)
-            ]
-            other = {"n": left, "sums": [_plain(float(t)) for t in totals]}
+    left = rows - sum(g["n"] for g in groups)
+    if left:
+        totals = [
+            (stats[f"c{m['index']}:sum"] or 0) - sum(g["sums"][i] or 0 for g in groups) for i, m in enumerate(sums)
+        ]
+        other = {"n": left, "sums": [_plain(float(t)) for t in totals]}
     return {
         "index": dim["index"],
         "header": dim["header"],

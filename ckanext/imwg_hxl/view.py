@@ -37,7 +37,12 @@ def variables(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, A
         return {"hxl": None}
     if not context.get("user") and not context.get("auth_user_obj"):
         context = dict(context, **interfaces.web_context())
-    try:
-        return {"hxl": preview.for_caller(context, res)}
-    except tk.NotAuthorized as error:
-        return {"hxl": None, "hxl_refused": str(error)}
+    # CKAN sets an embedded view up twice (the embed page renders the view
+    # again): the preview is made, and reported as served, once per request
+    made = tk.g.setdefault("imwg_hxl_previews", {})
+    if res.id not in made:
+        try:
+            made[res.id] = {"hxl": preview.for_caller(context, res)}
+        except tk.NotAuthorized as error:
+            made[res.id] = {"hxl": None, "hxl_refused": str(error)}
+    return made[res.id]

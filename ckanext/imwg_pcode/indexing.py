@@ -22,7 +22,9 @@ import re
 from typing import Any
 
 import ckan.model as model
+import ckan.plugins as p
 
+from ckanext.imwg.guard import check_clauses
 from ckanext.imwg.logic.validators import place_codes
 
 from . import places
@@ -105,6 +107,9 @@ def _target(code: str, found: places.Places) -> str:
 def _rewrite(fq: str) -> str:
     matches = list(_FILTER.finditer(fq))
     groups = [place_codes(m.group(2) if m.group(3) is None else m.group(3)) for m in matches]
+    if p.plugin_loaded("imwg"):  # its guard (and the options of its limits) are on
+        # each code becomes a clause of its own: the search's limit holds for them
+        check_clauses(sum(len(g) for g in groups))
     found = places.lookup(model.Session, [c for g in groups for c in g])
     out, last = [], 0
     for match, codes in zip(matches, groups, strict=True):
@@ -119,6 +124,8 @@ def before_search(search_params: dict[str, Any]) -> dict[str, Any]:
     """Let filters name ``pcodes`` (the field people know), rolled up."""
     if isinstance(search_params.get("fq"), str) and "pcodes:" in search_params["fq"]:
         search_params["fq"] = _rewrite(search_params["fq"])
-    if search_params.get("fq_list"):
-        search_params["fq_list"] = [_rewrite(f) if "pcodes:" in f else f for f in search_params["fq_list"]]
+    if isinstance(search_params.get("fq_list"), list):
+        search_params["fq_list"] = [
+            _rewrite(f) if isinstance(f, str) and "pcodes:" in f else f for f in search_params["fq_list"]
+        ]
     return search_params

@@ -8,6 +8,8 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.helpers import Page
 from flask import Blueprint
 
+from ckanext.imwg.csrf import protected
+from ckanext.imwg.guard import MAX_INT
 from ckanext.imwg.logic.validators import place_codes
 
 from . import helpers
@@ -46,11 +48,13 @@ def read(pcode: str):
     their counts, and a map of it when the gazetteer has its boundary."""
     try:
         unit = tk.get_action("pcode_show")(_context(), {"id": pcode, "include_geometry": True})
-    except tk.ObjectNotFound:
+    except (tk.ObjectNotFound, tk.ValidationError):
         return tk.abort(404, tk._("No administrative unit with P-code {code}").format(code=pcode))
     if unit["pcode"] != pcode:
         return tk.redirect_to("imwg_pcode.read", pcode=unit["pcode"])
     page = tk.h.get_page_number(tk.request.args)
+    if (page - 1) * ROWS > MAX_INT:
+        return tk.abort(400, tk._("There is no page {page}").format(page=page))
     child_field = LEVEL_FIELD.format(level=unit["level"] + 1)
     result = tk.get_action("package_search")(
         _context(),
@@ -116,4 +120,4 @@ def add_covered(id: str):
 
 location.add_url_rule("/location/", view_func=index)
 location.add_url_rule("/location/<pcode>", view_func=read)
-location.add_url_rule("/dataset/<id>/places/add-covered", view_func=add_covered, methods=["POST"])
+location.add_url_rule("/dataset/<id>/places/add-covered", view_func=protected(add_covered), methods=["POST"])

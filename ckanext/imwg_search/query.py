@@ -19,6 +19,11 @@ MUST = "must"
 SHOULD = "should"
 MUST_NOT = "must_not"
 
+#: Deepest nesting of parentheses (groups, function calls) parsed. Parsing
+#: and compiling recurse once per level; this bound keeps them far from
+#: Python's recursion limit whatever the caller checked before.
+MAX_DEPTH = 100
+
 
 class QuerySyntaxError(ValueError):
     """The query cannot be parsed, or uses syntax the backend does not support."""
@@ -245,6 +250,7 @@ class _Parser:
         self.toks = _tokenize(text)
         self.i = 0
         self.and_default = default_operator.upper() == "AND"
+        self.depth = 0
 
     def peek(self, offset: int = 0) -> _Tok | None:
         j = self.i + offset
@@ -317,7 +323,11 @@ class _Parser:
             field = name
         tok = self.take()
         if tok.kind == "LPAREN":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QuerySyntaxError(f"parentheses nested deeper than {MAX_DEPTH} levels")
             inner = self.query(field)
+            self.depth -= 1
             close = self.peek()
             if close is None or close.kind != "RPAREN":
                 raise QuerySyntaxError(f"unbalanced parenthesis at character {tok.pos + 1}")
@@ -516,9 +526,10 @@ def parse_function(text: str) -> FuncValue:
     """Parse a Solr function query such as ``div(mul(2,x),add(1,y))``."""
     src = re.sub(r"\s+", "", text)
     pos = 0
+    depth = 0
 
     def value() -> FuncValue:
-        nonlocal pos
+        nonlocal pos, depth
         m = re.match(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", src[pos:])
         if m and (pos + m.end() >= len(src) or src[pos + m.end()] in ",)"):
             pos += m.end()
@@ -529,6 +540,9 @@ def parse_function(text: str) -> FuncValue:
         name = m.group(0)
         pos += m.end()
         if pos < len(src) and src[pos] == "(":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise QuerySyntaxError(f"function calls nested deeper than {MAX_DEPTH} levels")
             pos += 1
             args = []
             while True:
@@ -545,6 +559,7 @@ def parse_function(text: str) -> FuncValue:
             arity = FUNCTIONS[name]
             if arity is not None and len(args) != arity:
                 raise QuerySyntaxError(f"{name}() takes {arity} arguments, not {len(args)}")
+            depth -= 1
             return FuncValue(name, args=args)
         return FuncValue("field", field=name)
 

@@ -103,11 +103,16 @@ def date_math(text: str, now: dt.datetime | None = None) -> str:
         if round_unit:
             base = _round_down(base, _UNITS[round_unit])
         else:
-            n = int(amount) * (1 if sign == "+" else -1)
-            key = _UNITS[unit]
-            if key == "microseconds":
-                n *= 1000
-            base = base + relativedelta(**{key: n})
+            try:
+                n = int(amount) * (1 if sign == "+" else -1)
+                key = _UNITS[unit]
+                if key == "microseconds":
+                    n *= 1000
+                base = base + relativedelta(**{key: n})
+            except (OverflowError, ValueError):
+                # beyond the years 1-9999 that dates can hold (Solr's own limit is
+                # wider, but no dataset date lies out there)
+                raise QuerySyntaxError(f"date math {m.group(0)[:40]!r} leaves the range of dates") from None
         pos = m.end()
     return format_date(base)
 

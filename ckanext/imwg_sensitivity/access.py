@@ -11,6 +11,7 @@ confidential (deny by default); CKAN's private flag keeps its meaning.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 import ckan.authz as authz
@@ -18,8 +19,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
-from . import config
-from .model import grant_table
+from . import config, screen
+from .model import grant_table, screen_table
 
 FIELD = "sensitivity"
 UNKNOWN = "confidential"
@@ -51,6 +52,12 @@ def resource_level(package_level: str, resource: dict[str, Any] | Any) -> str:
     if own in config.LEVELS and config.LEVELS.index(own) > config.LEVELS.index(package_level):
         return own
     return package_level
+
+
+def stricter(a: str, b: str) -> str:
+    """The stricter of two levels (an unknown one counts as confidential)."""
+    a, b = (x if x in config.LEVELS else UNKNOWN for x in (a, b))
+    return max(a, b, key=config.LEVELS.index)
 
 
 def user_object(user: Any) -> model.User | None:
@@ -147,13 +154,54 @@ def active_grants(user: model.User | None, orgs: set[str]) -> dict[str, list[lis
     return grants
 
 
+def truthy(value: Any) -> bool:
+    """CKAN's booleans as they come: True, "True", "true"."""
+    return value in (True, "True", "true")
+
+
+def dataset_labels(package: Any) -> list[str]:
+    """The permission labels of a dataset (a Package, a dataset dict or a row
+    with ``id``, ``state``, ``private``, ``owner_org``, ``creator_user_id`` and
+    ``sensitivity``): CKAN's own labels for drafts, deleted and private
+    datasets, the protocol's audience for the rest. The one rule behind search
+    filters, listings and every other visibility check."""
+    owner_org = _get(package, "owner_org")
+    owner = f"member-{owner_org}" if owner_org else f"creator-{_get(package, 'creator_user_id')}"
+    if (_get(package, "state") or "active") != "active" or truthy(_get(package, "private")):
+        labels = (
+            [f"collaborator-{_get(package, 'id')}"]
+            if authz.check_config_permission("allow_dataset_collaborators")
+            else []
+        )
+        return [*labels, owner]
+    audience = config.protocol()[level_of(package)].metadata
+    return {
+        "everyone": ["public"],
+        "logged_in": [LOGGED_IN_LABEL, owner],
+        "members": [MEMBERS_LABEL, owner],
+        "owner": [owner],
+    }[audience]
+
+
+#: datasets that not everyone sees: drafts, deleted, private, or not public
+_NOT_FOR_EVERYONE = sa.text(
+    "SELECT p.id, p.name, p.state, p.private, p.owner_org, p.creator_user_id, e.value AS sensitivity "
+    "FROM package p LEFT JOIN package_extra e "
+    "ON e.package_id = p.id AND e.key = 'sensitivity' AND e.state = 'active' "
+    "WHERE p.state <> 'active' OR p.private OR e.value IS DISTINCT FROM 'public'"
+)
+
+
 class Access:
     """One user's view of the portal (memoised for a request)."""
 
     def __init__(self, user: Any):
         self.user = user_object(user)
         self._orgs: set[str] | None = None
+        self._labels: set[str] | None = None
+        self._hidden: dict[str, str] | None = None
         self._grants: dict[str, list[list[str] | None]] | None = None
+        self._screens: dict[str, dict[str, Any]] = {}
         self._rules = config.protocol()
 
     @classmethod
@@ -171,6 +219,15 @@ class Access:
             self._orgs = organization_ids(self.user)
         return self._orgs
 
+    @property
+    def labels(self) -> set[str]:
+        """The user's permission labels (CKAN's, as the portal's label plugin gives them)."""
+        if self._labels is None:
+            from ckan.lib.plugins import get_permission_labels
+
+            self._labels = set(get_permission_labels().get_user_dataset_labels(self.user))
+        return self._labels
+
     def is_owner(self, owner_org: str | None) -> bool:
         return self.sysadmin or (owner_org is not None and owner_org in self.orgs)
 
@@ -186,23 +243,34 @@ class Access:
         )
 
     def can_decide(self, package: Any) -> bool:
-        """Who decides access requests: the owning organisation's admins, the
-        dataset's maintainer (a user of that name or e-mail) and sysadmins."""
+        """Who decides access requests: roles, never free text. Sysadmins, the
+        owning organisation's admins, and the site's focal points
+        (``ckanext.imwg_sensitivity.focal_points``). The dataset's maintainer
+        fields are contact details anyone can type, so they decide nothing."""
         if self.sysadmin:
             return True
-        if self.user is None:
+        if self.user is None or self.user.state != "active":
             return False
-        owner_org = _get(package, "owner_org")
-        if owner_org and authz.users_role_for_group_or_org(owner_org, self.user.name) == "admin":
+        if self.user.name in config.focal_points():
             return True
-        maintainer = (_get(package, "maintainer") or "").strip().lower()
-        email = (_get(package, "maintainer_email") or "").strip().lower()
-        mine = {self.user.name.lower(), (self.user.email or "").lower()} - {""}
-        return bool(mine & {maintainer, email})
+        owner_org = _get(package, "owner_org")
+        return bool(owner_org and authz.users_role_for_group_or_org(owner_org, self.user.name) == "admin")
 
     def sees_metadata(self, package: Any) -> bool:
-        rule = self._rules[level_of(package)]
-        return in_audience(rule.metadata, self.user, _get(package, "owner_org"), self.orgs)
+        """Whether the dataset exists for this user (its permission labels)."""
+        return self.sysadmin or bool(self.labels.intersection(dataset_labels(package)))
+
+    def hidden_packages(self) -> dict[str, str]:
+        """Every dataset this user may not see, by id (its name as value): what
+        listings that the permission labels do not reach leave out. One query,
+        over the datasets that not everyone sees."""
+        if self._hidden is None:
+            self._hidden = {}
+            if not self.sysadmin:
+                for row in model.Session.execute(_NOT_FOR_EVERYONE):
+                    if not self.sees_metadata(dict(row._mapping)):
+                        self._hidden[row.id] = row.name
+        return self._hidden
 
     def data_level(self, package: Any, resource: Any | None) -> str:
         level = level_of(package)
@@ -213,21 +281,52 @@ class Access:
         resource of the dataset at its own level when ``resource`` is None)."""
         if self.sysadmin:
             return True
-        if _get(package, "private") in (True, "True", "true"):
-            return self.is_owner(_get(package, "owner_org"))
-        rule = self._rules[self.data_level(package, resource)]
-        if in_audience(rule.data, self.user, _get(package, "owner_org"), self.orgs):
+        owner_org = _get(package, "owner_org")
+        if truthy(_get(package, "private")) or (_get(package, "state") or "active") != "active":
+            return self.is_owner(owner_org)
+        level = self.data_level(package, resource)
+        if level == "public" and resource is not None and not self.screened(resource):
+            # deny by default: a new file is public once screened for personal data
+            return self.is_owner(owner_org)
+        rule = self._rules[level]
+        if in_audience(rule.data, self.user, owner_org, self.orgs):
             return True
         if not rule.requests:
             return False
         return self.has_grant(_get(package, "id"), _get(resource, "id") if resource is not None else None)
+
+    def screened(self, resource: Any) -> bool:
+        """Whether an uploaded file may be public as far as the personal-data
+        screen goes: its stored file (size and time on disk, which no client
+        can write back) is the one screened, and the screen found it clean
+        or an editor confirmed it. Documents, pictures and links are not
+        held back."""
+        if not screen.needs_screen(_get(resource, "url_type"), _get(resource, "format"), _get(resource, "url")):
+            return True
+        rid = _get(resource, "id")
+        pid = _get(resource, "package_id")
+        if rid not in self._screens:
+            # the screens of the resource's whole dataset in one query (a page
+            # or a search result judges all of its files)
+            c = screen_table.c
+            where = c.package_id == pid if pid else c.resource_id == rid
+            query = sa.select(c.resource_id, c.package_id, c.file_key, c.status, c.confirmed).where(where)
+            for row in model.Session.execute(query):
+                self._screens[row.resource_id] = dict(row._mapping)
+            self._screens.setdefault(rid, {})
+        row = self._screens[rid]
+        if not row or (pid and row["package_id"] != pid) or row["file_key"] != file_key(rid):
+            return False
+        return row["status"] == "clean" or row["confirmed"] is not None
 
     def data_access(self, package: Any, resource: Any | None) -> str:
         """``"data"``, ``"aggregates"`` (the protocol's aggregate-only
         previews) or ``"none"``: what this user may see of the data."""
         if self.gets_data(package, resource):
             return "data"
-        if not self.sees_metadata(package) or _get(package, "private") in (True, "True", "true"):
+        if not self.sees_metadata(package) or truthy(_get(package, "private")):
+            return "none"
+        if resource is not None and not self.screened(resource):
             return "none"
         rule = self._rules[self.data_level(package, resource)]
         if in_audience(rule.aggregates, self.user, _get(package, "owner_org"), self.orgs):
@@ -255,6 +354,25 @@ class Access:
         if self.user is None or self.gets_data(package, resource):
             return False
         return self.allows_requests(package, resource)
+
+
+#: the key of a file that is not on disk
+MISSING = "missing"
+
+
+def file_key(resource_id: str) -> str:
+    """What identifies an uploaded resource's stored file: its size and
+    modification time on disk (never a field a client can write back)."""
+    from ckan.lib import uploader
+
+    try:
+        path = uploader.get_resource_uploader({"id": resource_id, "url_type": "upload", "url": ""}).get_path(
+            resource_id
+        )
+        stat = os.stat(path)
+    except (OSError, AttributeError, TypeError):
+        return MISSING
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _get(obj: Any, name: str) -> Any:

@@ -14,6 +14,7 @@ PROTOCOL = "ckanext.imwg_sensitivity.protocol.{level}"
 DEFAULT_EXPIRY_DAYS = "ckanext.imwg_sensitivity.default_expiry_days"
 MAX_REQUEST_DAYS = "ckanext.imwg_sensitivity.max_request_days"
 TERMS = "ckanext.imwg_sensitivity.terms"
+FOCAL_POINTS = "ckanext.imwg_sensitivity.focal_points"
 
 
 class ProtocolError(ValueError):
@@ -87,6 +88,21 @@ def _protocol(texts: tuple[str, ...]) -> dict[str, Rule]:
     return rules
 
 
+def check_organisations(rules: dict[str, Rule]) -> None:
+    """The ``members`` audience means members of the portal's organisations:
+    if any user may create an organisation, anyone can join it. Refused
+    unless organisations are created by sysadmins."""
+    if not tk.asbool(tk.config.get("ckan.auth.user_create_organizations")):
+        return
+    for level, rule in rules.items():
+        if "members" in (rule.metadata, rule.data, rule.aggregates):
+            raise ProtocolError(
+                f"{PROTOCOL.format(level=level)} gives to 'members' of any organisation, but "
+                "ckan.auth.user_create_organizations lets any user create one (and so become a member): "
+                "set it to false, or use another audience"
+            )
+
+
 def default_expiry_days() -> int:
     return tk.config[DEFAULT_EXPIRY_DAYS]
 
@@ -97,3 +113,8 @@ def max_request_days() -> int:
 
 def terms() -> str:
     return tk.config[TERMS]
+
+
+def focal_points() -> frozenset[str]:
+    """User names of the site's IMWG focal points: they decide access requests for every dataset."""
+    return frozenset(tk.config[FOCAL_POINTS])

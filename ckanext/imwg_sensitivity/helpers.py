@@ -24,8 +24,12 @@ def imwg_sensitivity_may_request(package: dict[str, Any], resource: dict[str, An
 
 
 def imwg_sensitivity_package(package_id: str) -> dict[str, Any] | None:
+    """The name and title of a dataset the current user may see (None otherwise:
+    a request's dataset may have been hidden since it was made)."""
     pkg = model.Package.get(package_id)
-    return {"name": pkg.name, "title": pkg.title or pkg.name} if pkg else None
+    if pkg is None or not Access(current_user()).sees_metadata(pkg):
+        return None
+    return {"name": pkg.name, "title": pkg.title or pkg.name}
 
 
 def imwg_sensitivity_user(user_id: str) -> str:

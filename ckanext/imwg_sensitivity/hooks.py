@@ -6,37 +6,16 @@ import json
 from typing import Any
 
 import ckan.model as model
-import ckan.plugins as p
 from ckan.types import Context
 
-from . import access, config, redact
+from . import access, chained, config, exits, gate, labels
 from .logic import action
 
 
 def actions() -> dict[str, Any]:
-    names = (
-        "access_request_create",
-        "access_request_list",
-        "access_request_show",
-        "access_request_decide",
-        "access_grant_list",
-        "access_grant_create",
-        "access_grant_revoke",
-        "access_audit_list",
-        "package_search",
-        "package_list",
-        "current_package_list_with_resources",
-        "package_autocomplete",
-        "resource_view_show",
-        "resource_view_list",
-        "personal_data_screen_show",
-        "personal_data_confirm",
-        "package_update",
-    )
-    result = {name: getattr(action, name) for name in names}
-    if p.plugin_loaded("activity"):
-        result.update(action.activity_actions())
-    return result
+    """The plugin's own actions and the CKAN actions chained through the gate."""
+    own = {name: getattr(action, name) for name in exits.ACTIONS if exits.ACTIONS[name] == exits.OWN}
+    return {**own, **chained.actions()}
 
 
 def _current(context: Context) -> access.Access | None:
@@ -48,7 +27,7 @@ def _current(context: Context) -> access.Access | None:
 
 def after_show(context: Context, pkg_dict: dict[str, Any]) -> dict[str, Any]:
     who = _current(context)
-    return pkg_dict if who is None else redact.package(who, pkg_dict)
+    return pkg_dict if who is None else gate.dataset(who, pkg_dict)
 
 
 def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
@@ -66,25 +45,14 @@ def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
         for r in resources
         if isinstance(r, dict)
     ]
-    return redact.index_document(pkg_dict, open_data)
+    return gate.index_document(pkg_dict, open_data)
 
 
 def relabel_activities(pkg_dict: dict[str, Any]) -> None:
-    """A dataset's past activities follow its current labels (a level raised
-    to strictly confidential hides its history too)."""
-    if not p.plugin_loaded("activity"):
-        return
-    from ckan.lib.plugins import get_permission_labels
-
-    from ckanext.activity.model import Activity
-
+    """After ``package_update``: the dataset's past activities follow its labels now."""
     pkg = model.Package.get(pkg_dict.get("id"))
-    if pkg is None:
-        return
-    labels = get_permission_labels().get_dataset_labels(pkg)
-    model.Session.query(Activity).filter(Activity.object_id == pkg.id).update(
-        {"permission_labels": labels}, synchronize_session=False
-    )
+    if pkg is not None:
+        labels.relabel_activities(pkg)
 
 
 def data_access(context: Context, package_id: str, resource_id: str) -> str:

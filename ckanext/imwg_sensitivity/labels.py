@@ -40,3 +40,23 @@ class SensitivityLabels(DefaultPermissionLabels):
             if orgs:
                 labels.append(access.MEMBERS_LABEL)
         return labels
+
+
+def relabel_activities(pkg: Any) -> None:
+    """A dataset's past activities follow its current labels (a level raised
+    to strictly confidential, a move to another organisation or a dataset
+    made private hides its history too). CKAN's activity table keeps the
+    labels each activity was written with; this is the one place the suite
+    updates it."""
+    import ckan.model as model
+    import ckan.plugins as p
+    from ckan.lib.plugins import get_permission_labels
+
+    if not p.plugin_loaded("activity"):
+        return
+    from ckanext.activity.model import Activity
+
+    labels = get_permission_labels().get_dataset_labels(pkg)
+    model.Session.query(Activity).filter(Activity.object_id == pkg.id).update(
+        {"permission_labels": labels}, synchronize_session=False
+    )

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from flask import before_render_template
 
 from ckanext.imwg.interfaces import IDataAccess
 
-from . import config, gate, hooks, labels, screening, views
+from . import audit, config, gate, hooks, labels, screening, views
 from .logic import action, auth
 
 
 @tk.blanket.config_declarations
+@tk.blanket.cli
 @tk.blanket.helpers
 class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
     p.implements(p.IConfigurer)
@@ -32,7 +34,7 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
 
     def configure(self, config_):
         try:
-            config.protocol()
+            config.check_organisations(config.protocol())
         except config.ProtocolError as e:
             raise RuntimeError(f"imwg_sensitivity: the sharing protocol is not valid: {e}") from None
 
@@ -48,10 +50,14 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
     def make_middleware(self, app, config_):
         if hasattr(app, "before_request"):
             app.before_request(gate.check_request)
+            before_render_template.connect(gate.on_render, app)
         return app
 
     def data_access(self, context, package_id, resource_id):
         return hooks.data_access(context, package_id, resource_id)
+
+    def data_served(self, context, package_id, resource_id, kind):
+        audit.served(context, package_id, resource_id, kind)
 
     def before_dataset_index(self, pkg_dict):
         return hooks.before_index(pkg_dict)

@@ -24,7 +24,7 @@ SAMPLE_ROWS = 5000
 #: rows in which the header and hashtag rows are looked for
 HEAD_ROWS = 25
 #: a file this large is screened on its first SAMPLE_ROWS rows like any other
-KINDS = {"csv": "csv", "tsv": "csv", "txt": "csv", "xlsx": "xlsx"}
+KINDS = {"csv": "csv", "tsv": "csv", "tab": "csv", "txt": "csv", "xlsx": "xlsx"}
 
 PERSON = "personal"  # people named or identified
 CONTACT = "contact"  # ways of reaching people
@@ -91,6 +91,42 @@ class Result:
 
     def as_dicts(self) -> list[dict]:
         return [asdict(f) for f in self.findings]
+
+
+#: formats of documents and pictures: published as they are, unscreened
+#: (the screen reads tables; these are what a reader opens, not what a
+#: program reads rows from)
+DOCUMENTS = frozenset(
+    (
+        "pdf",
+        "doc",
+        "docx",
+        "odt",
+        "ppt",
+        "pptx",
+        "odp",
+        "rtf",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "svg",
+        "webp",
+        "tif",
+        "tiff",
+    )
+)
+
+
+def needs_screen(url_type: str | None, fmt: str | None, url: str | None) -> bool:
+    """Whether an uploaded file waits for the screen before it is public:
+    every upload but documents and pictures (deny by default: a table in a
+    format the screen does not read, JSON or XLS say, waits for an editor)."""
+    if url_type != "upload":
+        return False
+    names = {(fmt or "").strip().lower(), (url or "").split("?", 1)[0].rsplit("/", 1)[-1].rpartition(".")[2].lower()}
+    known = names - {""}
+    return not known or not known <= DOCUMENTS
 
 
 def kind_of(fmt: str | None, url: str | None) -> str | None:

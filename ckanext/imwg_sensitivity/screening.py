@@ -7,13 +7,17 @@ the job raises that resource's own level to the one the findings call for, so
 it is gated until the publisher has looked: a confirmation
 (``personal_data_confirm``) is what lets it be public again, and a dataset or
 resource update that makes an unconfirmed file public is a field error.
+
+Until a file is screened (and after every new upload), ``access.Access``
+gives a public file's data only to the owning organisation: deny by default,
+whether the worker is quick, slow or down. A file the screen could not read
+stays so until an editor confirms it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from typing import Any
 
 import ckan.model as model
@@ -22,7 +26,7 @@ import sqlalchemy as sa
 from ckan.lib import uploader
 
 from . import audit, config, screen
-from .access import UNKNOWN, level_of, resource_level
+from .access import MISSING, UNKNOWN, file_key, level_of, resource_level
 from .model import screen_table
 
 log = logging.getLogger(__name__)
@@ -32,15 +36,18 @@ FLAG = "imwg_sensitivity_screening"
 
 
 def wanted(resource: dict[str, Any]) -> bool:
-    """An uploaded tabular file."""
-    return (
-        resource.get("url_type") == "upload" and screen.kind_of(resource.get("format"), resource.get("url")) is not None
-    )
+    """An uploaded file the screen must see before it is public."""
+    return screen.needs_screen(resource.get("url_type"), resource.get("format"), resource.get("url"))
 
 
 def enqueue(context: dict[str, Any], resource: dict[str, Any]) -> None:
     if not context.get(FLAG) and wanted(resource):
         tk.enqueue_job(run, [resource["id"]], title=f"Personal-data screen of resource {resource['id']}")
+
+
+def _path(res: Any) -> str:
+    res_dict = {"id": res.id, "url": res.url, "url_type": res.url_type, "format": res.format}
+    return uploader.get_resource_uploader(res_dict).get_path(res.id)
 
 
 def _row(resource_id: str) -> dict[str, Any] | None:
@@ -54,23 +61,31 @@ def run(resource_id: str) -> dict[str, Any] | None:
     res = model.Resource.get(resource_id)
     if res is None or res.state != "active" or res.package is None:
         return None
-    res_dict = {"id": res.id, "url": res.url, "url_type": res.url_type, "format": res.format}
-    kind = screen.kind_of(res.format, res.url)
-    if res.url_type != "upload" or kind is None:
+    if not screen.needs_screen(res.url_type, res.format, res.url):
         return None
-    path = uploader.get_resource_uploader(res_dict).get_path(res.id)
+    kind = screen.kind_of(res.format, res.url)
     status, message, findings, suggested = "clean", None, [], "public"
     try:
-        stat = os.stat(path)
-        key = f"{stat.st_size}:{stat.st_mtime_ns}"
+        key = file_key(res.id)
+        path = _path(res)
         before = _row(res.id)
         if before and before["file_key"] == key:
-            return before  # this version of the file was screened already
-        result = screen.screen_file(path, kind)
-        findings, suggested = result.as_dicts(), result.suggested
-        status = "findings" if findings else "clean"
+            # this version of the file was screened already: the answer holds for it
+            model.Session.execute(
+                screen_table.update().where(screen_table.c.resource_id == res.id).values(screened=dt.datetime.utcnow())
+            )
+            model.Session.commit()
+            return before
+        if key == MISSING:
+            raise OSError(path)
+        if kind is None:
+            status, message = "error", "The personal-data screen does not read files of this kind"
+        else:
+            result = screen.screen_file(path, kind)
+            findings, suggested = result.as_dicts(), result.suggested
+            status = "findings" if findings else "clean"
     except OSError:
-        key, status, message = "missing", "error", "The uploaded file was not found"
+        key, status, message = MISSING, "error", "The uploaded file was not found"
     except screen.ScreenError as error:
         status, message = "error", str(error)
     except Exception as error:  # noqa: BLE001 - a file that breaks a reader never breaks the worker
@@ -165,7 +180,7 @@ def check_publication(data_dict: dict[str, Any]) -> None:
 
 def confirm(resource_id: str, user_id: str) -> dict[str, Any]:
     row = _row(resource_id)
-    if row is None or row["status"] != "findings":
+    if row is None or row["status"] not in ("findings", "error"):
         raise tk.ValidationError({"resource_id": [tk._("This file has no personal-data findings to confirm")]})
     if row["confirmed"] is not None:
         raise tk.ValidationError({"resource_id": [tk._("The findings were already confirmed")]})

@@ -8,6 +8,8 @@ import io
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, request
 
+from ckanext.imwg.csrf import protected
+
 from . import config
 from .logic.schema import PURPOSES
 
@@ -19,6 +21,7 @@ def _context():
 
 
 @blueprint.route("/dataset/<id>/request-access", methods=["GET", "POST"])
+@protected
 def request_access(id: str):
     if not tk.current_user.is_authenticated:
         return tk.redirect_to("user.login", came_from=request.path)
@@ -63,6 +66,7 @@ def pending():
 
 
 @blueprint.route("/access/requests/<id>/decide", methods=["POST"])
+@protected
 def decide(id: str):
     form = request.form
     data = {"id": id, "decision": form.get("decision", ""), "reason": form.get("reason") or None}
@@ -82,6 +86,7 @@ def decide(id: str):
 
 
 @blueprint.route("/dataset/<id>/resource/<resource_id>/personal-data/confirm", methods=["POST"])
+@protected
 def confirm_personal_data(id: str, resource_id: str):
     try:
         tk.get_action("personal_data_confirm")(_context(), {"resource_id": resource_id})

@@ -96,6 +96,24 @@ class TestAggregateOnly:
         assert seen["aggregates"]["measures"][0]["sum"] is None
         assert charts.build(seen, gazetteer)["key_figures"] == []
 
+    def test_no_column_counts_the_records_of_a_breakdowns_cell(self, tmp_path):
+        """A place column's empty cells are the rest of its breakdown: not counted in the column profile."""
+        text = "District,Killed\n#adm2+code,#affected+killed\n" + "A,1\n" * 7 + "B,1\n" * 6 + ",1\n" * 2
+        result, _ = prof(tmp_path, text)
+        district, killed = charts.as_seen(result, "aggregates", 5)["columns"]
+        assert not {"non_empty", "empty"} & set(district)
+        assert (killed["non_empty"], killed["sum"]) == (15, 15)
+
+    def test_validation_issues_are_not_counted(self, tmp_path):
+        """An issue's count would add up cells (unknown P-codes): aggregate-only previews name issues only."""
+        text = "District,Killed\n#adm2+code,#affected+killed\n" + "A,1\n" * 7 + "B,x\n" * 6
+        result, table = prof(tmp_path, text)
+        result["validation"] = validation.validate(table, result, 100, gazetteer)
+        table.close()
+        seen = charts.as_seen(result, "aggregates", 5)["validation"]
+        assert seen["issues"] and all(i["count"] is None for i in seen["issues"])
+        assert seen["errors"] is None
+
 
 class TestValidation:
     def test_issues_per_column(self, tmp_path):

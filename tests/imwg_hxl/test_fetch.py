@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ckanext.imwg_hxl.fetch import FetchError, fetch
+from ckanext.imwg_hxl.fetch import ADDRESS, CONTENT, SERVER, FetchError, fetch
 
 LOCAL = [ipaddress.ip_network("127.0.0.1/32")]
 CSV = b"State,Killed\n#adm1+code,#affected+killed\nMMR001,3\n"
@@ -123,3 +123,26 @@ def test_limits(server, tmp_path):
         get(server + "/slow", tmp_path, LOCAL, timeout=1)
     with pytest.raises(FetchError, match="answered 404"):
         get(server + "/missing", tmp_path, LOCAL)
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/to-private", ADDRESS),
+        ("/loop", SERVER),
+        ("/missing", SERVER),
+        ("/page", CONTENT),
+    ],
+)
+def test_each_refusal_has_a_reason_that_names_no_address(server, tmp_path, path, reason):
+    """Besides the full message, a refusal says why in one of four words, for those who may not see the link."""
+    with pytest.raises(FetchError) as refused:
+        get(server + path, tmp_path, LOCAL)
+    assert refused.value.reason == reason
+
+
+def test_an_unresolvable_host_is_an_address_refusal(tmp_path):
+    """A host that does not resolve is named in the message only, never in the reason."""
+    with pytest.raises(FetchError) as refused:
+        get("http://records.gated.invalid/data.csv", tmp_path)
+    assert "records.gated.invalid" in str(refused.value) and refused.value.reason == ADDRESS

@@ -65,8 +65,8 @@ def headers(role):
     return {} if role == "anonymous" else {"Authorization": factories.APIToken(user=user(role))["token"]}
 
 
-def portal(create_with_upload, level):
-    """The roles, and one dataset at ``level`` with an uploaded, profiled file."""
+def gated(level):
+    """The roles, and an empty dataset at ``level`` of the organisation ``owner-member`` edits."""
     for role in ROLES:
         if role not in ("anonymous", "sysadmin"):
             factories.User(name=user(role))
@@ -79,7 +79,7 @@ def portal(create_with_upload, level):
         org_type="ingo",
         users=[{"name": "other-member", "capacity": "member"}, {"name": "grant", "capacity": "member"}],
     )
-    ds = call_action(
+    return call_action(
         "package_create",
         context={"user": "owner-member"},
         type="dataset",
@@ -90,6 +90,11 @@ def portal(create_with_upload, level):
         sectors=["protection"],
         sensitivity=level,
     )
+
+
+def portal(create_with_upload, level):
+    """The roles, and one dataset at ``level`` with an uploaded, profiled file."""
+    ds = gated(level)
     res = create_with_upload(
         CSV, "casualties.csv", url="casualties.csv", format="CSV", package_id=ds["id"], context={"user": "owner-member"}
     )
@@ -157,3 +162,16 @@ def check_pages(app, ds, res, view, role, mode, level):
         assert "imwg-hxl-aggregate-only" in page.body and "MMR001D001" in page.body, role
     else:
         assert "imwg-hxl-aggregate-only" not in page.body and "MMR001D001" not in page.body, role
+
+
+def test_an_aggregate_only_page_of_a_small_table_shows_no_figure(app, create_with_upload):
+    """Fewer records than the threshold: the page says so and shows no count, sum or group."""
+    ds = gated("restricted")
+    small = "District,Killed\n#adm2+code,#affected+killed\nMMR001D001,4\nMMR001D001,3\nMMR015D001,9\n"
+    res = create_with_upload(
+        small, "small.csv", url="small.csv", format="CSV", package_id=ds["id"], context={"user": "owner-member"}
+    )
+    Worker(["default"]).work(burst=True)
+    body = app.get(f"/dataset/{ds['name']}/resource/{res['id']}", headers=headers("no_org")).body
+    assert "imwg-hxl-aggregate-only" in body and "Fewer than 5 rows" in body
+    assert not any(figure in body for figure in ("MMR001D001", "MMR015D001", ">16<", "3 rows,"))

@@ -11,7 +11,8 @@ import pytest
 from ckan.lib.jobs import Worker
 from ckan.tests.helpers import call_action
 
-from ckanext.imwg_hxl import jobs
+from ckanext.imwg_hxl import jobs, profile
+from ckanext.imwg_hxl.model import profile_table
 from tests.imwg_pcode.places import load
 from tests.support import editor_dataset
 
@@ -135,6 +136,23 @@ class TestTheJob:
         shown = call_action("hxl_preview_show", id=res["id"])
         assert shown["status"] == "done" and len(shown["profile"]["sample"]) == 20
 
+    def test_a_profile_of_an_older_shape_is_made_again(self, dataset, create_with_upload):
+        """A stored profile without links (made by an older version) is not reused as unchanged."""
+        res = upload(create_with_upload, dataset, CASUALTIES)
+        work()
+        old = {k: v for k, v in jobs.stored(res["id"])["result"].items() if k not in ("links", "version")}
+        model.Session.execute(profile_table.update().where(profile_table.c.resource_id == res["id"]).values(result=old))
+        model.Session.commit()
+        assert jobs.run(res["id"]) == "done"
+        assert jobs.stored(res["id"])["result"]["version"] == profile.VERSION
+
+    def test_the_served_profile_carries_no_links(self, dataset, create_with_upload):
+        """The links between breakdowns are the suppression's own: the API leaves them out."""
+        res = upload(create_with_upload, dataset, CASUALTIES)
+        work()
+        shown = call_action("hxl_preview_show", id=res["id"])
+        assert shown["status"] == "done" and not {"links", "version"} & set(shown["profile"])
+
     def test_an_untagged_table_gets_suggestions_and_no_automatic_view(self, dataset, create_with_upload):
         res = upload(create_with_upload, dataset, "ADM1_PCODE,Province,Organisation\nMMR001,Kachin,NGO A\n")
         work()
@@ -206,6 +224,8 @@ class TestBadInput:
     def test_a_message_in_the_view(self, app, dataset, create_with_upload):
         res = upload(create_with_upload, dataset, PNG, name="image.csv")
         work()
+        # a file the personal-data screen cannot read is public once an editor confirms it
+        call_action("personal_data_confirm", context={"user": "editor"}, resource_id=res["id"])
         assert "this is a PNG image" in view_page(app, dataset, res)
 
     @pytest.mark.parametrize(

@@ -168,6 +168,42 @@ class TestProfileFigures:
         # empty cells are not a group: they are what the groups leave out
         assert by_org["other"]["n"] == sum(r["Organisation"] == "" for r in records)
 
+    def test_records_without_a_date_are_the_months_rest(self, tmp_path):
+        """The months' rest counts and sums the records whose date is empty or unreadable."""
+        text = "Date,Killed\n#date,#affected+killed\n2024-01-05,1\n2024-02-05,2\n,4\nyesterday,8\n"
+        months = prof(write(tmp_path, text))["aggregates"]["months"]
+        assert months["other"] == {"n": 2, "sums": [12]}
+
+    def test_links_join_the_groups_that_share_records(self, tmp_path):
+        """Each district is linked to its state; an organisation working in two states joins them."""
+        text = (
+            "State,District,Org\n#adm1+code,#adm2+code,#org\n"
+            "S1,S1D1,NGO A\nS1,S1D1,NGO A\nS1,S1D2,NGO B\nS2,S2D1,NGO C\nS2,S2D1,NGO A\nS3,S3D1,NGO D\n"
+        )
+        result = prof(write(tmp_path, text))
+        by = {b["header"]: b for b in result["aggregates"]["by"]}
+        links = {(link["a"], link["b"]): link for link in result["links"]}
+
+        def together(a, b):
+            """The groups of ``a`` and ``b`` (rest ``None``) in each linked part."""
+            link = links[by[a]["index"], by[b]["index"]]
+            parts = {}
+            for name, side in ((a, "a_parts"), (b, "b_parts")):
+                keys = [g["key"] for g in by[name]["groups"]] + [None]
+                for key, part in zip(keys, link[side], strict=True):
+                    parts.setdefault(part, set()).add((name, key))
+            return sorted(sorted(p, key=str) for p in parts.values() if len(p) > 1)
+
+        assert together("State", "District") == [
+            [("District", "S1D1"), ("District", "S1D2"), ("State", "S1")],
+            [("District", "S2D1"), ("State", "S2")],
+            [("District", "S3D1"), ("State", "S3")],
+        ]
+        assert together("State", "Org") == [
+            [("Org", "NGO A"), ("Org", "NGO B"), ("Org", "NGO C"), ("State", "S1"), ("State", "S2")],
+            [("Org", "NGO D"), ("State", "S3")],
+        ]
+
     def test_formats_read_alike(self, tmp_path):
         from openpyxl import Workbook
 

@@ -9,8 +9,7 @@ import ckan.logic as logic
 import pytest
 from ckan.tests.helpers import call_action
 
-from tests.imwg_sensitivity.test_gating import DATA, METADATA, ROLES, context, headers
-from tests.imwg_sensitivity.test_gating import portal as _portal  # noqa: F401 - the fixture
+from tests.imwg_sensitivity.matrix import DATA, METADATA, ROLES, build_portal, context, headers
 
 DATASTORE = "127.0.0.1:5432/ckan_imwg_datastore_test"
 PLUGINS = (
@@ -28,8 +27,9 @@ ROW = "casualty-record-7731"
 
 
 @pytest.fixture
-def portal(_portal):  # noqa: F811
+def portal():
     """The gating portal, each resource with DataStore rows and a datatables view."""
+    _portal = build_portal()
     from sqlalchemy import orm
 
     import ckanext.datastore.tests.helpers as datastore_helpers

@@ -9,8 +9,7 @@ import ckan.logic as logic
 import pytest
 from ckan.tests.helpers import call_action
 
-from tests.imwg_sensitivity.test_gating import DATA, METADATA, ROLES, SECRET, context, headers
-from tests.imwg_sensitivity.test_gating import portal as _portal  # noqa: F401 - the fixture
+from tests.imwg_sensitivity.matrix import DATA, METADATA, ROLES, SECRET, build_portal, context, headers
 
 PLUGINS = (
     "activity imwg image_view webpage_view resource_proxy scheming_datasets scheming_organizations "
@@ -24,9 +23,10 @@ STRICT_TITLE = "Hazardous areas strictly_confidential"
 
 
 @pytest.fixture
-def portal(_portal):  # noqa: F811
+def portal():
     """The gating portal, its datasets in a group, an image view and a web-page
     view on each resource."""
+    _portal = build_portal()
     group = call_action("group_create", context={"user": "the-sysadmin"}, name="contamination", title="Contamination")
     views = {}
     for level, ds in _portal["datasets"].items():

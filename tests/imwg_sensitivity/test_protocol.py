@@ -54,3 +54,23 @@ def test_stricter_level_cannot_allow_more():
     """A stricter level allowing more than a looser one is refused."""
     with pytest.raises(config.ProtocolError, match="stricter level cannot allow more than 'restricted'"):
         config.protocol()
+
+
+@pytest.mark.ckan_config("ckan.auth.user_create_organizations", "true")
+def test_members_needs_organisations_only_sysadmins_create():
+    """Anyone who may create an organisation would be one of the 'members': refused at start-up."""
+    with pytest.raises(config.ProtocolError, match="user_create_organizations"):
+        config.check_organisations(config.protocol())
+
+
+@pytest.mark.ckan_config("ckan.auth.user_create_organizations", "true")
+def test_without_members_any_organisation_setting_goes():
+    """A protocol that never names 'members' does not care who creates organisations."""
+    rules = {"public": config.parse_rule("public", "metadata:everyone data:everyone")}
+    config.check_organisations(rules)
+
+
+@pytest.mark.ckan_config("ckan.auth.user_create_organizations", "false")
+def test_the_default_protocol_with_sysadmin_made_organisations():
+    """The default protocol starts when only sysadmins create organisations."""
+    config.check_organisations(config.protocol())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan.lib import uploader
 from ckan.lib.navl.dictization_functions import StopOnError
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
@@ -182,3 +184,46 @@ def imwg_sensitivity_suggested(
     """The suggested level, always computed from the answers (never typed)."""
     answers = data.get(_sibling(key, ASSESSMENT))
     data[key] = suggested_level(None if answers is tk.missing else answers)
+
+
+# -- resource ids ----------------------------------------------------------------------
+#
+# CKAN lets a client choose a new resource's id, forgets deleted rows when it
+# checks one (`resource_id_does_not_exist`) and reuses purged ones, while the
+# uploaded file stays on disk under the id (and the suite's analyses stay
+# keyed by it). An id chosen again would serve the former resource's file and
+# analyses to whoever chose it; so an id belongs to its first dataset for good.
+
+
+def _stored_file(resource_id: str) -> bool:
+    """Whether the resource uploader holds a file under ``resource_id``
+    (False for an uploader that keeps no local files)."""
+    upload = uploader.get_resource_uploader({"id": resource_id, "url_type": "upload", "url": ""})
+    get_path = getattr(upload, "get_path", None)
+    if get_path is None:
+        return False
+    try:
+        return os.path.lexists(get_path(resource_id))
+    except TypeError:  # no ckan.storage_path: no file was ever stored
+        return False
+
+
+def imwg_resource_id(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> None:
+    """A resource id given by the client is this dataset's own resource (in any
+    state: updates, reorders, undeletes) or new everywhere: no resource of
+    another dataset, live or deleted, has it, and no file is stored under it
+    (left by a resource deleted or purged since). A new dataset owns no row,
+    so for it every known id is refused. Sysadmins are not exempt."""
+    resource_id = data.get(key)
+    # an id refused already (not a UUID) may not even be a path under the storage
+    if not resource_id or resource_id is tk.missing or errors[key]:
+        return
+    model = context["model"]
+    row = context["session"].query(model.Resource.package_id).filter(model.Resource.id == resource_id).first()
+    if row is not None:
+        # ("id",) is the dataset's id on update, missing or refused on create
+        taken = row.package_id != data.get(("id",))
+    else:
+        taken = _stored_file(resource_id)
+    if taken:
+        errors[key].append(tk._("This id belongs to another resource"))

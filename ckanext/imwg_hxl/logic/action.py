@@ -25,7 +25,9 @@ def hxl_preview_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     :param id: the resource's id
     :type id: string
     """
-    rid = str(tk.get_or_bust(data_dict, "id"))
+    rid = tk.get_or_bust(data_dict, "id")
+    if not isinstance(rid, str) or "\x00" in rid:
+        raise tk.ValidationError({"id": [tk._("Not a resource id")]})
     res = model.Resource.get(rid)
     if res is None or res.state != "active":
         raise tk.ObjectNotFound(tk._("Resource not found"))

@@ -1,5 +1,5 @@
-"""Access requests, grants and the audit log; and the CKAN listings that the
-permission labels do not reach, filtered and redacted for the caller."""
+"""This plugin's own actions: access requests, grants, the audit log and the
+personal-data screen (the CKAN actions it chains are in ``exits.py``)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan.logic import validate
-from ckan.types import Action, Context, DataDict
+from ckan.types import Context, DataDict
 
-from .. import audit, config, redact, screening
+from .. import audit, config, screening
 from ..access import Access
 from ..model import audit_table, grant_table, request_table
 from . import schema
@@ -222,6 +222,9 @@ def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, An
     :type days: int
     :param to_organization: grant the requester's whole organisation (default false)
     :type to_organization: bool
+    :param organization_id: which of the requester's organisations, with
+        ``to_organization`` (required when the requester belongs to several)
+    :type organization_id: string
 
     :returns: the request, with ``grant_id`` when approved
     """
@@ -249,7 +252,9 @@ def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, An
             pkg,
             resource_ids,
             user_id=None if data_dict.get("to_organization") else row["user_id"],
-            organization_id=_organization_of(row["user_id"]) if data_dict.get("to_organization") else None,
+            organization_id=_organization_of(row["user_id"], data_dict.get("organization_id"))
+            if data_dict.get("to_organization")
+            else None,
             granted_by=access.user.id,
             expires=now + dt.timedelta(days=days),
             request_id=row["id"],
@@ -270,11 +275,22 @@ def _wanted(pkg: model.Package, resource_ids: list[str] | None) -> list[Any]:
     return chosen or [None]
 
 
-def _organization_of(user_id: str) -> str:
-    orgs = sorted(Access(user_id).orgs)
+def _organization_of(user_id: str, chosen: str | None) -> str:
+    """The requester's organisation that an organisation-wide grant goes to:
+    the one the decider names, or the only one there is (never a guess)."""
+    orgs = Access(user_id).orgs
     if not orgs:
         raise tk.ValidationError({"to_organization": [tk._("The requester belongs to no organisation on the portal")]})
-    return orgs[0]
+    if chosen:
+        org = model.Group.get(chosen)
+        if org is None or org.id not in orgs:
+            raise tk.ValidationError({"organization_id": [tk._("Not an organisation of the requester")]})
+        return org.id
+    if len(orgs) > 1:
+        raise tk.ValidationError(
+            {"organization_id": [tk._("The requester belongs to several organisations: name the one to grant")]}
+        )
+    return next(iter(orgs))
 
 
 def _grant(pkg, resource_ids, user_id, organization_id, granted_by, expires, request_id=None) -> str:
@@ -300,8 +316,10 @@ def _notify_requester(pkg: model.Package, row: dict[str, Any]) -> None:
     user = model.User.get(row["user_id"])
     if not user or not user.email:
         return
+    # the title as the requester may see it now (the dataset may have been hidden since)
+    title = pkg.title or pkg.name if Access(user).sees_metadata(pkg) else tk._("a dataset")
     body = tk._('Your request for the data of "{title}" is now: {status}.\n{reason}').format(
-        title=pkg.title or pkg.name, status=row["status"], reason=row.get("reason") or ""
+        title=title, status=row["status"], reason=row.get("reason") or ""
     )
     _mail(user.display_name, user.email, pkg, body)
 
@@ -429,162 +447,6 @@ def access_audit_list(context: Context, data_dict: DataDict) -> list[dict[str, A
     return [_out(dict(r._mapping)) for r in model.Session.execute(query)]
 
 
-# -- CKAN listings the permission labels do not filter ---------------------------------
-
-
-def _hidden_names(access: Access) -> set[str]:
-    """Names and ids of active public datasets whose metadata this user may not see."""
-    if access.sysadmin:
-        return set()
-    rows = (
-        model.Session.query(model.Package)
-        .join(model.PackageExtra, model.PackageExtra.package_id == model.Package.id)
-        .filter(
-            model.PackageExtra.key == "sensitivity",
-            model.PackageExtra.value != "public",
-            model.Package.state == "active",
-            model.Package.private.is_(False),
-        )
-    )
-    hidden: set[str] = set()
-    for pkg in rows:
-        if not access.sees_metadata(pkg):
-            hidden.update((pkg.name, pkg.id))
-    return hidden
-
-
-@tk.chained_action
-@tk.side_effect_free
-def package_search(up: Action, context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Search results without the addresses (or stored dicts) of data the caller may not have."""
-    result = up(context, data_dict)
-    if context.get("ignore_auth"):
-        return result
-    access = Access.of(context)
-    result["results"] = [redact.search_result(access, r) for r in result.get("results", [])]
-    return result
-
-
-@tk.chained_action
-@tk.side_effect_free
-def package_list(up: Action, context: Context, data_dict: DataDict) -> list[str]:
-    hidden = _hidden_names(Access.of(context))
-    return [n for n in up(context, data_dict) if n not in hidden]
-
-
-@tk.chained_action
-@tk.side_effect_free
-def current_package_list_with_resources(up: Action, context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
-    access = Access.of(context)
-    hidden = _hidden_names(access)
-    return [redact.package(access, p) for p in up(context, data_dict) if p.get("id") not in hidden]
-
-
-@tk.chained_action
-@tk.side_effect_free
-def package_autocomplete(up: Action, context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
-    hidden = _hidden_names(Access.of(context))
-    return [p for p in up(context, data_dict) if p.get("name") not in hidden]
-
-
-def _redact_activities(up: Action, context: Context, data_dict: DataDict) -> Any:
-    result = up(context, data_dict)
-    access = Access.of(context)
-    if isinstance(result, list):
-        return [redact.activity(access, a) if isinstance(a, dict) else a for a in result]
-    if isinstance(result, dict):
-        return redact.activity(access, result)
-    return result
-
-
-ACTIVITY_ACTIONS = (
-    "package_activity_list",
-    "dashboard_activity_list",
-    "user_activity_list",
-    "organization_activity_list",
-    "group_activity_list",
-    "recently_changed_packages_activity_list",
-    "activity_show",
-)
-
-
-def activity_actions() -> dict[str, Action]:
-    """Chained activity actions (only when the activity plugin is on)."""
-    actions: dict[str, Action] = {}
-    for name in ACTIVITY_ACTIONS:
-        fn = tk.side_effect_free(
-            tk.chained_action(lambda up, context, data_dict: _redact_activities(up, context, data_dict))
-        )
-        fn.__name__ = name
-        actions[name] = fn
-    actions["activity_data_show"] = activity_data_show
-    actions["activity_diff"] = activity_diff
-    return actions
-
-
-@tk.chained_action
-@tk.side_effect_free
-def activity_data_show(up: Action, context: Context, data_dict: DataDict) -> Any:
-    data = up(context, data_dict)
-    if isinstance(data, dict) and isinstance(data.get("package"), dict):
-        redact.package(Access.of(context), data["package"])
-    elif isinstance(data, dict) and "resources" in data:
-        redact.package(Access.of(context), data)
-    return data
-
-
-@tk.chained_action
-@tk.side_effect_free
-def activity_diff(up: Action, context: Context, data_dict: DataDict) -> Any:
-    """The diff between two versions, computed from what this user may see."""
-    import difflib
-    import json
-
-    result = up(context, data_dict)
-    access = Access.of(context)
-    activities = [redact.activity(access, a) for a in result.get("activities", [])]
-    object_type = data_dict.get("object_type", "package")
-    if len(activities) == 2 and all(object_type in (a.get("data") or {}) for a in activities):
-        a, b = (json.dumps(x["data"][object_type], indent=2, sort_keys=True).split("\n") for x in activities)
-        diff_type = data_dict.get("diff_type", "unified")
-        if diff_type == "unified":
-            diff = "\n".join(difflib.unified_diff(a, b))
-        elif diff_type == "context":
-            diff = "\n".join(difflib.context_diff(a, b))
-        elif diff_type == "html":
-            diff = difflib.HtmlDiff().make_table(a, b)
-        else:
-            diff = "\n".join(difflib.ndiff(a, b))
-        result["diff"] = diff
-    result["activities"] = activities
-    return result
-
-
-def _redact_views(up: Action, context: Context, data_dict: DataDict) -> Any:
-    result = up(context, data_dict)
-    access = Access.of(context)
-    views = result if isinstance(result, list) else [result]
-    for view in views:
-        res = model.Resource.get(view.get("resource_id"))
-        if res is not None and not access.gets_data(res.package, res):
-            for key in ("image_url", "page_url"):
-                if view.get(key):
-                    view[key] = ""
-    return result
-
-
-@tk.chained_action
-@tk.side_effect_free
-def resource_view_show(up: Action, context: Context, data_dict: DataDict) -> Any:
-    return _redact_views(up, context, data_dict)
-
-
-@tk.chained_action
-@tk.side_effect_free
-def resource_view_list(up: Action, context: Context, data_dict: DataDict) -> Any:
-    return _redact_views(up, context, data_dict)
-
-
 # -- the personal-data screen -------------------------------------------------------------
 
 
@@ -597,6 +459,7 @@ def _screened_resource(context: Context, data_dict: DataDict, auth: str) -> mode
 
 
 @tk.side_effect_free
+@validate(schema.by_resource_id)
 def personal_data_screen_show(context: Context, data_dict: DataDict) -> dict[str, Any] | None:
     """The personal-data screen of an uploaded file (to those who edit the dataset).
 
@@ -612,6 +475,7 @@ def personal_data_screen_show(context: Context, data_dict: DataDict) -> dict[str
     return _out(row) if row else None
 
 
+@validate(schema.by_resource_id)
 def personal_data_confirm(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Confirm that a file with findings may be published as public (recorded
     in the audit log). A new file needs a new confirmation.
@@ -621,11 +485,3 @@ def personal_data_confirm(context: Context, data_dict: DataDict) -> dict[str, An
     """
     res = _screened_resource(context, data_dict, "personal_data_confirm")
     return _out(screening.confirm(res.id, Access.of(context).user.id))
-
-
-@tk.chained_action
-def package_update(up: Action, context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """No file with unconfirmed personal-data findings becomes public."""
-    if not context.get(screening.FLAG):
-        screening.check_publication(data_dict)
-    return up(context, data_dict)

@@ -117,6 +117,9 @@ def _datastore_chain(name: str) -> AuthFunction:
         ids = [rid] if rid else []
         # datastore_search_sql names the tables of its query in the context
         ids += list(context.get("table_names") or data_dict.get("table_names") or [])
+        if "_table_metadata" in ids and not Access.of(context).sysadmin:
+            # the DataStore's list of every table and alias: ids of hidden resources
+            return {"success": False, "msg": tk._("Access to this data is controlled")}
         allowed = _resource_data(context, ids)
         if not allowed["success"]:
             return allowed

@@ -1,12 +1,47 @@
-"""Schemas of this plugin's actions."""
+"""Schemas of this plugin's actions.
+
+Text goes through ``no_nul`` (PostgreSQL refuses NUL characters in any
+string), flags through the suite's strict ``boolean`` (CKAN's own fails on a
+list or a number), counts and days through ``whole_number`` with bounds (a
+number beyond what a date or the database holds was a 500), and
+``resource_ids`` given as anything but a list of strings is an error on that
+field: validation would otherwise drop a list of objects, and no
+``resource_ids`` means every resource.
+"""
 
 from __future__ import annotations
 
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib.navl.dictization_functions import Invalid
 from ckan.logic.schema import validator_args
-from ckan.types import Schema, Validator, ValidatorFactory
+from ckan.types import Context, Schema, Validator, ValidatorFactory
+
+from ckanext.imwg.guard import MAX_INT, boolean, list_of_text, nested_fields_are_errors, no_nul, whole_number
+
+from .. import config
+from ..access import Access
 
 PURPOSES = ["humanitarian_response", "research", "advocacy", "other"]
 DECISIONS = ["approve", "reject", "more_info"]
+#: most audit entries one call returns (what the CSV export asks for)
+MAX_AUDIT_ROWS = 100000
+
+
+def visible_dataset(value: str, context: Context) -> str:
+    """A dataset the caller may see (id or name), answered for a missing or
+    hidden one with CKAN's own words for a missing one
+    (``package_id_or_name_exists``): a different answer would tell that a
+    hidden dataset exists."""
+    pkg = model.Package.get(value)
+    if pkg is None or (not context.get("ignore_auth") and not Access.of(context).sees_metadata(pkg)):
+        raise Invalid("%s: %s" % (tk._("Not found"), tk._("Dataset")))  # noqa: UP031 - CKAN's own message
+    return value
+
+
+def _days() -> Validator:
+    """Days of access: from 1 to ``ckanext.imwg_sensitivity.max_request_days``."""
+    return whole_number(1, config.max_request_days())
 
 
 @validator_args
@@ -16,20 +51,16 @@ def access_request_create(
     unicode_safe: Validator,
     one_of: ValidatorFactory,
     ignore_missing: Validator,
-    natural_number_validator: Validator,
-    int_validator: Validator,
-    boolean_validator: Validator,
-    list_of_strings: Validator,
-    package_id_or_name_exists: Validator,
 ) -> Schema:
     return {
-        "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
-        "resource_ids": [ignore_missing, list_of_strings],
+        "package_id": [not_empty, unicode_safe, no_nul, visible_dataset],
+        "resource_ids": [ignore_missing, list_of_text],
         "purpose": [not_empty, one_of(PURPOSES)],
-        "intended_use": [not_empty, unicode_safe],
-        "organization": [not_empty, unicode_safe],
-        "days": [not_empty, int_validator, natural_number_validator],
-        "accept_terms": [default(False), boolean_validator],
+        "intended_use": [not_empty, unicode_safe, no_nul],
+        "organization": [not_empty, unicode_safe, no_nul],
+        "days": [not_empty, _days()],
+        "accept_terms": [default(False), boolean],
+        "__junk": [nested_fields_are_errors],
     }
 
 
@@ -39,18 +70,16 @@ def access_request_decide(
     unicode_safe: Validator,
     one_of: ValidatorFactory,
     ignore_missing: Validator,
-    int_validator: Validator,
-    natural_number_validator: Validator,
-    list_of_strings: Validator,
-    boolean_validator: Validator,
 ) -> Schema:
     return {
-        "id": [not_empty, unicode_safe],
+        "id": [not_empty, unicode_safe, no_nul],
         "decision": [not_empty, one_of(DECISIONS)],
-        "reason": [ignore_missing, unicode_safe],
-        "resource_ids": [ignore_missing, list_of_strings],
-        "days": [ignore_missing, int_validator, natural_number_validator],
-        "to_organization": [ignore_missing, boolean_validator],
+        "reason": [ignore_missing, unicode_safe, no_nul],
+        "resource_ids": [ignore_missing, list_of_text],
+        "days": [ignore_missing, _days()],
+        "to_organization": [ignore_missing, boolean],
+        "organization_id": [ignore_missing, unicode_safe, no_nul],
+        "__junk": [nested_fields_are_errors],
     }
 
 
@@ -59,31 +88,36 @@ def access_grant_create(
     not_empty: Validator,
     ignore_missing: Validator,
     unicode_safe: Validator,
-    int_validator: Validator,
-    natural_number_validator: Validator,
-    list_of_strings: Validator,
-    package_id_or_name_exists: Validator,
 ) -> Schema:
     return {
-        "package_id": [not_empty, unicode_safe, package_id_or_name_exists],
-        "user_id": [ignore_missing, unicode_safe],
-        "organization_id": [ignore_missing, unicode_safe],
-        "resource_ids": [ignore_missing, list_of_strings],
-        "days": [ignore_missing, int_validator, natural_number_validator],
+        "package_id": [not_empty, unicode_safe, no_nul, visible_dataset],
+        "user_id": [ignore_missing, unicode_safe, no_nul],
+        "organization_id": [ignore_missing, unicode_safe, no_nul],
+        "resource_ids": [ignore_missing, list_of_text],
+        "days": [ignore_missing, _days()],
+        "__junk": [nested_fields_are_errors],
     }
 
 
 @validator_args
 def by_id(not_empty: Validator, unicode_safe: Validator) -> Schema:
-    return {"id": [not_empty, unicode_safe]}
+    return {"id": [not_empty, unicode_safe, no_nul]}
+
+
+@validator_args
+def by_resource_id(not_empty: Validator, unicode_safe: Validator) -> Schema:
+    """The personal-data screen's actions (``resource_id``)."""
+    return {"resource_id": [not_empty, unicode_safe, no_nul]}
 
 
 @validator_args
 def listing(
-    ignore_missing: Validator, unicode_safe: Validator, one_of: ValidatorFactory, package_id_or_name_exists: Validator
+    ignore_missing: Validator,
+    unicode_safe: Validator,
+    one_of: ValidatorFactory,
 ) -> Schema:
     return {
-        "package_id": [ignore_missing, unicode_safe, package_id_or_name_exists],
+        "package_id": [ignore_missing, unicode_safe, no_nul, visible_dataset],
         "status": [ignore_missing, one_of(["pending", "approved", "rejected", "more_info"])],
     }
 
@@ -92,13 +126,10 @@ def listing(
 def audit_list(
     ignore_missing: Validator,
     unicode_safe: Validator,
-    package_id_or_name_exists: Validator,
-    int_validator: Validator,
-    natural_number_validator: Validator,
 ) -> Schema:
     return {
-        "package_id": [ignore_missing, unicode_safe, package_id_or_name_exists],
-        "organization_id": [ignore_missing, unicode_safe],
-        "limit": [ignore_missing, int_validator, natural_number_validator],
-        "offset": [ignore_missing, int_validator, natural_number_validator],
+        "package_id": [ignore_missing, unicode_safe, no_nul, visible_dataset],
+        "organization_id": [ignore_missing, unicode_safe, no_nul],
+        "limit": [ignore_missing, whole_number(0, MAX_AUDIT_ROWS)],
+        "offset": [ignore_missing, whole_number(0, MAX_INT)],
     }
