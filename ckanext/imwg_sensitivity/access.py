@@ -326,9 +326,10 @@ class Access:
             return "data"
         if not self.sees_metadata(package) or truthy(_get(package, "private")):
             return "none"
-        if resource is not None and not self.screened(resource):
+        level = self.data_level(package, resource)
+        if level == "public" and resource is not None and not self.screened(resource):
             return "none"
-        rule = self._rules[self.data_level(package, resource)]
+        rule = self._rules[level]
         if in_audience(rule.aggregates, self.user, _get(package, "owner_org"), self.orgs):
             return "aggregates"
         return "none"

@@ -39,17 +39,22 @@ def resource(access: Access, package: Any, res: dict[str, Any]) -> dict[str, Any
     """The resource as this user may see it (its address and data removed
     when they may not have them; ``package`` decides the level)."""
     if res.get("id") and not access.gets_data(package, res):
-        _withhold(access, res)
+        _withhold(access, package, res)
     return res
 
 
-def _withhold(access: Access, res: dict[str, Any]) -> None:
+def _withhold(access: Access, package: Any, res: dict[str, Any]) -> None:
     res["url"] = ""
     res[MARK] = True
-    if not access.screened(res):
+    if waits_for_screen(access, package, res):
         res[PENDING] = True
     for key in ("original_url", "datastore_active"):
         res.pop(key, None)
+
+
+def waits_for_screen(access: Access, package: Any, res: Any) -> bool:
+    """Whether the screen is what holds the file back: public data not yet screened."""
+    return access.data_level(package, res) == "public" and not access.screened(res)
 
 
 def dataset(access: Access, pkg: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +94,7 @@ def recorded(access: Access, pkg: dict[str, Any], extra: list[dict[str, Any]] | 
         if now is not None:
             judged[FIELD] = stricter(res.get(FIELD) or "public", (now.extras or {}).get(FIELD) or "public")
         if res.get("id") and not access.gets_data(judge, judged):
-            _withhold(access, res)
+            _withhold(access, judge, res)
     return pkg
 
 
@@ -357,7 +362,7 @@ def check_request() -> Any:
     if not access.sees_metadata(pkg):
         return tk.abort(404, tk._("Resource not found"))
     if not access.gets_data(pkg, res):
-        if not access.screened(res):
+        if waits_for_screen(access, pkg, res):
             return tk.abort(403, tk._("This file is being checked for personal data; it is available once checked."))
         return tk.abort(403, tk._("Access to this data is controlled. Request access from the dataset page."))
     if access.data_level(pkg, res) != "public" or not access.screened(res):

@@ -244,10 +244,13 @@ class TestUploadsWaitForTheScreen:
         from ckanext.imwg_sensitivity.cli import sensitivity
 
         res = self.upload(create_with_upload, portal)
+        call_action("job_clear", context={"user": "the-sysadmin"})  # as if the worker had lost them
         # the group itself, in this process's configuration (the test's storage)
-        result = CliRunner().invoke(sensitivity, ["screen"])
+        result = CliRunner().invoke(sensitivity, ["screen", "--enqueue"])
         assert result.exit_code == 0, result.output
-        assert "Screened: 1 clean" in result.output
+        assert "Screened: 1 queued" in result.output
+        assert self.download(app, res).status_code == 403
+        Worker(["default"]).work(burst=True)
         assert self.download(app, res).status_code == 200
         again = CliRunner().invoke(sensitivity, ["screen"])
         assert again.exit_code == 0 and "No file waits" in again.output
