@@ -29,6 +29,15 @@ def running_ini() -> Path:
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
+#: every plugin a deployment of the suite may enable (test.ini's and the optional ones)
+ALL_PLUGINS = (
+    "activity imwg image_view datatables_view text_view webpage_view resource_proxy datastore "
+    "scheming_datasets scheming_organizations spatial_metadata spatial_query "
+    "imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
+)
+#: host, port and database of the DataStore the tests that enable it use (``make install`` creates it)
+DATASTORE = "127.0.0.1:5432/ckan_imwg_datastore_test"
+
 _LOGGING = """
 [loggers]
 keys = root

@@ -1,4 +1,5 @@
-"""`ckan imwg`: the suite's commands."""
+"""`ckan imwg`: the suite's shared commands (each feature has its own group,
+named by its feature word: `ckan pcode`, `ckan sensitivity`, `ckan search`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import click
 __all__ = ["imwg"]
 
 
-@click.group(short_help="ckanext-imwg commands (demo content)")
+@click.group(short_help="The suite's shared commands (demo content)")
 def imwg():
-    """ckanext-imwg commands."""
+    """The suite's shared commands."""
 
 
 @imwg.command("demo")

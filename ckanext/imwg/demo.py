@@ -17,7 +17,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from werkzeug.datastructures import FileStorage
 
-from . import config
+from . import config, interfaces
 
 ORGANIZATIONS = [
     {
@@ -206,13 +206,11 @@ def _sysadmin_context() -> dict[str, Any]:
 
 
 def known_places(codes: list[str]) -> list[str]:
-    """The codes the gazetteer knows (all of them without the imwg_pcode plugin),
+    """The codes the gazetteer knows (all of them without an ``IPlaces`` plugin),
     so that the demo loads before any gazetteer does, only without places."""
-    try:
-        lookup = tk.get_action("pcode_lookup")
-    except KeyError:
+    found = interfaces.places(codes)
+    if found is None:
         return codes
-    found = lookup({"ignore_auth": True}, {"ids": codes})
     return [c for c in codes if c in found]
 
 

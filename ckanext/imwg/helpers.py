@@ -54,40 +54,8 @@ def imwg_reference_period(pkg: dict[str, Any]) -> str:
     return tk._("Ongoing") if ongoing else ""
 
 
-def imwg_places(value: Any) -> list[dict[str, Any]]:
-    """The places of a ``pcodes`` value, in order: ``pcode``, ``name``, ``path``,
-    ``retired``, ``known`` and ``url`` (its location page, when there is one).
-
-    Names come from the gazetteer (the imwg_pcode plugin's ``pcode_lookup``);
-    without it a place is its code.
-    """
-    from .logic.validators import place_codes
-
-    codes = place_codes(value)
-    try:
-        found = tk.get_action("pcode_lookup")({"ignore_auth": True}, {"ids": codes}) if codes else {}
-    except KeyError:
-        found = {}
-    places = []
-    for code in codes:
-        unit = found.get(code)
-        # a known unit means the imwg_pcode plugin, and its location pages, are there
-        url = tk.url_for("imwg_pcode.read", pcode=code) if unit else None
-        places.append(
-            {
-                "pcode": code,
-                "name": unit["name"] if unit else code,
-                "path": unit["path"] if unit else code,
-                "retired": bool(unit and unit["retired"]),
-                "known": unit is not None,
-                "url": url,
-            }
-        )
-    return places
-
-
-def imwg_place_codes(value: Any) -> list[str]:
-    """The P-codes of a ``pcodes`` value (list, JSON or text), normalised."""
+def imwg_code_list(value: Any) -> list[str]:
+    """The codes of a code-list field (list, JSON or text), normalised."""
     from .logic.validators import place_codes
 
     return place_codes(value)

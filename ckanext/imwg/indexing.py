@@ -5,10 +5,19 @@ multi-select fields as lists, and Solr's catch-all ``*`` field is
 single-valued, so they are indexed as ``vocab_<field>`` (multi-valued
 strings, copied into the free-text field), where facets and filters look.
 The owning organisation's type is indexed as ``organization_type``.
+
+The document is built by every enabled plugin's ``before_dataset_index``, in
+the order of ``ckan.plugins``; the suite's hooks give the same document in
+any order. Each reads the dataset as stored (:func:`stored_dataset`, not the
+document another hook may have changed) or fields no other hook writes, and
+owns the keys it writes: the places plugin sets or removes ``pcodes``,
+``extras_pcodes`` and ``vocab_pcodes`` whatever ran before it, so the move of
+list-valued fields here leaves alone what is no longer in the document.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -44,6 +53,29 @@ def as_list(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value if v not in (None, "")]
     return [] if value in (None, "") else [str(value)]
+
+
+def stored_dataset(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    """The dataset an index document is built from: as ``package_show`` gives
+    it (``validated_data_dict``), else as stored (``data_dict``). Shared by
+    the hooks of one document: read it, never change it."""
+    for key in ("validated_data_dict", "data_dict"):
+        value = pkg_dict.get(key)
+        if isinstance(value, dict):
+            return value
+        if isinstance(value, str) and value:
+            return _parsed(value)
+    return {}
+
+
+@functools.lru_cache(maxsize=1)
+def _parsed(text: str) -> dict[str, Any]:
+    # the hooks of one document parse the same text: the last one is kept
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def solr_compatible(pkg_dict: dict[str, Any]) -> dict[str, Any]:

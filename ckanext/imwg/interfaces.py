@@ -45,6 +45,24 @@ class IPlaces(Interface):
         return {}
 
 
+class IUploadAnalysis(Interface):
+    """An analysis of resources' files (implemented by ``imwg_pcode``,
+    ``imwg_sensitivity`` and ``imwg_hxl``), run by the suite's one job per
+    file (``ckanext.imwg.uploads``): every analysis gets the rows of the
+    same read. An implementation calls ``uploads.resource_changed`` from its
+    ``after_resource_create`` and ``after_resource_update``."""
+
+    def upload_wanted(self, resource: dict[str, Any]) -> bool:
+        """Whether the plugin analyses the file of a resource just created or
+        updated (asked in the request, before any job: cheap, no file read)."""
+        return False
+
+    def upload_analysis(self) -> Any:
+        """A fresh ``uploads.UploadAnalysis`` for one run of the job (it
+        decides in ``start`` whether the file is its business)."""
+        raise NotImplementedError
+
+
 def web_context() -> dict[str, Any]:
     """The signed-in user of a web request as an action context (CKAN gives
     views and template helpers none)."""

@@ -7,13 +7,14 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from . import facets, guard, indexing
+from . import facets, guard, indexing, presets
 
 
 @tk.blanket.config_declarations
 @tk.blanket.cli
 @tk.blanket.helpers
 @tk.blanket.validators
+@tk.blanket.actions({"package_search": guard.package_search})
 class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
@@ -21,11 +22,10 @@ class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IOrganizationController, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
-    p.implements(p.IActions)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
-        tk.add_resource("assets", "imwg")
+        presets.restore(config)
 
     def dataset_facets(self, facets_dict, package_type):
         return facets.dataset_facets(facets_dict)
@@ -44,6 +44,3 @@ class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def make_middleware(self, app, config):
         return guard.install(app)
-
-    def get_actions(self):
-        return {"package_search": guard.package_search}

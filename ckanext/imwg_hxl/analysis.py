@@ -10,8 +10,11 @@ Pure: no CKAN, no database (P-codes are checked by the job afterwards).
 from __future__ import annotations
 
 import multiprocessing
+import time
 from pathlib import Path
 from typing import Any
+
+from ckanext.imwg.reader import TableError
 
 from . import profile, tables, validation
 
@@ -26,7 +29,7 @@ def analyse(path: str, kind: str, preview_rows: int, validate_rows: int) -> dict
         with tables.read(Path(path), kind) as table:
             result = profile.profile(table, preview_rows)
             result["validation"] = validation.validate(table, result, validate_rows, lambda codes: None)
-    except tables.TableError as error:
+    except TableError as error:
         raise AnalysisError(str(error)) from None
     return result
 
@@ -48,31 +51,51 @@ def _child(conn: Any, args: tuple[Any, ...], max_memory: int) -> None:
         conn.close()
 
 
+class Apart:
+    """``analyse`` started in a spawned process, given ``timeout`` seconds
+    from now and at most ``max_memory`` bytes of address space (0: no
+    limit). The caller goes on meanwhile (the upload job reads the rows
+    for the other analyses); ``result()`` waits for the answer, ``close()``
+    ends the process."""
+
+    def __init__(
+        self, path: str, kind: str, preview_rows: int, validate_rows: int, timeout: float, max_memory: int = 0
+    ):
+        context = multiprocessing.get_context("spawn")
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+        self.receiver, sender = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_child, args=(sender, (path, kind, preview_rows, validate_rows), max_memory), daemon=True
+        )
+        self.process.start()
+        sender.close()
+
+    def result(self) -> dict[str, Any]:
+        try:
+            if not self.receiver.poll(max(0.0, self.deadline - time.monotonic())):
+                raise AnalysisError(f"reading the file took longer than {self.timeout:g} seconds")
+            try:
+                ok, payload = self.receiver.recv()
+            except EOFError:
+                self.process.join(5)
+                raise AnalysisError(f"the reader stopped (exit code {self.process.exitcode})") from None
+        finally:
+            self.close()
+        if not ok:
+            raise AnalysisError(payload)
+        return payload
+
+    def close(self) -> None:
+        self.receiver.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
 def analyse_apart(
     path: str, kind: str, preview_rows: int, validate_rows: int, timeout: float, max_memory: int = 0
 ) -> dict[str, Any]:
     """``analyse`` in a spawned process, given ``timeout`` seconds and at
     most ``max_memory`` bytes of address space (0: no limit)."""
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_child, args=(sender, (path, kind, preview_rows, validate_rows), max_memory), daemon=True
-    )
-    process.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout):
-            raise AnalysisError(f"reading the file took longer than {timeout:g} seconds")
-        try:
-            ok, payload = receiver.recv()
-        except EOFError:
-            process.join(5)
-            raise AnalysisError(f"the reader stopped (exit code {process.exitcode})") from None
-    finally:
-        receiver.close()
-        if process.is_alive():
-            process.kill()
-        process.join()
-    if not ok:
-        raise AnalysisError(payload)
-    return payload
+    return Apart(path, kind, preview_rows, validate_rows, timeout, max_memory).result()

@@ -19,8 +19,9 @@ def imwg_hxl_tagged(package: dict[str, Any]) -> bool:
 
 
 def imwg_hxl_aggregate_preview(package: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] | None:
-    """The aggregate-only preview of a gated resource, for a caller the
-    sharing protocol gives aggregates but not the data (else None)."""
+    """The aggregate-only preview of a resource, for a caller the
+    ``IDataAccess`` plugins give aggregates but not the data (else None:
+    the data, nothing, or no plugin that gates data)."""
     res = model.Resource.get(resource.get("id") or "")
     if res is None or res.package_id != package.get("id"):
         return None

@@ -1,7 +1,8 @@
-"""The profile job: on upload or update of a tabular resource, read its file
-once (uploaded, or fetched safely for a link), profile and validate it, and
-store the result for the view and the API. A bad file is stored as a
-message; the job never raises for one.
+"""The profile of a tabular resource, an analysis of the suite's upload job
+(``ckanext.imwg.uploads``): on upload or update, read its file (uploaded,
+or fetched safely for a link) in a process of its own, profile and validate
+it, and store the result for the view and the API. A bad file is stored as
+a message; the analysis never raises for one.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
-from ckan.lib import uploader
 
-from ckanext.imwg import interfaces
+from ckanext.imwg import interfaces, reader, uploads
 
-from . import analysis, config, fetch, profile, tables, validation
+from . import analysis, config, fetch, profile, validation
 from .model import profile_table
 
 log = logging.getLogger(__name__)
@@ -33,15 +33,10 @@ HASHTAGS = "hxl_hashtags"
 
 def wanted(resource: dict[str, Any]) -> bool:
     """A tabular file, uploaded or at an http(s) address."""
-    if tables.kind_of(resource.get("format"), resource.get("url")) is None:
+    if reader.kind_of(resource.get("format"), resource.get("url")) is None:
         return False
     url = str(resource.get("url") or "")
     return resource.get("url_type") == "upload" or url.startswith(("http://", "https://"))
-
-
-def enqueue(resource: dict[str, Any]) -> None:
-    if wanted(resource):
-        tk.enqueue_job(run, [resource["id"]], title=f"HXL profile of resource {resource['id']}")
 
 
 def stored(resource_id: str) -> dict[str, Any] | None:
@@ -106,29 +101,36 @@ def _key(res: model.Resource, path: Path | None) -> str:
     return f"link:{res.url}:{res.metadata_modified or res.created}"
 
 
-def run(resource_id: str) -> str:
-    """Job: profile one resource's file and store the result."""
-    res = model.Resource.get(resource_id)
-    if res is None or res.state != "active" or res.package is None:
-        return "gone"
-    kind = tables.kind_of(res.format, res.url)
-    if kind is None:
-        return "not a tabular file"
-    path = None
-    if res.url_type == "upload":
-        path = Path(
-            uploader.get_resource_uploader({"id": res.id, "url_type": "upload", "url": res.url}).get_path(res.id)
-        )
-        if not path.exists():
+class Profile(uploads.UploadAnalysis):
+    """The profile of one file, in the upload job. It reads the file itself
+    (polars, in a process of its own, started in ``start``: it runs while the
+    job reads the rows for the other analyses)."""
+
+    name = "profile"
+    rows = False
+    outcome = "gone"
+    profiling: Profiling | None = None
+    work: tempfile.TemporaryDirectory | None = None
+
+    def start(self, upload: uploads.Upload) -> bool:
+        res = upload.resource
+        kind = reader.kind_of(res.format, res.url)
+        if kind is None:
+            self.outcome = "not a tabular file"
+            return False
+        path = upload.path
+        if res.url_type == "upload" and (path is None or not path.exists()):
             _store(res, "missing", "failed", tk._("The uploaded file is missing."), {})
-            return "failed"
-    key = _key(res, path)
-    before = stored(res.id)
-    if before and before["file_key"] == key and before["status"] != "failed" and _current(before):
-        return "unchanged"
-    with tempfile.TemporaryDirectory(prefix="imwg-hxl-") as work:
+            self.outcome = "failed"
+            return False
+        self.key = _key(res, path)
+        before = stored(res.id)
+        if before and before["file_key"] == self.key and before["status"] != "failed" and _current(before):
+            self.outcome = "unchanged"
+            return False
         if path is None:
-            path = Path(work) / "remote"
+            self.work = tempfile.TemporaryDirectory(prefix="imwg-hxl-")
+            path = Path(self.work.name) / "remote"
             try:
                 fetch.fetch(
                     res.url,
@@ -139,13 +141,34 @@ def run(resource_id: str) -> str:
                 )
             except fetch.FetchError as error:
                 full = tk._("The file was not fetched: {reason}.").format(reason=error)
-                _store(res, key, "refused", refusal(error.reason), {}, detail=full)
-                return "refused"
-        status, message, result = profile_file(path, kind)
-    _store(res, key, status, message, result)
-    if result.get("hxl"):
-        _add_view(res)
-    return status
+                _store(res, self.key, "refused", refusal(error.reason), {}, detail=full)
+                self.outcome = "refused"
+                return False
+        self.profiling = Profiling(path, kind)
+        return True
+
+    def finish(self, upload: uploads.Upload) -> None:
+        res = upload.resource
+        assert self.profiling is not None
+        status, message, result = self.profiling.outcome()
+        _store(res, self.key, status, message, result)
+        if result.get("hxl"):
+            _add_view(res)
+        self.outcome = status
+
+    def close(self) -> None:
+        if self.profiling is not None:
+            self.profiling.close()
+        if self.work is not None:
+            self.work.cleanup()
+
+
+def run(resource_id: str) -> str:
+    """Profile one resource's file and store the result, alone (the upload
+    job runs the profile with the other analyses)."""
+    analysis_ = Profile()
+    uploads.analyse(resource_id, [analysis_])
+    return uploads.report(analysis_)
 
 
 def _current(row: dict[str, Any]) -> bool:
@@ -166,19 +189,25 @@ def refusal(reason: str) -> str:
     return sentences.get(reason, tk._("The file was not fetched."))
 
 
-def profile_file(path: Path, kind: str) -> tuple[str, str | None, dict[str, Any]]:
-    """(status, message, result) for one file; never raises for a bad file."""
-    size = os.path.getsize(path)
-    if size > config.max_bytes():
-        return (
-            "skipped",
-            tk._("The file is {size} bytes, larger than the {limit} bytes profiled.").format(
-                size=size, limit=config.max_bytes()
-            ),
-            {},
-        )
-    try:
-        result = analysis.analyse_apart(
+class Profiling:
+    """The profile of one file, under way in a process of its own from the
+    moment it is made; ``outcome()`` waits for it."""
+
+    def __init__(self, path: Path, kind: str):
+        self.path = path
+        self.apart: analysis.Apart | None = None
+        self.early: tuple[str, str | None, dict[str, Any]] | None = None
+        size = os.path.getsize(path)
+        if size > config.max_bytes():
+            self.early = (
+                "skipped",
+                tk._("The file is {size} bytes, larger than the {limit} bytes profiled.").format(
+                    size=size, limit=config.max_bytes()
+                ),
+                {},
+            )
+            return
+        self.apart = analysis.Apart(
             str(path),
             kind,
             config.preview_rows(),
@@ -186,14 +215,35 @@ def profile_file(path: Path, kind: str) -> tuple[str, str | None, dict[str, Any]
             config.profile_timeout(),
             config.profile_max_memory(),
         )
-    except analysis.AnalysisError as error:
-        return "failed", tk._("The file cannot be previewed: {reason}.").format(reason=error), {}
-    except Exception as error:  # noqa: BLE001 - a file that breaks a reader never breaks the worker
-        log.exception("Profiling %s failed", path)
-        return "failed", tk._("The file cannot be previewed ({error}).").format(error=type(error).__name__), {}
-    pcodes = validation.pcode_issues(result, interfaces.places)
-    if pcodes:
-        checked = result["validation"]
-        checked["issues"] = validation.ordered(checked["issues"] + pcodes)
-        checked["errors"] = validation.errors(checked["issues"])
-    return "done", None, result
+
+    def outcome(self) -> tuple[str, str | None, dict[str, Any]]:
+        """(status, message, result); never raises for a bad file."""
+        if self.early is not None:
+            return self.early
+        assert self.apart is not None
+        try:
+            result = self.apart.result()
+        except analysis.AnalysisError as error:
+            return "failed", tk._("The file cannot be previewed: {reason}.").format(reason=error), {}
+        except Exception as error:  # noqa: BLE001 - a file that breaks a reader never breaks the worker
+            log.exception("Profiling %s failed", self.path)
+            return "failed", tk._("The file cannot be previewed ({error}).").format(error=type(error).__name__), {}
+        pcodes = validation.pcode_issues(result, interfaces.places)
+        if pcodes:
+            checked = result["validation"]
+            checked["issues"] = validation.ordered(checked["issues"] + pcodes)
+            checked["errors"] = validation.errors(checked["issues"])
+        return "done", None, result
+
+    def close(self) -> None:
+        if self.apart is not None:
+            self.apart.close()
+
+
+def profile_file(path: Path, kind: str) -> tuple[str, str | None, dict[str, Any]]:
+    """(status, message, result) for one file; never raises for a bad file."""
+    profiling = Profiling(path, kind)
+    try:
+        return profiling.outcome()
+    finally:
+        profiling.close()

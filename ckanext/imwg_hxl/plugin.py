@@ -8,6 +8,9 @@ from __future__ import annotations
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from ckanext.imwg import uploads
+from ckanext.imwg.interfaces import IUploadAnalysis
+
 from . import indexing, jobs, view
 
 
@@ -21,6 +24,7 @@ class ImwgHxlPlugin(p.SingletonPlugin):
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IFacets, inherit=True)
+    p.implements(IUploadAnalysis)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
@@ -39,10 +43,16 @@ class ImwgHxlPlugin(p.SingletonPlugin):
         return "imwg_hxl/preview.html"
 
     def after_resource_create(self, context, resource):
-        jobs.enqueue(resource)
+        uploads.resource_changed(self, context, resource)
 
     def after_resource_update(self, context, resource):
-        jobs.enqueue(resource)
+        uploads.resource_changed(self, context, resource)
+
+    def upload_wanted(self, resource):
+        return jobs.wanted(resource)
+
+    def upload_analysis(self):
+        return jobs.Profile()
 
     def before_dataset_index(self, pkg_dict):
         return indexing.before_index(pkg_dict)

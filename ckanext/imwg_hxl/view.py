@@ -7,9 +7,9 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.imwg import interfaces
+from ckanext.imwg import interfaces, reader
 
-from . import jobs, preview, tables
+from . import jobs, preview
 
 
 def info() -> dict[str, Any]:
@@ -28,7 +28,7 @@ def info() -> dict[str, Any]:
 def can_view(data_dict: dict[str, Any]) -> bool:
     """Offered for any tabular resource (added by itself to HXL ones)."""
     res = data_dict.get("resource") or {}
-    return tables.kind_of(res.get("format"), res.get("url")) is not None
+    return reader.kind_of(res.get("format"), res.get("url")) is not None
 
 
 def variables(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:

@@ -1,33 +1,31 @@
 """Which places a data file covers: its P-code columns and their distinct codes.
 
-Pure: reads CSV and XLSX files, no database. A column holds P-codes when its
-HXL hashtag is ``#adm1+code`` .. ``#adm5+code`` (``#country+code`` for level 0)
-or its header says so (``ADM1_PCODE``, ``admin1Pcode``, ``adm2_pcode``, ``pcode``).
-Files are streamed row by row; memory is bounded by the number of distinct
-codes kept per column (``MAX_DISTINCT``).
+Pure: the rows come from the suite's reader (``ckanext.imwg.reader``), no
+database. A column holds P-codes when its HXL hashtag is ``#adm1+code`` ..
+``#adm5+code`` (``#country+code`` for level 0) or its header says so
+(``ADM1_PCODE``, ``admin1Pcode``, ``adm2_pcode``, ``pcode``). Rows come in
+blocks (``Scanner``: the upload job's one read hands them over); memory is
+bounded by the number of distinct codes kept per column (``MAX_DISTINCT``).
 """
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ckanext.imwg.spreadsheets import SpreadsheetError, xlsx_rows
+from ckanext.imwg.reader import blocks, open_table
 
 #: distinct values kept per column; beyond it the column is marked truncated
 MAX_DISTINCT = 200_000
 #: rows looked at for an HXL hashtag row (the HXL standard allows it anywhere in the first 25)
 HXL_ROWS = 25
+#: rows scanned at a time
+BLOCK = 100
 
 _HEADER = re.compile(r"^(?:adm|admin)([0-5])p?code$")
 _HASHTAG = re.compile(r"^#(adm[1-5]|country)((?:\+[a-z0-9_]+)*)$")
-
-
-class CoverageError(Exception):
-    """The file cannot be read as a table."""
 
 
 @dataclass
@@ -95,87 +93,74 @@ def find_columns(head: list[list[str]]) -> tuple[list[Column], int]:
     return columns, skip
 
 
-def _csv_rows(path: Path) -> Iterator[list[str]]:
-    with path.open("rb") as raw:
-        start = raw.read(4096)
-    encoding = "utf-8-sig"
-    try:
-        start.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.start < len(start) - 3:  # not just a character cut at the block's end
-            encoding = "cp1252"
-    with path.open(encoding=encoding, errors="replace", newline="") as text:
-        try:
-            dialect = csv.Sniffer().sniff(text.read(4096), delimiters=",;\t|")
-        except csv.Error:
-            dialect = csv.excel
-        text.seek(0)
-        yield from csv.reader(text, dialect)
+class Scanner:
+    """Finds the P-code columns in the first rows, then collects their
+    distinct values, block by block (the rows of one read of the file)."""
 
+    def __init__(self) -> None:
+        self.head: list[list[str]] = []
+        self.columns: list[Column] | None = None
+        self.rows = 0
 
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    try:
-        for values in xlsx_rows(path):
-            yield ["" if v is None else str(v) for v in values]
-    except SpreadsheetError as error:
-        raise CoverageError(str(error)) from None
+    def consume(self, block: list[list[str]]) -> bool:
+        """The next rows; False when the rest of the file is not needed (no P-code column)."""
+        if self.columns is None:
+            wanted = HXL_ROWS + 1 - len(self.head)
+            self.head += block[:wanted]
+            if len(self.head) <= HXL_ROWS:
+                return True
+            block = block[wanted:]
+            if not self._begin():
+                return False
+        self._collect(block)
+        return True
 
+    def _begin(self) -> bool:
+        self.columns, skip = find_columns(self.head)
+        head, self.head = self.head, []
+        if self.columns:
+            self._collect(head[skip:])
+        return bool(self.columns)
 
-def rows(path: Path, kind: str) -> Iterator[list[str]]:
-    """The rows of a ``csv`` or ``xlsx`` file as lists of text."""
-    if kind == "xlsx":
-        return _xlsx_rows(path)
-    if kind == "csv":
-        return _csv_rows(path)
-    raise CoverageError(f"cannot read {kind!r} files")
+    def _collect(self, block: list[list[str]]) -> None:
+        self.rows += len(block)
+        for column in self.columns or ():
+            index, values = column.index, column.values
+            try:
+                cells = [row[index] for row in block]
+            except IndexError:  # a short row
+                cells = [row[index] for row in block if index < len(row)]
+            if len(values) + len(cells) <= MAX_DISTINCT:
+                values.update(cells)
+                values.discard("")
+                continue
+            for value in cells:
+                if value and value not in values:
+                    if len(values) >= MAX_DISTINCT:
+                        column.truncated = True
+                        break
+                    values.add(value)
+
+    def scan(self) -> Scan:
+        """What the rows read so far hold."""
+        if self.columns is None:
+            self._begin()
+        return Scan(self.rows, self.columns) if self.columns else Scan(None, [])
 
 
 def scan_rows(source: Iterable[list[str]]) -> Scan:
     """Find the P-code columns and collect their distinct values."""
-    iterator = iter(source)
-    head: list[list[str]] = []
-    for row in iterator:
-        head.append(row)
-        if len(head) > HXL_ROWS:
+    return scan_blocks(blocks(source, BLOCK))
+
+
+def scan_blocks(source: Iterable[list[list[str]]]) -> Scan:
+    scanner = Scanner()
+    for block in source:
+        if not scanner.consume(block):
             break
-    columns, skip = find_columns(head)
-    if not columns:
-        return Scan(None, [])
-    picks = [(c.index, c.values, c) for c in columns]
-
-    def consume(block: Iterable[list[str]]) -> int:
-        n = 0
-        for row in block:
-            n += 1
-            width = len(row)
-            for index, values, column in picks:
-                if index < width:
-                    value = row[index]
-                    if value and value not in values:
-                        if len(values) >= MAX_DISTINCT:
-                            column.truncated = True
-                        else:
-                            values.add(value)
-        return n
-
-    count = consume(head[skip:]) + consume(iterator)
-    return Scan(count, columns)
+    return scanner.scan()
 
 
 def scan(path: Path, kind: str) -> Scan:
-    """Scan a CSV or XLSX file."""
-    try:
-        return scan_rows(rows(path, kind))
-    except csv.Error as error:
-        raise CoverageError(f"not a readable CSV file ({error})") from None
-
-
-def kind_of(fmt: str | None, url: str | None) -> str | None:
-    """``csv``, ``xlsx`` or None from a resource's format and URL."""
-    fmt = (fmt or "").strip().lower().lstrip(".")
-    if fmt in ("csv", "text/csv"):
-        return "csv"
-    if fmt in ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
-        return "xlsx"
-    suffix = Path((url or "").split("?")[0]).suffix.lower()
-    return {".csv": "csv", ".xlsx": "xlsx"}.get(suffix) if not fmt else None
+    """Scan a file the reader reads as ``kind`` (raises ``reader.TableError``)."""
+    return scan_blocks(open_table(path, kind).blocks(BLOCK))

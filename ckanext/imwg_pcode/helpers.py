@@ -15,7 +15,7 @@ from ckanext.imwg.logic.validators import place_codes
 
 from .model import coverage_table
 
-__all__ = ["imwg_pcode_coverage", "imwg_pcode_map_available"]
+__all__ = ["imwg_pcode_coverage", "imwg_pcode_map_available", "imwg_pcode_places"]
 
 #: unknown or retired codes named in the sentence of a dataset page
 NAMED = 10
@@ -98,6 +98,28 @@ def imwg_pcode_coverage(pkg: dict[str, Any]) -> dict[str, Any] | None:
         "unknown": sorted(unknown),
         "retired": sorted(retired),
     }
+
+
+def imwg_pcode_places(value: Any) -> list[dict[str, Any]]:
+    """The places of a ``pcodes`` value, in order: ``pcode``, ``name``, ``path``,
+    ``retired``, ``known`` and ``url`` (its location page, for a known one);
+    an unknown place is its code."""
+    codes = place_codes(value)
+    found = tk.get_action("pcode_lookup")({"ignore_auth": True}, {"ids": codes}) if codes else {}
+    places = []
+    for code in codes:
+        unit = found.get(code)
+        places.append(
+            {
+                "pcode": code,
+                "name": unit["name"] if unit else code,
+                "path": unit["path"] if unit else code,
+                "retired": bool(unit and unit["retired"]),
+                "known": unit is not None,
+                "url": tk.url_for("imwg_pcode.read", pcode=code) if unit else None,
+            }
+        )
+    return places
 
 
 def imwg_pcode_map_available() -> bool:

@@ -14,6 +14,12 @@ Fields stay valid for CKAN's stock Solr schema (multi-valued strings are
 - ``minx``/``miny``/``maxx``/``maxy``/``bbox_area``: the extent of the tagged
   places, for ckanext-spatial's map search, when the dataset has no
   ``spatial`` extent of its own and the gazetteer has boundaries.
+
+The codes and the ``spatial`` extent are read from the dataset as stored, not
+from the document, and ``pcodes``, ``extras_pcodes`` and ``vocab_pcodes`` are
+set or removed here whatever ran before: the document is the same whether
+this hook runs before or after the shared one (``ckanext.imwg.indexing``) or
+ckanext-spatial's.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import ckan.model as model
 import ckan.plugins as p
 
 from ckanext.imwg.guard import check_clauses
+from ckanext.imwg.indexing import stored_dataset
 from ckanext.imwg.logic.validators import place_codes
 
 from . import places
@@ -36,16 +43,28 @@ TEXT_FIELD = "text"
 LEVELS = range(6)
 
 
-def tagged_codes(pkg_dict: dict[str, Any]) -> list[str]:
-    """The dataset's own P-codes, whether the shared indexing already moved
-    them to ``vocab_pcodes`` or they are still the stored field."""
-    return place_codes(pkg_dict.get(INDEX_FIELD) or pkg_dict.get(FIELD))
+def tagged_codes(dataset: dict[str, Any]) -> list[str]:
+    """The P-codes of a dataset as stored."""
+    return place_codes(dataset.get(FIELD))
+
+
+def has_own_extent(dataset: dict[str, Any]) -> bool:
+    """Whether a dataset as stored has a ``spatial`` extent (a field, or the
+    extra ckanext-spatial indexes)."""
+    if dataset.get("spatial"):
+        return True
+    extras = dataset.get("extras")
+    return isinstance(extras, list) and any(
+        isinstance(e, dict) and e.get("key") == "spatial" and e.get("value") for e in extras
+    )
 
 
 def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     """Add ancestors, per-level codes, names and extent of the dataset's places."""
-    codes = tagged_codes(pkg_dict)
-    pkg_dict.pop(FIELD, None)
+    dataset = stored_dataset(pkg_dict)
+    codes = tagged_codes(dataset)
+    for key in (FIELD, f"extras_{FIELD}", INDEX_FIELD):
+        pkg_dict.pop(key, None)
     if not codes:
         return pkg_dict
     found = places.lookup(model.Session, codes)
@@ -62,7 +81,7 @@ def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     if names:
         text = pkg_dict.get(TEXT_FIELD) or []
         pkg_dict[TEXT_FIELD] = ([text] if isinstance(text, str) else list(text)) + sorted(names)
-    if not (pkg_dict.get("extras_spatial") or pkg_dict.get("spatial") or "minx" in pkg_dict):
+    if not has_own_extent(dataset):
         extent = _extent(found)
         if extent:
             minx, miny, maxx, maxy = extent

@@ -1,8 +1,8 @@
-"""Background job: the coverage of an uploaded CSV or XLSX resource.
+"""The coverage of an uploaded table, an analysis of the suite's upload job.
 
-Runs on CKAN's job queue when a resource is uploaded or replaced; reads the
-file (streamed), checks the distinct codes of its P-code columns against the
-gazetteer and stores the result per resource.
+Runs in the job (``ckanext.imwg.uploads``) when a resource is uploaded or
+replaced: gets the rows of the file's one read, checks the distinct codes of
+its P-code columns against the gazetteer and stores the result per resource.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 import ckan.model as model
-import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
-from ckan.lib import uploader
+
+from ckanext.imwg import reader, uploads
+from ckanext.imwg.reader import TableError
 
 from . import config, coverage, places
 from .model import coverage_table
@@ -28,16 +28,8 @@ MAX_NAMED = 100
 
 
 def wanted(resource: dict[str, Any]) -> bool:
-    """An uploaded CSV or XLSX file."""
-    return (
-        resource.get("url_type") == "upload"
-        and coverage.kind_of(resource.get("format"), resource.get("url")) is not None
-    )
-
-
-def enqueue(resource: dict[str, Any]) -> None:
-    if wanted(resource):
-        tk.enqueue_job(check_resource, [resource["id"]], title=f"P-code coverage of resource {resource['id']}")
+    """An uploaded file the reader may read as a table."""
+    return resource.get("url_type") == "upload" and reader.readable(resource.get("format"), resource.get("url"))
 
 
 def classify(scan: coverage.Scan, session: Any) -> dict[str, Any]:
@@ -91,41 +83,61 @@ def _store(resource: dict[str, Any], status: str, message: str | None, result: d
     session.commit()
 
 
-def _checked_since_upload(resource: dict[str, Any]) -> bool:
+def _checked_since_upload(res: Any) -> bool:
     """The file was read after its last upload (a metadata edit, not a new file)."""
-    uploaded = resource.get("last_modified")
-    if not uploaded:
+    if not res.last_modified:
         return False
     checked = model.Session.execute(
-        sa.select(coverage_table.c.checked_at).where(coverage_table.c.resource_id == resource["id"])
+        sa.select(coverage_table.c.checked_at).where(coverage_table.c.resource_id == res.id)
     ).scalar()
-    return checked is not None and checked >= dt.datetime.fromisoformat(uploaded)
+    return checked is not None and checked >= res.last_modified
+
+
+class Coverage(uploads.UploadAnalysis):
+    """The coverage of one file, in the upload job: the rows of its one read
+    go to a ``coverage.Scanner``; the codes found are checked against the
+    gazetteer and stored."""
+
+    name = "coverage"
+    outcome = "gone"
+
+    def start(self, upload: uploads.Upload) -> bool:
+        res = upload.resource
+        self.resource = {"id": res.id, "package_id": res.package_id}
+        if res.url_type != "upload" or upload.kind is None:
+            self.outcome = "not an uploaded CSV or XLSX file"
+            return False
+        if _checked_since_upload(res):
+            self.outcome = "unchanged"
+            return False
+        if upload.path is None or not upload.path.exists():
+            self.outcome = "missing"
+            _store(self.resource, "failed", "the uploaded file is missing", {})
+            return False
+        if os.path.getsize(upload.path) > config.coverage_max_bytes():
+            self.outcome = "skipped"
+            _store(self.resource, "skipped", f"larger than {config.coverage_max_bytes()} bytes", {})
+            return False
+        self.scanner = coverage.Scanner()
+        return True
+
+    def consume(self, rows: list[list[str]]) -> bool:
+        return self.scanner.consume(rows)
+
+    def finish(self, upload: uploads.Upload) -> None:
+        scan = self.scanner.scan()
+        _store(self.resource, "done", None, classify(scan, model.Session))
+        self.outcome = "done"
+        log.info("P-code coverage of %s: %s codes in %s rows", self.resource["id"], len(scan.codes()), scan.rows)
+
+    def failed(self, upload: uploads.Upload, error: TableError) -> None:
+        _store(self.resource, "failed", str(error), {})
+        self.outcome = "failed"
 
 
 def check_resource(resource_id: str) -> str:
-    """Job: record the P-code coverage of a resource's uploaded file."""
-    try:
-        resource = tk.get_action("resource_show")({"ignore_auth": True}, {"id": resource_id})
-    except tk.ObjectNotFound:
-        return "gone"
-    kind = coverage.kind_of(resource.get("format"), resource.get("url"))
-    if resource.get("url_type") != "upload" or kind is None:
-        return "not an uploaded CSV or XLSX file"
-    if _checked_since_upload(resource):
-        return "unchanged"
-    path = Path(uploader.get_resource_uploader(resource).get_path(resource["id"]))
-    if not path.exists():
-        _store(resource, "failed", "the uploaded file is missing", {})
-        return "missing"
-    if os.path.getsize(path) > config.coverage_max_bytes():
-        _store(resource, "skipped", f"larger than {config.coverage_max_bytes()} bytes", {})
-        return "skipped"
-    try:
-        scan = coverage.scan(path, kind)
-    except coverage.CoverageError as error:
-        _store(resource, "failed", str(error), {})
-        return "failed"
-    result = classify(scan, model.Session)
-    _store(resource, "done", None, result)
-    log.info("P-code coverage of %s: %s codes in %s rows", resource_id, len(scan.codes()), scan.rows)
-    return "done"
+    """Record the P-code coverage of a resource's uploaded file, alone (the
+    upload job runs it with the others over the same read)."""
+    analysis = Coverage()
+    uploads.analyse(resource_id, [analysis])
+    return uploads.report(analysis)

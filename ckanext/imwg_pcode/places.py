@@ -16,6 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ckanext.imwg import txcache
+
 from . import config
 
 #: deepest chain followed (admin levels 0-5, with room for irregular systems)
@@ -81,8 +83,8 @@ _QUERY_NAMES = sa.text(
 )
 
 
-#: where a session keeps, for its current transaction, the gazetteer's token
-CACHE = "imwg_pcode_places"
+#: the gazetteer's token, kept for the transaction that read it (``txcache``)
+TOKEN_KEY = "imwg_pcode_token"
 #: units kept by this process at the most when it reads them as asked for
 #: (then it starts again)
 MAX_KEPT = 100_000
@@ -180,11 +182,7 @@ def lookup(session: Any, codes: Iterable[str]) -> Places:
 
 def _token(session: Any) -> Any:
     """The gazetteer's token, read once per transaction."""
-    owner, token = session.info.get(CACHE, (None, None))
-    if owner is None or owner is not session.get_transaction():
-        token = session.connection().exec_driver_sql(_TOKEN).scalar()
-        session.info[CACHE] = (session.get_transaction(), token)  # the one begun for it, if none was
-    return token
+    return txcache.value(TOKEN_KEY, lambda: session.connection().exec_driver_sql(_TOKEN).scalar(), session)
 
 
 def _unit(pcode, level, parent, country, name, retired, minx, miny, maxx, maxy, others=()) -> Unit:

@@ -7,7 +7,8 @@ import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.imwg.interfaces import IPlaces
+from ckanext.imwg import presets, uploads
+from ckanext.imwg.interfaces import IPlaces, IUploadAnalysis
 
 from . import facets, indexing, jobs, places
 
@@ -18,16 +19,19 @@ from . import facets, indexing, jobs, places
 @tk.blanket.auth_functions
 @tk.blanket.helpers
 @tk.blanket.blueprints
+@tk.blanket.validators
 class ImwgPcodePlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
     p.implements(IPlaces)
+    p.implements(IUploadAnalysis)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
         tk.add_resource("assets", "imwg_pcode")
+        presets.add(config, "imwg_pcode")
 
     def dataset_facets(self, facets_dict, package_type):
         return facets.dataset_facets(facets_dict)
@@ -42,10 +46,16 @@ class ImwgPcodePlugin(p.SingletonPlugin):
         return facets.label_facets(search_results)
 
     def after_resource_create(self, context, resource):
-        jobs.enqueue(resource)
+        uploads.resource_changed(self, context, resource)
 
     def after_resource_update(self, context, resource):
-        jobs.enqueue(resource)
+        uploads.resource_changed(self, context, resource)
+
+    def upload_wanted(self, resource):
+        return jobs.wanted(resource)
+
+    def upload_analysis(self):
+        return jobs.Coverage()
 
     def places(self, codes, geometry=False):
         return places.for_others(model.Session, codes, geometry)

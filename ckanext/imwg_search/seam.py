@@ -1,4 +1,5 @@
-"""The one place where this suite reaches into CKAN: Solr's connection.
+"""Where the search backend reaches into CKAN: Solr's connection (every
+place the suite touches CKAN's internals is listed in the README).
 
 CKAN 2.11 has no interface for another search backend. Every index write,
 delete, commit and query in ``ckan.lib.search`` (``PackageSearchIndex``,
@@ -14,10 +15,12 @@ under its own name. This module replaces those three names with
 It also replaces ``ckan.lib.search.check_solr_schema_version`` (called by
 ``ckan.config.environment`` after plugins' ``update_config``), which would
 fetch ``schema.xml`` over HTTP from a Solr server that does not exist; the
-PostgreSQL backend reads the schema shipped inside the ckan package instead.
+PostgreSQL backend checks the schema it follows instead (the file named by
+``ckanext.imwg_search.schema_file``, or the one shipped inside the ckan
+package), so that a schema it cannot read stops the start-up.
 
 It marks CKAN's session while it commits, so that index writes made during
-a dataset's commit join its transaction (see ``backend``), and it wraps
+a dataset's commit join its transaction (see ``commits``), and it wraps
 ``SynchronousSearchPlugin.notify`` so that a dataset is indexed once per
 commit: CKAN notifies a new dataset twice in the same commit (as new, and
 as changed through its new tags, extras and memberships), and each
@@ -39,7 +42,11 @@ import ckan.lib.search.query as search_query
 import ckan.model as model
 import ckan.plugins as p
 
-from .backend import COMMITTING, NOTIFIED, PostgresSolrConnection, track_commits
+from ckanext.imwg import txcache
+
+from . import solr_schema
+from .backend import PostgresSolrConnection
+from .commits import COMMITTING, NOTIFIED, track_commits
 
 PLUGIN = "imwg_search"
 
@@ -61,9 +68,11 @@ def make_connection(decode_dates: bool = True) -> Any:
 
 
 def check_solr_schema_version(schema_file: str | None = None) -> bool:
-    """Stands in for ``ckan.lib.search.check_solr_schema_version``."""
+    """Stands in for ``ckan.lib.search.check_solr_schema_version``: the schema
+    the backend follows is read and its version checked as CKAN checks Solr's."""
     if active():
-        return False
+        solr_schema.check(schema_file)
+        return True
     return _original_check_schema(schema_file)
 
 
@@ -71,9 +80,8 @@ def notify(plugin: Any, entity: Any, operation: Any) -> None:
     """Stands in for ``SynchronousSearchPlugin.notify``: index each dataset
     once per commit (every notification of a commit sees the same rows)."""
     if active() and isinstance(entity, model.Package) and operation != model.DomainObjectOperation.deleted:
-        info = model.Session().info
-        if info.get(COMMITTING):
-            seen = info.setdefault(NOTIFIED, set())
+        if txcache.get(COMMITTING):
+            seen = txcache.value(NOTIFIED, set)
             if entity.id in seen:
                 return
             seen.add(entity.id)
@@ -101,5 +109,5 @@ def install() -> None:
     search.SynchronousSearchPlugin.notify = notify  # type: ignore[method-assign]
     if not _installed:
         os.register_at_fork(after_in_child=_dispose_engine_in_child)
-        track_commits(model.Session)
+        track_commits(model.Session, PostgresSolrConnection, active)
         _installed = True

@@ -1,5 +1,6 @@
-"""The field model of CKAN's stock Solr schema, read from the ``schema.xml``
-shipped inside the ckan package.
+"""The field model of a Solr schema: the ``schema.xml`` named by
+``ckanext.imwg_search.schema_file``, or by default the one shipped inside the
+ckan package (CKAN's stock schema, the one its Solr image uses).
 
 The PostgreSQL backend gives every field the meaning Solr would give it
 (exact string, analysed text, date, number, boolean; single or multi-valued;
@@ -19,6 +20,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import ckan
+from ckan.lib.search.common import SearchError
+
+from . import config
 
 STRING = "string"
 TEXT = "text"
@@ -96,6 +100,7 @@ class SolrSchema:
         self.copy_fields: list[tuple[str, str]] = [
             (el.get("source", ""), el.get("dest", "")) for el in root.iter("copyField")
         ]
+        self.version = _version(root)
         unique = root.find("uniqueKey")
         self.unique_key = unique.text.strip() if unique is not None and unique.text else "id"
 
@@ -155,6 +160,13 @@ class SolrSchema:
         return max(matches, key=len) if matches else "(no field)"
 
 
+def _version(root: ET.Element) -> str:
+    """The CKAN schema version, read as CKAN reads it: ``name="ckan-X.Y"``
+    (the ``version`` attribute up to CKAN 2.9)."""
+    name = root.get("name", "")
+    return name.split("-", 1)[1] if name.startswith("ckan-") else root.get("version", "")
+
+
 def _is_solr_date(value: Any) -> bool:
     import re
 
@@ -171,10 +183,42 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-@functools.cache
+class SchemaError(SearchError):
+    """The configured schema cannot be read, or is not one of CKAN's."""
+
+
+def schema_path() -> str:
+    """The schema the backend follows (``ckanext.imwg_search.schema_file``,
+    else CKAN's shipped one)."""
+    return config.schema_file() or default_schema_path()
+
+
 def load(path: str | None = None) -> SolrSchema:
-    """The parsed schema (cached per path)."""
-    return SolrSchema(path or default_schema_path())
+    """The parsed schema at ``path``, by default :func:`schema_path` (parsed
+    once per path)."""
+    return _parse(path or schema_path())
+
+
+@functools.cache
+def _parse(path: str) -> SolrSchema:
+    try:
+        return SolrSchema(path)
+    except (OSError, ET.ParseError) as e:
+        raise SchemaError(f"{config.SCHEMA_FILE}: cannot read the Solr schema {path}: {e}") from None
+
+
+def check(path: str | None = None) -> SolrSchema:
+    """The schema, refused when CKAN would refuse it from a Solr server (its
+    version is not one CKAN supports)."""
+    from ckan.lib.search import SUPPORTED_SCHEMA_VERSIONS
+
+    schema = load(path)
+    if schema.version not in SUPPORTED_SCHEMA_VERSIONS:
+        raise SchemaError(
+            f"{config.SCHEMA_FILE}: the Solr schema {path or schema_path()} is version {schema.version or '(none)'}; "
+            f"CKAN supports {', '.join(SUPPORTED_SCHEMA_VERSIONS)}"
+        )
+    return schema
 
 
 def text_sources(schema: SolrSchema, names: Iterable[str]) -> list[str]:

@@ -19,6 +19,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
+from ckanext.imwg import txcache
+
 from . import config, screen
 from .model import grant_table, screen_table
 
@@ -78,15 +80,9 @@ def current_user() -> model.User | None:
     return tk.current_user if tk.current_user.is_authenticated else None
 
 
-#: where memberships read in this transaction are kept (dropped at its end)
-_ORGS_CACHE = "imwg_sensitivity_orgs"
-
-
-@sa.event.listens_for(model.Session, "after_transaction_end")
-def _forget_memberships(session: Any, transaction: Any) -> None:
-    # the outermost transaction only: a search's savepoint ends inside a request
-    if transaction.parent is None:
-        session.info.pop(_ORGS_CACHE, None)
+#: a user's memberships are kept for the transaction that read them, under
+#: ``(MEMBERSHIPS, user id)`` (``ckanext.imwg.txcache``)
+MEMBERSHIPS = "imwg_sensitivity_orgs"
 
 
 def organization_ids(user: model.User | None) -> set[str]:
@@ -94,15 +90,12 @@ def organization_ids(user: model.User | None) -> set[str]:
     once per transaction (every access check of a request asks)."""
     if user is None:
         return set()
-    cache = model.Session().info.setdefault(_ORGS_CACHE, {})
-    if user.id not in cache:
-        cache[user.id] = frozenset(_organization_ids(user))
-    return set(cache[user.id])
+    return set(txcache.value((MEMBERSHIPS, user.id), lambda: frozenset(_organization_ids(user))))
 
 
 def remember_organizations(user: model.User, orgs: set[str]) -> None:
     """Memberships read elsewhere (CKAN's permission labels) for this transaction."""
-    model.Session().info.setdefault(_ORGS_CACHE, {})[user.id] = frozenset(orgs)
+    txcache.put((MEMBERSHIPS, user.id), frozenset(orgs))
 
 
 def _organization_ids(user: model.User) -> set[str]:

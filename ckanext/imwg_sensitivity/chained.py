@@ -4,9 +4,7 @@ through ``gate`` for the caller."""
 
 from __future__ import annotations
 
-import difflib
-import json
-import re
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +13,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.types import Action, Context, DataDict
 
-from . import exits, gate, screening
+from . import diffs, exits, gate, screening
 from .access import Access
 from .labels import relabel_activities
 
@@ -179,6 +177,9 @@ def _views(access: Access, result: Any, context: Context, data_dict: DataDict) -
 
 
 def _activities(access: Access, result: Any, context: Context, data_dict: DataDict) -> Any:
+    # a copy: CKAN's answer holds the session's own activity dicts, which the
+    # redaction must never change (a later flush or reader would see it)
+    result = copy.deepcopy(result)
     if isinstance(result, list):
         return [gate.activity(access, a) if isinstance(a, dict) else a for a in result]
     if isinstance(result, dict):
@@ -187,6 +188,7 @@ def _activities(access: Access, result: Any, context: Context, data_dict: DataDi
 
 
 def _activity_data(access: Access, result: Any, context: Context, data_dict: DataDict) -> Any:
+    result = copy.deepcopy(result)  # the session's own dicts (see _activities)
     if isinstance(result, dict) and isinstance(result.get("package"), dict):
         gate.recorded(access, result["package"])
     elif isinstance(result, dict) and "resources" in result:
@@ -194,27 +196,12 @@ def _activity_data(access: Access, result: Any, context: Context, data_dict: Dat
     return result
 
 
-def _activity_diff(access: Access, result: Any, context: Context, data_dict: DataDict) -> Any:
-    """CKAN's diff, unless the versions carried something withheld from the
-    caller: then the same diff of the redacted versions."""
-    originals = json.dumps(result.get("activities", []), sort_keys=True, default=str)
-    activities = [gate.activity(access, a) for a in result.get("activities", [])]
-    result["activities"] = activities
-    object_type = data_dict.get("object_type", "package")
-    if json.dumps(activities, sort_keys=True, default=str) != originals:
-        versions = [(a.get("data") or {}).get(object_type) or {} for a in activities]
-        result["diff"] = _diff(versions, data_dict.get("diff_type", "unified"))
-    return result
-
-
-def _diff(versions: list[dict[str, Any]], diff_type: str) -> str:
-    """Two versions diffed as CKAN's ``activity_diff`` diffs them."""
-    a, b = (json.dumps(v, indent=2, sort_keys=True).split("\n") for v in versions)
-    if diff_type == "html":
-        a, b = ([part for line in lines for part in re.findall(r".{1,70}(?:\s+|$)", line)] for lines in (a, b))
-        return difflib.HtmlDiff().make_table(a, b)
-    differ = difflib.context_diff if diff_type == "context" else difflib.unified_diff
-    return "\n".join(differ(a, b))
+def _activity_diff(up: Action, context: Context, data_dict: DataDict) -> Any:
+    """CKAN's diff, of the versions as the caller may see them (``diffs``)."""
+    access = _caller(context)
+    if access is None or access.sysadmin:
+        return up(context, data_dict)
+    return diffs.activity_diff(access, up, context, data_dict)
 
 
 def _package_search(up: Action, context: Context, data_dict: DataDict) -> Any:
@@ -317,6 +304,10 @@ def _user_counts(access: Access, result: Any, context: Context, data_dict: DataD
     return result
 
 
+#: the package columns the permission labels follow (``access.dataset_labels``)
+LABEL_COLUMNS = ["id", "state", "private", "owner_org", "creator_user_id"]
+
+
 def _relabel(up: Action, context: Context, data_dict: DataDict) -> Any:
     """A change of owner or of the private flag outside ``package_update``:
     the datasets' past activities follow their labels now."""
@@ -326,9 +317,14 @@ def _relabel(up: Action, context: Context, data_dict: DataDict) -> Any:
         pkg = model.Package.get(str(ref)) if ref else None
         if pkg is not None:
             # bulk updates change the table under the session: write what the
-            # session holds (package_update calls this midway), then read it back
+            # session holds (package_update calls this midway), then read back
+            # the columns the labels follow. Only those: package_update stores
+            # each uploaded file under ``pkg.resources[index]`` right after
+            # this call, and a reloaded resource list comes back in whatever
+            # order the database gives (the relationship has no order), which
+            # would store a file under another resource's id.
             model.Session.flush()
-            model.Session.refresh(pkg)
+            model.Session.refresh(pkg, attribute_names=LABEL_COLUMNS)
             relabel_activities(pkg)
     if not context.get("defer_commit"):
         model.Session.commit()
@@ -389,7 +385,7 @@ def actions() -> dict[str, Action]:
             bodies[name] = _with(_activities)
         bodies["package_activity_list"] = _hiding(_with(_activities), lambda d: d.get("id"))
         bodies["activity_data_show"] = _with(_activity_data)
-        bodies["activity_diff"] = _with(_activity_diff)
+        bodies["activity_diff"] = _activity_diff
     actions = {}
     for name, body in bodies.items():
         assert exits.ACTIONS.get(name) == exits.GATED, name

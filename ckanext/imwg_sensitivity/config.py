@@ -7,7 +7,8 @@ import functools
 
 import ckan.plugins.toolkit as tk
 
-LEVELS = ("public", "restricted", "confidential", "strictly_confidential")
+from ckanext.imwg.levels import LEVELS
+
 #: who, from the widest to the narrowest (sysadmins are always included)
 AUDIENCES = ("everyone", "logged_in", "members", "owner")
 PROTOCOL = "ckanext.imwg_sensitivity.protocol.{level}"

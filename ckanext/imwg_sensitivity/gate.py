@@ -19,7 +19,7 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
-from flask import after_this_request, current_app, g, request
+from flask import after_this_request, before_render_template, current_app, g, request
 
 from . import audit, exits
 from .access import FIELD, Access, current_user, level_of, stricter, truthy
@@ -338,6 +338,16 @@ def _resource_from(args: dict[str, Any]) -> model.Resource | None:
         view = model.ResourceView.get(args["resource_view_id"])
         rid = view.resource_id if view else None
     return model.Resource.get(rid) if rid else None
+
+
+def install(app: Any) -> Any:
+    """Put the gate in front of a Flask app's routes (:func:`check_request`)
+    and its templates (:func:`on_render`). Both hold for that app only: a
+    test's next app, without the plugin, has neither."""
+    if hasattr(app, "before_request"):
+        app.before_request(check_request)
+        before_render_template.connect(on_render, app)
+    return app
 
 
 def check_request() -> Any:

@@ -7,7 +7,28 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ckanext.imwg import levels
+
 from .access import Access, current_user
+
+#: a resource's choice for "no level of its own"
+AS_THE_DATASET = {
+    "en": "As the dataset",
+    "fr": "Comme le jeu de données",
+    "es": "Como el conjunto de datos",
+    "ar": "مثل مجموعة البيانات",
+}
+
+
+def imwg_sensitivity_levels(field: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The levels as scheming choices, least to most sensitive (the
+    ``choices_helper`` of this plugin's presets)."""
+    return [{"value": level, "label": levels.LABELS[level]} for level in levels.LEVELS]
+
+
+def imwg_sensitivity_resource_levels(field: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """A resource's choices: as its dataset, or a level of its own stricter than public."""
+    return [{"value": "", "label": AS_THE_DATASET}, *imwg_sensitivity_levels()[1:]]
 
 
 def imwg_sensitivity_may_request(package: dict[str, Any], resource: dict[str, Any] | None = None) -> bool:
@@ -47,13 +68,7 @@ def imwg_sensitivity_screen(package: dict[str, Any], resource: dict[str, Any]) -
     row = screening.show(resource.get("id"))
     if row is None:
         return None
-    level_labels = {
-        "public": tk._("Public"),
-        "restricted": tk._("Restricted"),
-        "confidential": tk._("Confidential"),
-        "strictly_confidential": tk._("Strictly confidential"),
-    }
-    return {**row, "suggested_label": level_labels.get(row["suggested"], row["suggested"])}
+    return {**row, "suggested_label": levels.label(row["suggested"], tk.h.lang())}
 
 
 def _as_visitor(action: str, featured: list[dict[str, Any]]) -> list[dict[str, Any]]:

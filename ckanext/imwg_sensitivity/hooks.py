@@ -6,16 +6,29 @@ import json
 from typing import Any
 
 import ckan.model as model
-from ckan.types import Context
+from ckan.authz import get_local_functions
+from ckan.types import Action, AuthFunction, Context
 
 from . import access, chained, config, exits, gate, labels
-from .logic import action
+from .logic import audit_log, auth, datastore_auth, grants, personal_data, requests
+
+#: the modules of the plugin's own actions, one per job: each public function is an action
+ACTION_MODULES = (requests, grants, audit_log, personal_data)
 
 
-def actions() -> dict[str, Any]:
-    """The plugin's own actions and the CKAN actions chained through the gate."""
-    own = {name: getattr(action, name) for name in exits.ACTIONS if exits.ACTIONS[name] == exits.OWN}
+def actions() -> dict[str, Action]:
+    """The plugin's own actions (collected as CKAN's blanket collects a
+    module's) and the CKAN actions chained through the gate."""
+    own = {name: fn for module in ACTION_MODULES for name, fn in get_local_functions(module)}
+    for name in own:
+        assert exits.ACTIONS.get(name) == exits.OWN, name
     return {**own, **chained.actions()}
+
+
+def auth_functions() -> dict[str, AuthFunction]:
+    """The auth functions of the plugin's own actions (``logic/auth.py``) and
+    the DataStore's reads chained."""
+    return {**dict(get_local_functions(auth)), **datastore_auth.auth_functions()}
 
 
 def _current(context: Context) -> access.Access | None:

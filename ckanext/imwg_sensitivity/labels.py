@@ -46,8 +46,10 @@ def relabel_activities(pkg: Any) -> None:
     """A dataset's past activities follow its current labels (a level raised
     to strictly confidential, a move to another organisation or a dataset
     made private hides its history too). CKAN's activity table keeps the
-    labels each activity was written with; this is the one place the suite
-    updates it."""
+    labels each activity was written with, and no action changes them: this
+    is the one place the suite writes to a CKAN table (``activity.object_id``,
+    ``activity.permission_labels``; see the README's list of the places the
+    suite touches CKAN's internals)."""
     import ckan.model as model
     import ckan.plugins as p
     from ckan.lib.plugins import get_permission_labels

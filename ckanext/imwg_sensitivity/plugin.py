@@ -6,31 +6,34 @@ from __future__ import annotations
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-from flask import before_render_template
 
-from ckanext.imwg.interfaces import IDataAccess
+from ckanext.imwg import presets, uploads
+from ckanext.imwg.interfaces import IDataAccess, IUploadAnalysis
 
 from . import audit, config, gate, hooks, labels, screening, views
-from .logic import action, auth
 
 
 @tk.blanket.config_declarations
 @tk.blanket.cli
 @tk.blanket.helpers
+@tk.blanket.validators
+@tk.blanket.actions(hooks.actions)
+@tk.blanket.auth_functions(hooks.auth_functions)
 class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IConfigurable)
     p.implements(p.IPermissionLabels)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
-    p.implements(p.IActions)
-    p.implements(p.IAuthFunctions)
     p.implements(p.IMiddleware, inherit=True)
     p.implements(p.IBlueprint)
     p.implements(IDataAccess)
+    p.implements(IUploadAnalysis)
 
     def update_config(self, config_):
         tk.add_template_directory(config_, "templates")
+        tk.add_resource("assets", "imwg_sensitivity")
+        presets.add(config_, "imwg_sensitivity")
 
     def configure(self, config_):
         try:
@@ -38,20 +41,11 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
         except config.ProtocolError as e:
             raise RuntimeError(f"imwg_sensitivity: the sharing protocol is not valid: {e}") from None
 
-    def get_actions(self):
-        return hooks.actions()
-
-    def get_auth_functions(self):
-        return auth.auth_functions()
-
     def get_blueprint(self):
         return views.blueprint
 
     def make_middleware(self, app, config_):
-        if hasattr(app, "before_request"):
-            app.before_request(gate.check_request)
-            before_render_template.connect(gate.on_render, app)
-        return app
+        return gate.install(app)
 
     def data_access(self, context, package_id, resource_id):
         return hooks.data_access(context, package_id, resource_id)
@@ -69,10 +63,13 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
         hooks.relabel_activities(pkg_dict)
 
     def after_resource_create(self, context, resource):
-        screening.enqueue(context, resource)
+        uploads.resource_changed(self, context, resource)
 
     def after_resource_update(self, context, resource):
-        screening.enqueue(context, resource)
+        uploads.resource_changed(self, context, resource)
 
+    def upload_wanted(self, resource):
+        return screening.wanted(resource)
 
-__all__ = ["ImwgSensitivityPlugin", "action"]
+    def upload_analysis(self):
+        return screening.Screen()

@@ -1,7 +1,8 @@
 """The personal-data screen of a tabular file: which columns look like they
 hold people or their contacts, or record-level coordinates.
 
-Pure: reads CSV, TSV and XLSX files, no database. Looks at HXL hashtags and
+Pure: the rows come from the suite's reader (``ckanext.imwg.reader``), no
+database. Looks at HXL hashtags and
 attributes, header names, and the values of the first ``SAMPLE_ROWS`` rows
 (e-mail addresses, phone numbers). Each finding names the column, why, and
 how many sampled values matched; the level the findings call for goes with it.
@@ -9,29 +10,27 @@ how many sampled values matched; the level the findings call for goes with it.
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
 import re
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ckanext.imwg.spreadsheets import SpreadsheetError, xlsx_rows
+from ckanext.imwg.levels import LEVELS
+from ckanext.imwg.reader import blocks, open_table
 
 #: rows whose values are looked at (headers and hashtags are always read)
 SAMPLE_ROWS = 5000
 #: rows in which the header and hashtag rows are looked for
 HEAD_ROWS = 25
-#: a file this large is screened on its first SAMPLE_ROWS rows like any other
-KINDS = {"csv": "csv", "tsv": "csv", "tab": "csv", "txt": "csv", "xlsx": "xlsx"}
+#: rows screened at a time
+BLOCK = 100
 
 PERSON = "personal"  # people named or identified
 CONTACT = "contact"  # ways of reaching people
 COORDINATES = "coordinates"  # record-level positions
 #: the level each kind of finding calls for
 LEVEL = {PERSON: "confidential", CONTACT: "confidential", COORDINATES: "restricted"}
-ORDER = ("public", "restricted", "confidential", "strictly_confidential")
 
 #: HXL hashtags about people, whose +name or +id attribute identifies someone
 _PEOPLE_TAGS = {"affected", "beneficiary", "inneed", "targeted", "reached", "contact", "respondee", "victim"}
@@ -66,10 +65,6 @@ _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _PHONE = re.compile(r"^\+?[\d][\d ().-]{6,18}\d$")
 
 
-class ScreenError(Exception):
-    """The file cannot be read as a table."""
-
-
 @dataclass
 class Finding:
     column: str
@@ -87,7 +82,7 @@ class Result:
     @property
     def suggested(self) -> str:
         """The level the findings call for ("public" when there are none)."""
-        return max((LEVEL[f.kind] for f in self.findings), key=ORDER.index, default="public")
+        return max((LEVEL[f.kind] for f in self.findings), key=LEVELS.index, default=LEVELS[0])
 
     def as_dicts(self) -> list[dict]:
         return [asdict(f) for f in self.findings]
@@ -127,14 +122,6 @@ def needs_screen(url_type: str | None, fmt: str | None, url: str | None) -> bool
     names = {(fmt or "").strip().lower(), (url or "").split("?", 1)[0].rsplit("/", 1)[-1].rpartition(".")[2].lower()}
     known = names - {""}
     return not known or not known <= DOCUMENTS
-
-
-def kind_of(fmt: str | None, url: str | None) -> str | None:
-    """``csv`` or ``xlsx`` from a resource's format or file name, else None."""
-    for value in ((fmt or "").strip().lower(), (url or "").rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()):
-        if value in KINDS:
-            return KINDS[value]
-    return None
 
 
 def _normal(header: str) -> str:
@@ -184,112 +171,113 @@ def _is_hashtag_row(row: list[str]) -> bool:
     return bool(cells) and sum(c.startswith("#") for c in cells) * 2 >= len(cells)
 
 
-def screen_rows(rows: Iterator[list[str]]) -> Result:
+class Screener:
+    """Screens a table block by block (the rows of one read of the file):
+    finds the header and hashtag rows in the first ``HEAD_ROWS`` rows, then
+    looks at the values of the first ``SAMPLE_ROWS`` data rows."""
+
+    def __init__(self) -> None:
+        self.head: list[list[str]] = []
+        self.names: list[str] | None = None
+        self.found: dict[tuple[int, str], Finding] = {}
+        self.filled: dict[int, int] = {}
+        self.width = 0
+        self.count = 0
+
+    def consume(self, block: list[list[str]]) -> bool:
+        """The next rows; False once ``SAMPLE_ROWS`` data rows were read."""
+        if self.names is None:
+            wanted = HEAD_ROWS - len(self.head)
+            self.head += block[:wanted]
+            if len(self.head) < HEAD_ROWS:
+                return True
+            block = block[wanted:]
+            self._begin()
+        return self._sample(block)
+
+    def _begin(self) -> None:
+        head, self.head = self.head, []
+        header: list[str] = head[0] if head else []
+        hashtags: list[str] = []
+        start = 1
+        for number, row in enumerate(head):
+            if _is_hashtag_row(row):
+                hashtags = row
+                header = head[number - 1] if number else []
+                start = number + 1
+                break
+        self.width = width = max(len(header), len(hashtags))
+        self.names = names = [
+            (header[i].strip() if i < len(header) and header[i] else "")
+            or (hashtags[i].strip() if i < len(hashtags) else "")
+            or f"column {i + 1}"
+            for i in range(width)
+        ]
+        for i in range(width):
+            for what in (
+                from_hashtag(hashtags[i]) if i < len(hashtags) and hashtags[i] else None,
+                from_header(header[i]) if i < len(header) and header[i] else None,
+            ):
+                if what and (i, what[0]) not in self.found:
+                    self.found[(i, what[0])] = Finding(names[i], what[0], what[1])
+        self._sample(head[start:])
+
+    def _sample(self, block: list[list[str]]) -> bool:
+        found, filled, names, width = self.found, self.filled, self.names or [], self.width
+        block = block[: SAMPLE_ROWS - self.count]
+        self.count += len(block)
+        for row in block:
+            for i, value in enumerate(row[:width] if width else row):
+                if not value or not value.strip():
+                    continue
+                filled[i] = filled.get(i, 0) + 1
+                if len(value) > 60:
+                    continue
+                what = from_value(value)
+                if what is None:
+                    continue
+                key = (i, what[0])
+                if key not in found:
+                    name = names[i] if i < len(names) else f"column {i + 1}"
+                    found[key] = Finding(name, what[0], what[1])
+                found[key].matches += 1
+        return self.count < SAMPLE_ROWS
+
+    def result(self) -> Result:
+        """The findings of the rows read so far."""
+        if self.names is None:
+            self._begin()
+        found, filled = self.found, self.filled
+        # a value pattern counts when it is more than a stray match in its column
+        ordered = [
+            found[k]
+            for k in sorted(found)
+            if not found[k].reason.startswith("values") or found[k].matches * 10 >= filled.get(k[0], 0)
+        ]
+        return Result(self.count, ordered)
+
+
+def screen_rows(source: Iterable[list[str]]) -> Result:
     """Screen a table given as rows of text."""
-    head: list[list[str]] = []
-    for row in rows:
-        head.append(row)
-        if len(head) >= HEAD_ROWS:
+    return _screen_blocks(blocks(source, BLOCK))
+
+
+def _screen_blocks(source: Iterable[list[list[str]]]) -> Result:
+    screener = Screener()
+    for block in source:
+        if not screener.consume(block):
             break
-    header: list[str] = head[0] if head else []
-    hashtags: list[str] = []
-    start = 1
-    for number, row in enumerate(head):
-        if _is_hashtag_row(row):
-            hashtags = row
-            header = head[number - 1] if number else []
-            start = number + 1
-            break
-    width = max(len(header), len(hashtags))
-    names = [
-        (header[i].strip() if i < len(header) and header[i] else "")
-        or (hashtags[i].strip() if i < len(hashtags) else "")
-        or f"column {i + 1}"
-        for i in range(width)
-    ]
-    found: dict[tuple[int, str], Finding] = {}
-    for i in range(width):
-        for what in (
-            from_hashtag(hashtags[i]) if i < len(hashtags) and hashtags[i] else None,
-            from_header(header[i]) if i < len(header) and header[i] else None,
-        ):
-            if what and (i, what[0]) not in found:
-                found[(i, what[0])] = Finding(names[i], what[0], what[1])
-    count = 0
-    filled: dict[int, int] = {}
-    for row in itertools.chain(head[start:], rows):
-        count += 1
-        if count > SAMPLE_ROWS:
-            count -= 1
-            break
-        for i, value in enumerate(row[:width] if width else row):
-            if not value or not value.strip():
-                continue
-            filled[i] = filled.get(i, 0) + 1
-            if len(value) > 60:
-                continue
-            what = from_value(value)
-            if what is None:
-                continue
-            key = (i, what[0])
-            if key not in found:
-                name = names[i] if i < len(names) else f"column {i + 1}"
-                found[key] = Finding(name, what[0], what[1])
-            found[key].matches += 1
-    # a value pattern counts when it is more than a stray match in its column
-    ordered = [
-        found[k]
-        for k in sorted(found)
-        if not found[k].reason.startswith("values") or found[k].matches * 10 >= filled.get(k[0], 0)
-    ]
-    return Result(count, ordered)
-
-
-def _csv_rows(path: Path) -> Iterator[list[str]]:
-    with path.open("rb") as f:
-        raw = f.read(1 << 16)
-    if raw.startswith(b"\x89PNG") or b"\x00" in raw[:4096]:
-        raise ScreenError("not a text table (binary content)")
-    try:
-        raw.decode("utf-8")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError as error:
-        encoding = "utf-8-sig" if error.start >= len(raw) - 3 else "cp1252"
-    sample = raw.decode(encoding, errors="replace")
-    try:
-        dialect = csv.Sniffer().sniff(sample[:8192], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    with path.open(encoding=encoding, errors="replace", newline="") as text:
-        yield from csv.reader(text, dialect)
-
-
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    try:
-        for row in xlsx_rows(path):
-            yield ["" if v is None else str(v) for v in row]
-    except SpreadsheetError as error:
-        raise ScreenError(str(error)) from None
+    return screener.result()
 
 
 def screen_file(path: str | Path, kind: str) -> Result:
-    """Screen a CSV (``kind="csv"``) or XLSX file; ``ScreenError`` if unreadable."""
-    path = Path(path)
-    reader = _xlsx_rows(path) if kind == "xlsx" else _csv_rows(path)
-    try:
-        return screen_rows(reader)
-    except csv.Error as error:
-        raise ScreenError(f"not a readable CSV file ({error})") from None
+    """Screen a file the reader reads as ``kind``; ``reader.TableError`` if unreadable."""
+    return _screen_blocks(open_table(path, kind).blocks(BLOCK))
 
 
 def screen_bytes(content: bytes, kind: str) -> Result:
     """Screen a file's content (for small files and tests)."""
-    if kind == "xlsx":
-        import tempfile
-
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            tmp.write(content)
-            tmp.flush()
-            return screen_file(tmp.name, kind)
-    text = content.decode("utf-8-sig", errors="replace")
-    return screen_rows(csv.reader(io.StringIO(text)))
+    with tempfile.NamedTemporaryFile(suffix=f".{kind}") as tmp:
+        tmp.write(content)
+        tmp.flush()
+        return screen_file(tmp.name, kind)

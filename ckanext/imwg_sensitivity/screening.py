@@ -1,8 +1,9 @@
 """The personal-data screen as a background job, its stored results, and the
 rule that a file with findings is not public without an explicit confirmation.
 
-On upload (or replacement) of a CSV, TSV or XLSX file the job screens it and
-stores the findings per resource. When a file with findings would be public,
+On upload (or replacement) of a table the suite's upload job
+(``ckanext.imwg.uploads``) hands its rows to the screen, which stores the
+findings per resource. When a file with findings would be public,
 the job raises that resource's own level to the one the findings call for, so
 it is gated until the publisher has looked: a confirmation
 (``personal_data_confirm``) is what lets it be public again, and a dataset or
@@ -17,19 +18,18 @@ stays so until an editor confirms it.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
-from ckan.lib import uploader
+
+from ckanext.imwg import uploads
+from ckanext.imwg.reader import TableError
 
 from . import audit, config, screen
 from .access import MISSING, UNKNOWN, file_key, level_of, resource_level
 from .model import screen_table
-
-log = logging.getLogger(__name__)
 
 #: in the context of the job's own update, so that it does not screen again
 FLAG = "imwg_sensitivity_screening"
@@ -40,78 +40,88 @@ def wanted(resource: dict[str, Any]) -> bool:
     return screen.needs_screen(resource.get("url_type"), resource.get("format"), resource.get("url"))
 
 
-def enqueue(context: dict[str, Any], resource: dict[str, Any]) -> None:
-    if not context.get(FLAG) and wanted(resource):
-        tk.enqueue_job(run, [resource["id"]], title=f"Personal-data screen of resource {resource['id']}")
-
-
-def _path(res: Any) -> str:
-    res_dict = {"id": res.id, "url": res.url, "url_type": res.url_type, "format": res.format}
-    return uploader.get_resource_uploader(res_dict).get_path(res.id)
-
-
 def _row(resource_id: str) -> dict[str, Any] | None:
     row = model.Session.execute(sa.select(screen_table).where(screen_table.c.resource_id == resource_id)).first()
     return dict(row._mapping) if row else None
 
 
-def run(resource_id: str) -> dict[str, Any] | None:
-    """Screen one resource's file (the job). Never raises for a bad file: the
-    problem is stored as the result."""
-    res = model.Resource.get(resource_id)
-    if res is None or res.state != "active" or res.package is None:
-        return None
-    if not screen.needs_screen(res.url_type, res.format, res.url):
-        return None
-    kind = screen.kind_of(res.format, res.url)
-    status, message, findings, suggested = "clean", None, [], "public"
-    try:
-        key = file_key(res.id)
-        path = _path(res)
+class Screen(uploads.UploadAnalysis):
+    """The screen of one file, in the upload job: the rows of its one read go
+    to a ``screen.Screener``. Never fails for a bad file: the problem is
+    stored as the result."""
+
+    name = "screen"
+
+    def start(self, upload: uploads.Upload) -> bool:
+        res = self.res = upload.resource
+        if not screen.needs_screen(res.url_type, res.format, res.url):
+            return False
+        # the key of the file before it is read: a file replaced meanwhile is not the one screened
+        self.key = file_key(res.id)
         before = _row(res.id)
-        if before and before["file_key"] == key:
+        if before and before["file_key"] == self.key:
             # this version of the file was screened already: the answer holds for it
             model.Session.execute(
                 screen_table.update().where(screen_table.c.resource_id == res.id).values(screened=dt.datetime.utcnow())
             )
             model.Session.commit()
-            return before
-        if key == MISSING:
-            raise OSError(path)
-        if kind is None:
-            status, message = "error", "The personal-data screen does not read files of this kind"
-        else:
-            result = screen.screen_file(path, kind)
-            findings, suggested = result.as_dicts(), result.suggested
-            status = "findings" if findings else "clean"
-    except OSError:
-        key, status, message = MISSING, "error", "The uploaded file was not found"
-    except screen.ScreenError as error:
-        status, message = "error", str(error)
-    except Exception as error:  # noqa: BLE001 - a file that breaks a reader never breaks the worker
-        log.exception("Screening resource %s failed", res.id)
-        status, message = "error", f"The file could not be read ({type(error).__name__})"
-    row = {
-        "resource_id": res.id,
-        "package_id": res.package_id,
-        "file_key": key,
-        "screened": dt.datetime.utcnow(),
-        "status": status,
-        "message": message,
-        "findings": findings,
-        "suggested": suggested,
-        "confirmed": None,
-        "confirmed_by": None,
-    }
-    model.Session.execute(sa.delete(screen_table).where(screen_table.c.resource_id == res.id))
-    model.Session.execute(screen_table.insert().values(**row))
-    audit.record(
-        "personal_data_screened", package_id=res.package_id, resource_id=res.id, status=status, findings=len(findings)
-    )
-    model.Session.commit()
-    if findings:
-        _gate_until_confirmed(res, suggested)
-    return row
+            self.outcome = before
+            return False
+        if self.key == MISSING:
+            self._store("error", "The uploaded file was not found")
+            return False
+        if upload.kind is None:
+            self._store("error", "The personal-data screen does not read files of this kind")
+            return False
+        self.screener = screen.Screener()
+        return True
+
+    def consume(self, rows: list[list[str]]) -> bool:
+        return self.screener.consume(rows)
+
+    def finish(self, upload: uploads.Upload) -> None:
+        result = self.screener.result()
+        findings = result.as_dicts()
+        self._store("findings" if findings else "clean", None, findings, result.suggested)
+        if findings:
+            _gate_until_confirmed(self.res, result.suggested)
+
+    def failed(self, upload: uploads.Upload, error: TableError) -> None:
+        self._store("error", str(error))
+
+    def _store(self, status: str, message: str | None, findings: list | None = None, suggested: str = "public") -> None:
+        res = self.res
+        row = {
+            "resource_id": res.id,
+            "package_id": res.package_id,
+            "file_key": self.key,
+            "screened": dt.datetime.utcnow(),
+            "status": status,
+            "message": message,
+            "findings": findings or [],
+            "suggested": suggested,
+            "confirmed": None,
+            "confirmed_by": None,
+        }
+        model.Session.execute(sa.delete(screen_table).where(screen_table.c.resource_id == res.id))
+        model.Session.execute(screen_table.insert().values(**row))
+        audit.record(
+            "personal_data_screened",
+            package_id=res.package_id,
+            resource_id=res.id,
+            status=status,
+            findings=len(row["findings"]),
+        )
+        model.Session.commit()
+        self.outcome = row
+
+
+def run(resource_id: str) -> dict[str, Any] | None:
+    """Screen one resource's file, alone (``ckan sensitivity screen``; the
+    upload job runs the screen with the other analyses over the same read)."""
+    analysis = Screen()
+    uploads.analyse(resource_id, [analysis])
+    return analysis.outcome
 
 
 def _gate_until_confirmed(res: model.Resource, suggested: str) -> None:
@@ -120,7 +130,7 @@ def _gate_until_confirmed(res: model.Resource, suggested: str) -> None:
     if now != "public":
         return
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
-    context = {"ignore_auth": True, "user": site_user["name"], FLAG: True}
+    context = {"ignore_auth": True, "user": site_user["name"], FLAG: True, uploads.OWN_UPDATE: True}
     tk.get_action("resource_patch")(context, {"id": res.id, "sensitivity": suggested})
     audit.record(
         "level_raised_by_screen", package_id=res.package_id, resource_id=res.id, level_from=now, level_to=suggested

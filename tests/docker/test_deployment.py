@@ -43,7 +43,9 @@ def test_images_are_pinned(compose):
     for name, service in compose["services"].items():
         image = service["image"]
         tag = image.rsplit(":", 1)[1] if ":" in image else ""
-        assert tag and tag != "latest" and re.search(r"\d", tag), f"{name}: {image}"
+        assert tag, f"{name}: {image}"
+        assert tag != "latest", f"{name}: {image}"
+        assert re.search(r"\d", tag), f"{name}: {image}"
 
 
 def test_health_checks_and_start_order(compose):
@@ -61,9 +63,11 @@ def test_health_checks_and_start_order(compose):
 def test_web_service_scales(compose):
     """The web service has no fixed name or host port, so --scale ckan=3 works behind nginx."""
     ckan = compose["services"]["ckan"]
-    assert "container_name" not in ckan and "ports" not in ckan
+    assert "container_name" not in ckan
+    assert "ports" not in ckan
     conf = (DOCKER / "nginx" / "default.conf.template").read_text()
-    assert "resolver 127.0.0.11" in conf and "http://ckan:5000" in conf
+    assert "resolver 127.0.0.11" in conf
+    assert "http://ckan:5000" in conf
 
 
 def test_volumes_declared_and_used(compose):
@@ -109,7 +113,8 @@ def test_search_backend_is_solr_in_the_image():
     """The image's configuration uses Solr (imwg_search off) and the spatial bbox backend."""
     ini = (DOCKER / "ckan.ini").read_text()
     plugins = re.search(r"ckan.plugins = (.*?)\n\S", ini, re.S).group(1).split()
-    assert "imwg_search" not in plugins and {"imwg", "scheming_datasets", "spatial_query"} <= set(plugins)
+    assert "imwg_search" not in plugins
+    assert {"imwg", "scheming_datasets", "spatial_query"} <= set(plugins)
 
 
 # -- the entrypoint ---------------------------------------------------------------
@@ -146,13 +151,15 @@ def test_refuses_without_required_setting(tmp_path, drop, message):
     env = {k: v for k, v in VALID.items() if k != drop}
     result = entrypoint(tmp_path, env, "true")
     assert result.returncode == 1
-    assert "required setting(s) missing" in result.stderr and message in result.stderr
+    assert "required setting(s) missing" in result.stderr
+    assert message in result.stderr
 
 
 def test_refuses_bad_site_url(tmp_path):
     """A site URL without a scheme is refused."""
     result = entrypoint(tmp_path, {**VALID, "CKAN_SITE_URL": "portal.example.org"}, "true")
-    assert result.returncode == 1 and "must start with http" in result.stderr
+    assert result.returncode == 1
+    assert "must start with http" in result.stderr
 
 
 def test_generates_secrets_once(tmp_path):
@@ -160,7 +167,8 @@ def test_generates_secrets_once(tmp_path):
     first = entrypoint(tmp_path, VALID, "true")
     assert first.returncode == 0, first.stderr
     secrets = (tmp_path / "secrets" / "secrets.env").read_text()
-    assert re.search(r"CKAN_SECRET_KEY=\S{20,}", secrets) and re.search(r"CKAN_JWT_SECRET=\S{20,}", secrets)
+    assert re.search(r"CKAN_SECRET_KEY=\S{20,}", secrets)
+    assert re.search(r"CKAN_JWT_SECRET=\S{20,}", secrets)
     assert entrypoint(tmp_path, VALID, "true").returncode == 0
     assert (tmp_path / "secrets" / "secrets.env").read_text() == secrets
     ini = (tmp_path / "run" / "ckan.ini").read_text()
@@ -173,7 +181,8 @@ def test_image_configuration_loads_and_validates(tmp_path):
     result = entrypoint(tmp_path, VALID, "ckan", "-c", ini, "config", "validate")
     assert result.returncode == 0, result.stdout + result.stderr
     plugins = entrypoint(tmp_path, VALID, "ckan", "-c", ini, "config", "declaration", "imwg")
-    assert plugins.returncode == 0 and "ckanext.imwg.demo_password_suffix" in plugins.stdout
+    assert plugins.returncode == 0
+    assert "ckanext.imwg.demo_password_suffix" in plugins.stdout
 
 
 def test_shellcheck():

@@ -154,7 +154,8 @@ class TestNul:
         """A NUL anywhere in an API call's JSON body answers an API error with 400."""
         resp = app.post("/api/3/action/pcode_search", json={"q": "kachin", "country": ["MMR", {"x": "\x00"}]})
         assert resp.status_code == 400
-        assert resp.json["success"] is False and "NUL" in resp.json["error"]["message"]
+        assert resp.json["success"] is False
+        assert "NUL" in resp.json["error"]["message"]
 
     def test_nul_in_a_form_field_is_a_400(self, app, world):
         """A NUL in a form field answers 400 before the view runs."""
@@ -219,9 +220,11 @@ class TestBoundingBox:
         for bbox in ("a,b,c,d", "nan,0,1,1", "0,0,inf,1", "1,2,3", "1,2,3,4,5", "10,0,5,5", "0,10,5,5", ["1", "2"]):
             text = bbox if isinstance(bbox, str) else ",".join(bbox)
             page = app.get("/dataset/", query_string={"ext_bbox": text})
-            assert page.status_code == 400 and "bounding box" in page.body, bbox
+            assert page.status_code == 400, bbox
+            assert "bounding box" in page.body, bbox
             api = app.post("/api/3/action/package_search", json={"extras": {"ext_bbox": bbox}})
-            assert api.status_code == 400 and "bounding box" in api.json["error"]["message"], bbox
+            assert api.status_code == 400, bbox
+            assert "bounding box" in api.json["error"]["message"], bbox
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")

@@ -189,20 +189,23 @@ class TestSearchAndDisplay:
         """/fr/dataset shows the facet titles and labels in French."""
         create(editor)
         body = app.get("/fr/dataset/").body
-        assert "Secteurs" in body and "Action contre les mines" in body
+        assert "Secteurs" in body
+        assert "Action contre les mines" in body
         assert "Type d&#39;organisation" in body or "Type d'organisation" in body
 
     def test_arabic_is_right_to_left(self, app, editor):
         """Arabic pages render right-to-left with Arabic labels."""
         create(editor)
         body = app.get("/ar/dataset/").body
-        assert 'dir="rtl"' in body and "القطاعات" in body
+        assert 'dir="rtl"' in body
+        assert "القطاعات" in body
 
     def test_dataset_page_groups_and_period(self, app, editor):
         """The dataset page shows the fields in sections and the period as a period."""
         create(editor)
         body = app.get("/mine-action/hazards-kachin").body
-        assert "About the data" in body and "Mine action" in body
+        assert "About the data" in body
+        assert "Mine action" in body
         assert "01 January 2024 – 30 June 2024" in body
         assert "Land release: clearance" in body
         assert "Licence and contact" in body  # a licence is set

@@ -10,7 +10,7 @@ import ckan.model as model
 import pytest
 from ckan.tests.helpers import call_action
 
-from tests.imwg_hxl.test_gating import PLUGINS, headers, portal, user
+from tests.imwg_hxl.matrix import PLUGINS, headers, portal, user
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues"),

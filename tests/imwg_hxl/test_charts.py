@@ -56,7 +56,9 @@ class TestChartsFromHashtags:
     def test_no_measure_counts_rows(self, tmp_path):
         result, _ = prof(tmp_path, "Org,Sector\n#org,#sector\nA,WASH\nA,Health\nB,WASH\n")
         drawn = charts.build(result, gazetteer)
-        assert drawn["key_figures"] == [] and drawn["timeline"] is None and drawn["map"] is None
+        assert drawn["key_figures"] == []
+        assert drawn["timeline"] is None
+        assert drawn["map"] is None
         assert drawn["bars"][0]["measure"] == "rows"
         assert [b["by"] for b in drawn["bars"]] == ["#sector", "#org"]
         assert {i["label"]: i["value"] for i in drawn["bars"][1]["items"]} == {"A": 2, "B": 1}
@@ -67,8 +69,10 @@ class TestChartsFromHashtags:
         assert drawn["level"] == "adm2"
         assert [u["pcode"] for u in drawn["units"]] == ["MMR001D001"]
         killed = sum(i % 4 for i in range(30) if i % 2 == 0 and i % 3 == 0)
-        assert drawn["units"][0]["value"] == killed and drawn["units"][0]["name"] == "Myitkyina"
-        assert drawn["units"][0]["path"].startswith("M") and "MMR001D002" in drawn["unmatched"]
+        assert drawn["units"][0]["value"] == killed
+        assert drawn["units"][0]["name"] == "Myitkyina"
+        assert drawn["units"][0]["path"].startswith("M")
+        assert "MMR001D002" in drawn["unmatched"]
 
     def test_no_gazetteer_no_map(self, tmp_path):
         result, _ = prof(tmp_path, CASUALTIES)
@@ -80,12 +84,15 @@ class TestAggregateOnly:
         text = "District,Killed\n#adm2+code,#affected+killed\n" + "A,1\n" * 7 + "B,1\n" * 6 + "C,1\n" * 2
         result, _ = prof(tmp_path, text)
         seen = charts.as_seen(result, "aggregates", 5)
-        assert seen["sample"] == [] and seen["aggregate_only"] is True
+        assert seen["sample"] == []
+        assert seen["aggregate_only"] is True
         assert all("top" not in c and "min" not in c for c in seen["columns"])
         by = seen["aggregates"]["by"][0]
         # C (2) is below 5; B, the next smallest, goes too so that C is not total - A - B
-        assert [g["key"] for g in by["groups"]] == ["A"] and by["suppressed"] == 2
-        assert "C" not in repr(by) and "B" not in repr(by)
+        assert [g["key"] for g in by["groups"]] == ["A"]
+        assert by["suppressed"] == 2
+        assert "C" not in repr(by)
+        assert "B" not in repr(by)
         # those who get the data see everything
         assert charts.as_seen(result, "data", 5) is result
 
@@ -111,7 +118,8 @@ class TestAggregateOnly:
         result["validation"] = validation.validate(table, result, 100, gazetteer)
         table.close()
         seen = charts.as_seen(result, "aggregates", 5)["validation"]
-        assert seen["issues"] and all(i["count"] is None for i in seen["issues"])
+        assert seen["issues"]
+        assert all(i["count"] is None for i in seen["issues"])
         assert seen["errors"] is None
 
 
@@ -139,7 +147,8 @@ class TestValidation:
         assert ("State", "pcode-level", "P-code of another admin level than 1") in issues
         assert issues[("Formula", "formula", next(k[2] for k in issues if k[1] == "formula"))]["count"] == 1
         assert issues[("Bad", "hashtag", next(k[2] for k in issues if k[1] == "hashtag"))]["severity"] == "error"
-        assert found["errors"] >= 4 and found["schema_rows_checked"] == 3
+        assert found["errors"] >= 4
+        assert found["schema_rows_checked"] == 3
         table.close()
 
     def test_types_are_counted_over_the_whole_file(self, tmp_path):
@@ -147,4 +156,5 @@ class TestValidation:
         result, table = prof(tmp_path, text)
         found = validation.validate(table, result, 10, gazetteer)
         issue = next(i for i in found["issues"] if i["message"] == "Expected a number")
-        assert issue["count"] == 3 and found["schema_rows_checked"] == 10
+        assert issue["count"] == 3
+        assert found["schema_rows_checked"] == 10

@@ -319,7 +319,7 @@ class TestRemoteFiles:
         import http.server
         import threading
 
-        from .test_fetch import Handler
+        from tests.imwg_hxl.remote import Handler
 
         httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=httpd.serve_forever, daemon=True).start()

@@ -57,7 +57,8 @@ def test_the_view_of_an_uploaded_hxl_file(portal, page, tmp_path):
     assert page.locator(".imwg-hxl-bars").first.is_visible()
     assert page.locator(".imwg-hxl-figure").count() == 2
     kachin = page.locator(".imwg-hxl-map path[data-pcode='MMR001']")
-    assert kachin.is_visible() and "Kachin" in kachin.locator("title").text_content()
+    assert kachin.is_visible()
+    assert "Kachin" in kachin.locator("title").text_content()
     screenshot(page, "hxl-preview-1-view")
 
     # a column switched off with the keyboard disappears from the table

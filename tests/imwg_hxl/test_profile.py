@@ -246,19 +246,3 @@ class TestProfileFigures:
         month, people = result["columns"]
         assert month["type"] == "date" and month["min"] == "2024-01-01"
         assert people["type"] == "number" and people["sum"] == 3500.5
-
-
-class TestKindOf:
-    @pytest.mark.parametrize(
-        ("fmt", "url", "kind"),
-        [
-            ("CSV", "x", "csv"),
-            ("xlsx", "x", "xlsx"),
-            ("", "https://example.org/data.tsv?x=1", "tsv"),
-            ("", "https://example.org/data.json", "json"),
-            ("PDF", "x.csv", None),
-            ("", "https://example.org/page", None),
-        ],
-    )
-    def test_kind_of(self, fmt, url, kind):
-        assert tables.kind_of(fmt, url) == kind

@@ -16,7 +16,7 @@ from ckan.tests.helpers import call_action
 
 from ckanext.imwg_hxl import jobs
 from ckanext.imwg_hxl.model import profile_table
-from tests.imwg_hxl.test_gating import PLUGINS, gated
+from tests.imwg_hxl.matrix import PLUGINS, gated
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues"),
@@ -79,7 +79,8 @@ def test_those_who_get_the_data_read_the_full_reason(refused):
     """The publisher's side sees which address was refused, to fix the link."""
     _, res, _, secrets = refused
     shown = preview_for("owner-member", res)
-    assert shown["access"] == "data" and shown["status"] == "refused"
+    assert shown["access"] == "data"
+    assert shown["status"] == "refused"
     assert any(s in shown["message"] for s in secrets)
 
 
@@ -87,7 +88,8 @@ def test_an_aggregate_only_answer_names_neither_host_nor_address(refused):
     """No field of an aggregate-only answer tells where the gated file is."""
     _, res, _, secrets = refused
     shown = preview_for("other-member", res)
-    assert shown["access"] == "aggregates" and shown["status"] == "refused"
+    assert shown["access"] == "aggregates"
+    assert shown["status"] == "refused"
     assert shown["message"].startswith("The file was not fetched")
     assert not any(s in json.dumps(shown) for s in secrets)
 

@@ -38,7 +38,8 @@ def search(**kwargs):
 def test_show_with_ancestors_and_children():
     """A unit comes with its ancestors, path, names and children count."""
     unit = call_action("pcode_show", id=" mmr001d001 ")
-    assert unit["pcode"] == "MMR001D001" and unit["level"] == 2
+    assert unit["pcode"] == "MMR001D001"
+    assert unit["level"] == 2
     assert [a["pcode"] for a in unit["ancestors"]] == ["MMR", "MMR001"]
     assert unit["path"] == "Myitkyina — Kachin — Myanmar"
     assert unit["names"] == {"en": "Myitkyina", "alt1": "မြစ်ကြီးနား"}
@@ -54,9 +55,11 @@ def test_show_unknown_code():
 def test_search_ranks_code_then_prefix_then_contains():
     """Exact code first, then prefixes, then names containing the text."""
     codes = [r["pcode"] for r in search(q="MMR001")]
-    assert codes[0] == "MMR001" and set(codes[1:]) == {"MMR001D001", "MMR001D002"}
+    assert codes[0] == "MMR001"
+    assert set(codes[1:]) == {"MMR001D001", "MMR001D002"}
     results = search(q="sh")
-    assert results[0]["pcode"] == "MMR015" and results[0]["match"] == "prefix"
+    assert results[0]["pcode"] == "MMR015"
+    assert results[0]["match"] == "prefix"
     assert {r["pcode"]: r["match"] for r in search(q="port")}["HT0111"] == "prefix"
     assert {r["pcode"]: r["match"] for r in search(q="prince")}["HT0111"] == "contains"
 
@@ -104,7 +107,8 @@ def test_bad_parameters_are_validation_errors():
 def test_anonymous_api(app):
     """Anyone may use the actions through the API."""
     resp = app.get("/api/3/action/pcode_search", query_string={"q": "kachin"})
-    assert resp.json["success"] and resp.json["result"][0]["pcode"] == "MMR001"
+    assert resp.json["success"]
+    assert resp.json["result"][0]["pcode"] == "MMR001"
     assert app.get("/api/3/action/pcode_show", query_string={"id": "nope"}, status=404).json["success"] is False
 
 
@@ -117,7 +121,8 @@ def test_kept_units_follow_every_change_to_the_gazetteer(tmp_path, memory_units,
 
     monkeypatch.setitem(ckan_config, "ckanext.imwg_pcode.memory_units", memory_units)
     first = call_action("pcode_lookup", ids=["MMR001D001", "MMR009"])
-    assert list(first) == ["MMR001D001"] and not first["MMR001D001"]["retired"]
+    assert list(first) == ["MMR001D001"]
+    assert not first["MMR001D001"]["retired"]
     model.Session.execute(sa.text("UPDATE imwg_pcode_unit SET retired_at = now() WHERE pcode = 'MMR001D001'"))
     model.Session.commit()
     assert call_action("pcode_lookup", ids=["MMR001D001"])["MMR001D001"]["retired"]
@@ -141,7 +146,8 @@ def test_gazetteer_held_whole_answers_without_queries():
     assert sorted(found) == ["HT0211", "MMR015D001"]
     assert found["MMR015D001"]["path"] == "Lashio — Shan (North) — Myanmar"
     gazetteer = [s for s in statements if "imwg_pcode" in s]
-    assert len(gazetteer) == 1 and "imwg_pcode_token" in gazetteer[0]
+    assert len(gazetteer) == 1
+    assert "imwg_pcode_token" in gazetteer[0]
 
 
 def test_token_renewed_once_per_transaction():
@@ -157,5 +163,6 @@ def test_token_renewed_once_per_transaction():
     model.Session.commit()
     after = model.Session.execute(sa.text("SELECT token FROM imwg_pcode_token")).scalar()
     pages = model.Session.execute(sa.text("SELECT pg_relation_size('imwg_pcode_token') / 8192")).scalar()
-    assert after != before and pages == 1
+    assert after != before
+    assert pages == 1
     assert call_action("pcode_lookup", ids=["HT0211"])["HT0211"]["name"] == "Jacmel 599"

@@ -11,6 +11,7 @@ from ckan.lib.jobs import Worker
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from ckanext.imwg.reader import TableError
 from ckanext.imwg_pcode import coverage, jobs
 
 from . import places
@@ -98,19 +99,11 @@ class TestColumns:
         assert coverage.scan(stored, "xlsx").codes() == {"MMR001", "HT01"}
 
     def test_broken_xlsx(self, tmp_path):
-        """A broken XLSX file is a CoverageError, not a crash."""
+        """A broken XLSX file is the reader's TableError, not a crash."""
         path = tmp_path / "broken.xlsx"
         path.write_bytes(b"not a zip")
-        with pytest.raises(coverage.CoverageError):
+        with pytest.raises(TableError):
             coverage.scan(path, "xlsx")
-
-    @pytest.mark.parametrize(
-        "fmt, url, kind",
-        [("CSV", "x", "csv"), ("xlsx", "x", "xlsx"), ("", "http://a/b.csv", "csv"), ("PDF", "b.csv", None)],
-    )
-    def test_kind(self, fmt, url, kind):
-        """The format decides; without one, the file's extension."""
-        assert coverage.kind_of(fmt, url) == kind
 
 
 def upload_townships(create_with_upload, dataset):

@@ -7,13 +7,7 @@ import json
 import pytest
 
 from ckanext.imwg_pcode import gazetteer as gz
-
-GLOBAL = """Location,Admin Level,P-Code,Name,Parent P-Code,Valid from date
-MMR,1,MMR001,Kachin,MMR,2019-12-01
-MMR,2,MMR001D001,Myitkyina,MMR001,2019-12-01
-MMR,3,MMR001002,Waingmaw,MMR001,2019-12-01
-MMR,1,MMR015,Shan (North),MMR,2019-12-01
-"""
+from tests.imwg_pcode.files import GLOBAL
 
 
 def write(tmp_path, name, text, encoding="utf-8"):
@@ -31,13 +25,15 @@ def test_global_list_with_implied_countries(tmp_path):
     units = by_code(gz.read(write(tmp_path, "global.csv", GLOBAL)))
     assert units["MMR"].level == 0
     assert (units["MMR001002"].level, units["MMR001002"].parent) == (3, "MMR001")
-    assert units["MMR001"].name == "Kachin" and units["MMR001"].valid_from == "2019-12-01"
+    assert units["MMR001"].name == "Kachin"
+    assert units["MMR001"].valid_from == "2019-12-01"
 
 
 def test_explicit_parents_not_prefixes(tmp_path):
     """Myanmar's townships sit under states although district codes look different."""
     units = by_code(gz.read(write(tmp_path, "global.csv", GLOBAL)))
-    assert units["MMR001002"].parent == "MMR001" and units["MMR001D001"].parent == "MMR001"
+    assert units["MMR001002"].parent == "MMR001"
+    assert units["MMR001D001"].parent == "MMR001"
 
 
 def test_cod_wide_csv_with_languages(tmp_path):
@@ -48,7 +44,8 @@ def test_cod_wide_csv_with_languages(tmp_path):
         "Haiti,HT,Ouest,Ouest,HT01,Delmas,HT0112,2019-06-01\n"
     )
     units = by_code(gz.read(write(tmp_path, "hti.csv", text)))
-    assert units["HT0112"].parent == "HT01" and units["HT01"].parent == "HT"
+    assert units["HT0112"].parent == "HT01"
+    assert units["HT01"].parent == "HT"
     assert units["HT01"].names == {"en": "Ouest", "fr": "Ouest"}
     assert len(units) == 4
 
@@ -90,7 +87,8 @@ def test_geojson_keeps_geometry(tmp_path):
         ],
     }
     units = by_code(gz.read(write(tmp_path, "som.geojson", json.dumps(data))))
-    assert units["SO11"].geometry == square and units["SO"].geometry is None
+    assert units["SO11"].geometry == square
+    assert units["SO"].geometry is None
 
 
 @pytest.mark.parametrize(
@@ -135,7 +133,8 @@ def test_mixed_encodings(tmp_path):
     raw += "MMR,1,MMR030,Sagaing Région,MMR,2019-12-01\n".encode("latin-1")
     with pytest.raises(gz.GazetteerError) as e:
         gz.read(write(tmp_path, "mixed.csv", raw))
-    assert "mixed encodings" in str(e.value) and "mixed.csv:7" in str(e.value)
+    assert "mixed encodings" in str(e.value)
+    assert "mixed.csv:7" in str(e.value)
 
 
 def test_single_byte_file_is_read(tmp_path):

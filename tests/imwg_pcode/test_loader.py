@@ -6,7 +6,7 @@ import ckan.model as model
 import pytest
 from ckan.cli.cli import ckan
 
-from tests.imwg_pcode.test_gazetteer import GLOBAL
+from tests.imwg_pcode.files import GLOBAL
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
@@ -78,7 +78,8 @@ def test_bad_file_loads_nothing(cli, global_file, tmp_path):
     bad.write_text(GLOBAL.replace("Kachin", "Kachin State") + "MMR,2,MMR099001,Nowhere,MMR099,2019-12-01\n")
     result = cli.invoke(ckan, ["pcode", "load", str(bad)])
     assert result.exit_code == 1
-    assert "bad.csv:6" in result.output and "unknown parent MMR099" in result.output
+    assert "bad.csv:6" in result.output
+    assert "unknown parent MMR099" in result.output
     assert units()["MMR001"][2] == "Kachin"
 
 
@@ -95,7 +96,9 @@ def test_stats_and_export_round_trip(cli, global_file, tmp_path, reset_db, migra
     """stats counts units per country and level; export loads back unchanged."""
     load(cli, global_file)
     stats = cli.invoke(ckan, ["pcode", "stats"]).output
-    assert "MMR" in stats and "total" in stats and " 5 " in stats
+    assert "MMR" in stats
+    assert "total" in stats
+    assert " 5 " in stats
     exported = tmp_path / "export.csv"
     assert cli.invoke(ckan, ["pcode", "export", str(exported)]).exit_code == 0
     before = units()

@@ -69,22 +69,26 @@ class TestValidation:
         with pytest.raises(logic.ValidationError) as e:
             create(editor, pcodes=["MMR001099"])
         message = " ".join(e.value.error_dict["pcodes"])
-        assert "MMR001099" in message and "Old Township" in message
+        assert "MMR001099" in message
+        assert "Old Township" in message
 
     def test_countries_and_subnational_are_derived(self, editor):
         """Countries and the subnational flag come from the P-codes, not from input."""
-        pkg = create(editor, pcodes=["MMR001014", "HT0111"], locations=["AFG"], subnational="no")
-        assert pkg["locations"] == ["HTI", "MMR"] and pkg["subnational"] == "yes"
+        pkg = create(editor, pcodes=["MMR001014", "HT0111"], countries=["AFG"], subnational="no")
+        assert pkg["countries"] == ["HTI", "MMR"]
+        assert pkg["subnational"] == "yes"
         national = create(editor, name="national", pcodes=["MMR"])
-        assert national["locations"] == ["MMR"] and national["subnational"] == "no"
+        assert national["countries"] == ["MMR"]
+        assert national["subnational"] == "no"
         untagged = create(editor, name="untagged")
-        assert "locations" not in untagged and "subnational" not in untagged
+        assert "countries" not in untagged
+        assert "subnational" not in untagged
 
     def test_update_recomputes_derived_fields(self, editor):
         """Changing the places changes the derived countries."""
         pkg = create(editor, pcodes=["MMR001014"])
         pkg = call_action("package_patch", context={"user": "editor"}, id=pkg["id"], pcodes=["HT0111"])
-        assert pkg["locations"] == ["HTI"]
+        assert pkg["countries"] == ["HTI"]
 
     def test_tagging_asks_the_gazetteer_once(self, editor):
         """Once the process holds the gazetteer, checking a dataset's places,
@@ -96,8 +100,9 @@ class TestValidation:
         with statements_run() as statements:
             pkg = create(editor, pcodes=["MMR001014", "HT0111"])
         gazetteer = [s for s in statements if "imwg_pcode" in s]
-        assert len(gazetteer) == 1 and "imwg_pcode_token" in gazetteer[0]
-        assert pkg["locations"] == ["HTI", "MMR"]
+        assert len(gazetteer) == 1
+        assert "imwg_pcode_token" in gazetteer[0]
+        assert pkg["countries"] == ["HTI", "MMR"]
         assert names(search(fq="pcodes:MMR001D001")) == ["idp-sites"]
         assert names(search(q="Ouest")) == ["idp-sites"]
 
@@ -135,7 +140,8 @@ class TestRollUp:
         create(editor, pcodes=["MMR001014"])
         create(editor, name="lashio", pcodes=["MMR015001"])
         body = app.get("/dataset/", query_string={"pcodes": "MMR001"}).body
-        assert "/dataset/idp-sites" in body and "/dataset/lashio" not in body
+        assert "/dataset/idp-sites" in body
+        assert "/dataset/lashio" not in body
         assert 'data-module="imwg-pcode-picker"' in body
 
     def test_extent_for_map_search(self, editor):
@@ -159,7 +165,8 @@ class TestFacets:
         assert items == {"MMR001": ("Kachin", 2), "MMR015": ("Shan (North)", 1)}
         assert result["facets"]["vocab_pcode_adm0"] == {"MMR": 3}
         body = app.get("/dataset/").body
-        assert "Kachin" in body and "Admin level 1" in body
+        assert "Kachin" in body
+        assert "Admin level 1" in body
 
 
 class TestPages:
@@ -170,9 +177,13 @@ class TestPages:
         create(editor, name="lashio", pcodes=["MMR015001"])
         body = app.get("/location/MMR001").body
         assert "2 datasets about Kachin" in body
-        assert "/dataset/idp-sites" in body and "/dataset/mohnyin" in body and "/dataset/lashio" not in body
-        assert 'data-pcode="MMR001D001"' in body and 'data-pcode="MMR001D002"' in body
-        assert 'data-module="dataset-map"' in body and "98.7" in body
+        assert "/dataset/idp-sites" in body
+        assert "/dataset/mohnyin" in body
+        assert "/dataset/lashio" not in body
+        assert 'data-pcode="MMR001D001"' in body
+        assert 'data-pcode="MMR001D002"' in body
+        assert 'data-module="dataset-map"' in body
+        assert "98.7" in body
         assert "ကချင်" in body  # its other names
 
     def test_location_page_without_boundary_has_no_geometry_map(self, app, editor):
@@ -189,13 +200,16 @@ class TestPages:
         """/location/ lists the countries with their datasets."""
         create(editor, pcodes=["MMR001014"])
         body = app.get("/location/").body
-        assert "Myanmar" in body and "Haïti" in body
+        assert "Myanmar" in body
+        assert "Haïti" in body
 
     def test_dataset_page_shows_places_with_links(self, app, editor):
         """The dataset page names its places and links their location pages."""
         create(editor, pcodes=["MMR001014"])
         body = app.get("/dataset/idp-sites").body
-        assert "Waingmaw" in body and "/location/MMR001014" in body and "Myanmar" in body
+        assert "Waingmaw" in body
+        assert "/location/MMR001014" in body
+        assert "Myanmar" in body
 
     def test_form_offers_the_picker(self, app, editor):
         """The form's places input carries the picker and the chosen places' paths."""
@@ -206,7 +220,8 @@ class TestPages:
             ]
         }
         body = app.get("/dataset/edit/idp-sites", headers=env).body
-        assert 'data-module="imwg-pcode-picker"' in body and 'value="MMR001014"' in body
+        assert 'data-module="imwg-pcode-picker"' in body
+        assert 'value="MMR001014"' in body
         places = re.search(r'data-module-places="([^"]*)"', body).group(1)
         assert json.loads(html.unescape(places))[0]["path"] == "Waingmaw — Myitkyina — Kachin — Myanmar"
 
@@ -221,4 +236,5 @@ class TestPickerApi:
     def test_lookup(self):
         """pcode_lookup answers known codes only, with their paths."""
         found = call_action("pcode_lookup", ids="mmr001014, XX1")
-        assert list(found) == ["MMR001014"] and found["MMR001014"]["country"] == "MMR"
+        assert list(found) == ["MMR001014"]
+        assert found["MMR001014"]["country"] == "MMR"

@@ -34,7 +34,8 @@ def test_search_facet_and_open_dataset(portal, page):
     page.click("nav[aria-label='Tags'] >> text=landmines")
     page.wait_for_url("**tags=landmines*")
     body = page.inner_text("body")
-    assert "1 dataset found" in body and "Explosive ordnance casualties" in body
+    assert "1 dataset found" in body
+    assert "Explosive ordnance casualties" in body
     shot(page, "3-facet")
     page.click("text=Explosive ordnance casualties")
     page.wait_for_url("**/explosive-ordnance-casualties")

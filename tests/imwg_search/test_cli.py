@@ -1,4 +1,5 @@
-"""`ckan search-index` commands on the PostgreSQL backend."""
+"""`ckan search-index` commands on the PostgreSQL backend, and the backend's
+own `ckan search` (`ckan imwg-search`, its old name, still answers)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import ckan.model as model
 import pytest
 from ckan.cli.cli import ckan
 from ckan.tests import factories
-from ckan.tests.helpers import call_action
+from ckan.tests.helpers import CKANCliRunner, call_action
 
 pytestmark = [
-    pytest.mark.usefixtures("with_plugins", "clean_db"),
+    pytest.mark.usefixtures("with_plugins", "clean_db", "with_extended_cli"),
     pytest.mark.ckan_config("ckan.plugins", "imwg_search"),
     pytest.mark.ckan_config("ckan.auth.create_unowned_dataset", True),
 ]
@@ -66,13 +67,15 @@ def test_check_reports_unindexed(cli, datasets):
     model.Session.execute("delete from imwg_search_package where doc->>'name' = 'ds-2'")
     model.Session.commit()
     out = run(cli, "check")
-    assert "Packages not indexed = 1 out of 5" in out and "ds-2" in out
+    assert "Packages not indexed = 1 out of 5" in out
+    assert "ds-2" in out
 
 
 def test_show_prints_index_document(cli, datasets):
     """show prints the indexed document of one dataset."""
     out = run(cli, "show", "ds-1")
-    assert "'name': 'ds-1'" in out and "index_id" in out
+    assert "'name': 'ds-1'" in out
+    assert "index_id" in out
 
 
 def test_clear_one_dataset(cli, datasets):
@@ -82,3 +85,36 @@ def test_clear_one_dataset(cli, datasets):
     assert indexed() == 4
     names = [d["name"] for d in call_action("package_search", rows=10)["results"]]
     assert "ds-0" not in names
+
+
+def test_explain_shows_the_parsed_query(cli):
+    """search explain prints the query the backend runs."""
+    result = cli.invoke(ckan, ["search", "explain", "tags:health AND mines"])
+    assert result.exit_code == 0, result.output
+    assert "Term(field='tags', text='health'" in result.output
+
+
+def test_explain_refuses_bad_syntax(cli):
+    """search explain exits non-zero with the syntax error."""
+    result = cli.invoke(ckan, ["search", "explain", "tags:(health"])
+    assert result.exit_code != 0
+    assert "Error" in result.output
+
+
+def test_check_doc_passes_a_stock_document(cli, datasets):
+    """search check-doc finds nothing wrong with a dataset CKAN indexed."""
+    result = cli.invoke(ckan, ["search", "check-doc", "ds-1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("[]")
+
+
+def test_old_name_runs_the_same_commands_and_warns(ckan_config):
+    """imwg-search still runs search's commands, with a deprecation note on stderr only."""
+    runner = CKANCliRunner(env={"CKAN_INI": ckan_config["__file__"]}, mix_stderr=False)
+    new = runner.invoke(ckan, ["search", "explain", "tags:health"])
+    old = runner.invoke(ckan, ["imwg-search", "explain", "tags:health"])
+    assert old.exit_code == 0, old.output + old.stderr
+    assert old.stdout == new.stdout
+    assert "deprecated" in old.stderr
+    assert "ckan search" in old.stderr
+    assert "deprecated" not in new.stderr

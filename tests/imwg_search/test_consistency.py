@@ -15,7 +15,8 @@ from ckan.common import config
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from ckanext.imwg_search import backend
+from ckanext.imwg import txcache
+from ckanext.imwg_search import commits
 from tests.support import write_ini
 
 PLUGINS = "imwg_search"
@@ -145,17 +146,17 @@ def test_entries_held_back_during_a_commit():
     conn = search.make_connection()
     doc = search.show(ds["id"])
     session = model.Session()
-    session.info[backend.COMMITTING] = True
+    txcache.put(commits.COMMITTING, True)
     try:
         conn.add([{**doc, "index_id": "held-copy", "title": "Held back copy"}])
-        assert "held-copy" in session.info[backend.PENDING]
+        assert "held-copy" in txcache.get(commits.PENDING)
         assert sql_count("select count(*) from imwg_search_package where index_id = 'held-copy'") == 0
         assert conn.search(q="title:copy", fq="+site_id:imwg-test").hits == 1
         conn.add([{**doc, "index_id": "held-second", "title": "Second copy"}])
         conn.delete(id="held-second")
-        assert "held-second" not in session.info.get(backend.PENDING, {})
+        assert "held-second" not in txcache.get(commits.PENDING, {})
     finally:
-        session.info.pop(backend.COMMITTING, None)
+        txcache.pop(commits.COMMITTING)
         session.rollback()
     assert counts("held") == (1, 1)
     assert sql_count("select count(*) from imwg_search_package where index_id like 'held-%'") == 0

@@ -105,17 +105,20 @@ class TestLimitsOnPostgres(Refusals):
     def test_the_search_page_answers_400_with_the_reason(self, app):
         """/dataset/ with too many terms answers 400 and says why."""
         resp = app.get("/dataset/", query_string={"q": MANY})
-        assert resp.status_code == 400 and "too many terms" in resp.body
+        assert resp.status_code == 400
+        assert "too many terms" in resp.body
 
     def test_the_api_answers_400_with_the_reason(self, app):
         """package_search through the API with too deep a q answers 400 and says why."""
         resp = app.post("/api/3/action/package_search", json={"q": DEEP})
-        assert resp.status_code == 400 and "too deeply" in resp.json["error"]["message"]
+        assert resp.status_code == 400
+        assert "too deeply" in resp.json["error"]["message"]
 
     def test_feeds_answer_400(self, app):
         """A feed whose search is refused answers 400 (CKAN's feeds let search errors through)."""
         resp = app.get("/feeds/custom.atom", query_string={"q": DEEP})
-        assert resp.status_code == 400 and "too deeply" in resp.body
+        assert resp.status_code == 400
+        assert "too deeply" in resp.body
 
     def test_date_math_beyond_the_calendar_is_a_search_error(self, datasets):
         """A date range to NOW/DAY+1000000YEAR is a search error (409), not a 500."""
@@ -125,7 +128,8 @@ class TestLimitsOnPostgres(Refusals):
     def test_a_start_beyond_every_backend_answers_empty(self, datasets):
         """A start past what any backend reads (a page far past every result) answers no results."""
         result = call_action("package_search", start=10**15)
-        assert result["count"] == 2 and result["results"] == []
+        assert result["count"] == 2
+        assert result["results"] == []
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")

@@ -53,7 +53,8 @@ def test_dataset_search_facets_and_paging(app, portal):
     """/dataset shows results, facets with counts, and a second page."""
     page1 = app.get("/dataset/", query_string={"q": "hazard"})
     assert "23 datasets found" in page1.body
-    assert "batch0" in page1.body and "landmines" in page1.body
+    assert "batch0" in page1.body
+    assert "landmines" in page1.body
     page2 = app.get("/dataset/", query_string={"q": "hazard", "page": 2})
     assert "Hazard survey" in page2.body
     filtered = app.get("/dataset/", query_string={"tags": "batch1"})
@@ -80,14 +81,16 @@ def test_tag_list_and_autocomplete(app, portal):
     assert "landmines" in call_action("tag_list")
     resp = app.get("/api/2/util/dataset/autocomplete", query_string={"incomplete": "hazard-1"})
     names = [r["name"] for r in resp.json["ResultSet"]["Result"]]
-    assert names and all(n.startswith("hazard-1") for n in names)
+    assert names
+    assert all(n.startswith("hazard-1") for n in names)
     assert call_action("package_autocomplete", q="Hazard survey 0")
 
 
 def test_dashboard_datasets(app, portal):
     """A logged-in user's dashboard lists their datasets."""
     resp = app.get("/dashboard/datasets", headers=auth(portal["editor"]))
-    assert resp.status_code == 200 and "Hazard survey" in resp.body
+    assert resp.status_code == 200
+    assert "Hazard survey" in resp.body
 
 
 def test_user_page(app, portal):

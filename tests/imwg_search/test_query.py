@@ -66,7 +66,8 @@ def test_ranges_inclusive_exclusive_and_open():
 def test_prefix_wildcard_and_exists():
     """abc* is a prefix query; field:* means the field exists; *:* matches all."""
     node = q.parse_lucene("name:wat*")
-    assert isinstance(node, q.Wildcard) and node.is_prefix
+    assert isinstance(node, q.Wildcard)
+    assert node.is_prefix
     assert q.parse_lucene("notes:*") == q.Wildcard("notes", "*")
     assert q.parse_lucene("*:*") == q.MatchAll()
 
@@ -115,7 +116,8 @@ def test_frange_with_function():
     node = q.parse_any("{!frange incl=false l=0 u=1}div(mul(max(0,sub(min(10,maxx),max(0,minx))),2),add(1,2))")
     assert isinstance(node, q.FuncRange)
     assert (node.low, node.high, node.include_low, node.include_high) == (0.0, 1.0, False, True)
-    assert node.func.name == "div" and node.func.args[0].name == "mul"
+    assert node.func.name == "div"
+    assert node.func.args[0].name == "mul"
 
 
 def test_unknown_local_parser_is_refused():

@@ -247,7 +247,8 @@ class TestSortingAndPaging:
     def test_rows_and_start(self, data):
         """rows and start page through the sorted results; count stays the total."""
         page = search_(sort="name asc", rows=1, start=1)
-        assert names(page) == ["yy"] and page["count"] == 3
+        assert names(page) == ["yy"]
+        assert page["count"] == 3
         assert names(search_(sort="name asc", rows=5, start=2)) == ["zz"]
 
     def test_invalid_sort_is_query_error(self, data):

@@ -76,4 +76,5 @@ def test_the_form_shows_the_questions_and_the_suggestion(app, org):
     assert "imwg-suggested-level" in body
     pkg = create(org, "shown", sensitivity_assessment=["personal_data"], sensitivity="confidential")
     page = app.get(f"/dataset/{pkg['name']}", headers={"Authorization": token}).get_data(as_text=True)
-    assert "Suggested sensitivity" in page and "Confidential (high sensitivity)" in page
+    assert "Suggested sensitivity" in page
+    assert "Confidential (high sensitivity)" in page

@@ -165,8 +165,9 @@ class TestUploadsWaitForTheScreen:
     def test_a_replaced_file_waits_again(self, app, portal, create_with_upload):
         """A new upload of the same resource is gated again until it is screened."""
         res = self.upload(create_with_upload, portal)
-        screening.run(res["id"])
-        assert self.download(app, res).status_code == 200
+        assert screening.run(res["id"])["status"] == "clean"
+        served = self.download(app, res)
+        assert served.status_code == 200, served.get_data(as_text=True)
         create_with_upload(
             CLEAN + "Myitkyina,MMR001001,5\n",
             "hazards.csv",
@@ -261,6 +262,27 @@ class TestUploadsWaitForTheScreen:
         assert self.download(app, res, "owner-member").status_code == 200
         entries = call_action("access_audit_list", context={"user": "the-sysadmin"}, package_id="hazards")
         assert [e["event"] for e in entries if e["resource_id"] == res["id"]] == ["download"]
+
+
+class TestUploadsKeepTheirResource:
+    def test_the_owner_check_keeps_the_resource_list_package_update_holds(self, portal):
+        """package_update stores each uploaded file under ``pkg.resources[index]``
+        right after its owner check (``package_owner_org_update``), which the
+        suite chains to relabel the dataset's activities. Reloading the
+        resource list there would give it back in whatever order the database
+        returns (the relationship has none) and store a file under another
+        resource's id: the list the session holds stays as it is."""
+        import ckan.model as model
+        import sqlalchemy as sa
+
+        pkg = model.Package.get("hazards")
+        held = pkg.resources_all
+        assert [r.id for r in held] == [portal["dataset"]["resources"][0]["id"]]
+        context = {"user": "owner-editor", "ignore_auth": True, "defer_commit": True}
+        call_action("package_owner_org_update", context=context, id=pkg.id, organization_id=pkg.owner_org)
+        assert "resources_all" not in sa.inspect(pkg).unloaded
+        assert pkg.resources_all is held
+        model.Session.rollback()
 
 
 # -- CSRF ----------------------------------------------------------------------------------

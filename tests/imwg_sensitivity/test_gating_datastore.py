@@ -10,8 +10,8 @@ import pytest
 from ckan.tests.helpers import call_action
 
 from tests.imwg_sensitivity.matrix import DATA, METADATA, ROLES, build_portal, context, headers
+from tests.support import DATASTORE
 
-DATASTORE = "127.0.0.1:5432/ckan_imwg_datastore_test"
 PLUGINS = (
     "activity imwg datastore datatables_view scheming_datasets scheming_organizations imwg_sensitivity imwg_search"
 )
@@ -88,9 +88,11 @@ def test_datatables_preview(app, portal, role):
         resp = app.post(f"/datatables/ajax/{view['id']}", data=form, headers=headers(role))
         body = resp.get_data(as_text=True)
         if role in DATA[level]:
-            assert resp.status_code == 200 and ROW in body, (level, role)
+            assert resp.status_code == 200, (level, role)
+            assert ROW in body, (level, role)
         else:
-            assert resp.status_code == 403 and ROW not in body, (level, role)
+            assert resp.status_code == 403, (level, role)
+            assert ROW not in body, (level, role)
         page = app.get(
             f"/dataset/{ds['id']}/resource/{ds['resources'][0]['id']}/view/{view['id']}", headers=headers(role)
         )

@@ -9,6 +9,7 @@ from ckan.lib.jobs import Worker
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from ckanext.imwg.reader import TableError
 from ckanext.imwg_sensitivity import screen
 from tests.support import editor_dataset
 
@@ -93,7 +94,7 @@ class TestWhatTheScreenFinds:
     def test_unreadable_files_are_errors(self, tmp_path, content, kind):
         path = tmp_path / f"bad.{kind}"
         path.write_bytes(content)
-        with pytest.raises(screen.ScreenError):
+        with pytest.raises(TableError):
             screen.screen_file(path, kind)
 
 

@@ -130,21 +130,25 @@ def test_request_approve_download_expire(app, portal, mail_server):
     pending = call_action("access_request_list", context=as_user("owner-admin"), status="pending")
     assert [r["id"] for r in pending] == [req["id"]]
     page = app.get("/access/requests", headers=auth_headers("owner-admin")).get_data(as_text=True)
-    assert "Plan safe routes for mobile clinics" in page and 'id="pending-count">1<' in page
+    assert "Plan safe routes for mobile clinics" in page
+    assert 'id="pending-count">1<' in page
 
     decided = call_action("access_request_decide", context=as_user("owner-admin"), id=req["id"], decision="approve")
-    assert decided["status"] == "approved" and decided["grant_id"]
+    assert decided["status"] == "approved"
+    assert decided["grant_id"]
     assert "analyst@partner.example.org" in {m[2][0] for m in mail_server.get_smtp_messages()}
 
     # the requester sees the status, and gets the data at every path
     mine = app.get("/access/requests", headers=auth_headers("analyst")).get_data(as_text=True)
     assert "approved" in mine
     resp = download(app, pkg)
-    assert resp.status_code == 302 and resp.headers["Location"] == SECRET
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == SECRET
     shown = call_action("package_show", context=as_user("analyst"), id=pkg["id"])
     assert shown["resources"][0]["url"] == SECRET
     grants = call_action("access_grant_list", context=as_user("analyst"))
-    assert [g["id"] for g in grants] == [decided["grant_id"]] and grants[0]["active"]
+    assert [g["id"] for g in grants] == [decided["grant_id"]]
+    assert grants[0]["active"]
     expires = dt.datetime.fromisoformat(grants[0]["expires"])
     assert dt.timedelta(days=29) < expires - dt.datetime.utcnow() <= dt.timedelta(days=30)
 
@@ -164,7 +168,8 @@ def test_request_approve_download_expire(app, portal, mail_server):
     entries = call_action("access_audit_list", context=as_user("owner-admin"), package_id=pkg["id"])
     dl = next(e for e in entries if e["event"] == "download")
     analyst = model.User.get("analyst")
-    assert dl["actor"] == analyst.id and dl["resource_id"] == pkg["resources"][0]["id"]
+    assert dl["actor"] == analyst.id
+    assert dl["resource_id"] == pkg["resources"][0]["id"]
     assert dl["path"].endswith("/download")
 
 
@@ -209,9 +214,11 @@ def test_reject_and_more_information(app, portal, mail_server):
         decision="reject",
         reason="Records name survivors; ask for the aggregate instead",
     )
-    assert rejected["status"] == "rejected" and not rejected.get("grant_id")
+    assert rejected["status"] == "rejected"
+    assert not rejected.get("grant_id")
     told = [body(m) for m in mail_server.get_smtp_messages() if m[2][0] == "analyst@partner.example.org"]
-    assert len(told) == 2 and "ask for the aggregate instead" in told[-1]
+    assert len(told) == 2
+    assert "ask for the aggregate instead" in told[-1]
     assert download(app, pkg).status_code == 403
     assert call_action("access_grant_list", context=as_user("analyst")) == []
     assert events(pkg) == ["request_created", "request_more_info", "request_rejected"]
@@ -399,7 +406,8 @@ def test_the_audit_log_is_read_only_and_exports_as_csv(app, portal):
             logic.get_action(name)
 
     resp = app.get(f"/access/audit.csv?package_id={pkg['name']}", headers=auth_headers("owner-admin"))
-    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
     assert [r["event"] for r in rows] == ["download", "request_approved", "grant_created", "request_created"]
     assert all(r["package_id"] == pkg["id"] for r in rows)
@@ -408,16 +416,19 @@ def test_the_audit_log_is_read_only_and_exports_as_csv(app, portal):
         assert app.get(f"/access/audit.csv?package_id={pkg['name']}", headers=auth_headers(user)).status_code == 403
     sysadmin = factories.Sysadmin()
     everything = app.get("/access/audit.csv", headers=auth_headers(sysadmin["name"]))
-    assert everything.status_code == 200 and everything.get_data(as_text=True).count("\n") == 5
+    assert everything.status_code == 200
+    assert everything.get_data(as_text=True).count("\n") == 5
 
 
 def test_request_and_decide_through_the_pages(app, portal):
     pkg = portal["confidential"]
     page = app.get(f"/dataset/{pkg['name']}", headers=auth_headers("analyst")).get_data(as_text=True)
-    assert "Request access" in page and SECRET not in page
+    assert "Request access" in page
+    assert SECRET not in page
 
     form = app.get(f"/dataset/{pkg['name']}/request-access", headers=auth_headers("analyst"))
-    assert form.status_code == 200 and "data-sharing terms" in form.get_data(as_text=True).lower()
+    assert form.status_code == 200
+    assert "data-sharing terms" in form.get_data(as_text=True).lower()
     missing = app.post(
         f"/dataset/{pkg['name']}/request-access",
         headers=auth_headers("analyst"),
@@ -425,7 +436,8 @@ def test_request_and_decide_through_the_pages(app, portal):
     )
     assert missing.status_code == 200
     body = missing.get_data(as_text=True)
-    assert "Missing value" in body and "must be accepted" in body
+    assert "Missing value" in body
+    assert "must be accepted" in body
     assert call_action("access_request_list", context=as_user("analyst")) == []
 
     sent = app.post(

@@ -1,4 +1,5 @@
-"""Validators of the suite's schemas (registered with IValidators)."""
+"""Validators of the suite's shared schemas (registered with ``tk.blanket.validators``);
+the features' own rules are registered by their plugins."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from ckan.lib import uploader
 from ckan.lib.navl.dictization_functions import StopOnError
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey
 
-from .. import interfaces
 from ..indexing import as_list
 
 START = "reference_period_start"
@@ -53,13 +53,13 @@ def imwg_period_ongoing(key: FlattenKey, data: FlattenDataDict, errors: FlattenE
         errors[key].append(tk._("An ongoing reference period has no end date: remove the end date"))
 
 
-# -- places (P-codes) ----------------------------------------------------------------
+# -- code lists ------------------------------------------------------------------------
 #
-# The ``pcodes`` field holds P-codes. The gazetteer belongs to the imwg_pcode
-# plugin; these validators meet it through ``ckanext.imwg.interfaces.IPlaces``, so the
-# field still works (codes normalised, nothing checked or derived) without it.
+# A field of codes (the places field holds P-codes) is stored as a JSON list of
+# normalised codes. Checking the codes belongs to the feature that knows them
+# (its presets put its own validators after this one); without it the codes
+# are normalised, not checked.
 
-PCODES = "pcodes"
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -74,116 +74,13 @@ def place_codes(value: Any) -> list[str]:
     return list(codes)
 
 
-def _places(codes: list[str], context: Context) -> dict[str, dict[str, Any]] | None:
-    """The gazetteer's units for ``codes`` (None without a gazetteer), cached
-    in the context: the derived fields look the same codes up. Asked through
-    ``IPlaces`` (in process, no action to validate its arguments again)."""
-    if not codes:
-        return {}
-    cache = context.setdefault("imwg_places", {})  # type: ignore[typeddict-unknown-key]
-    key = tuple(codes)
-    if key not in cache:
-        cache[key] = interfaces.places(codes)
-    return cache[key]
-
-
-def imwg_pcodes(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> None:
-    """Normalise P-codes and store them as a list; an unknown or retired code
-    is an error that names it."""
+def imwg_code_list(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> None:
+    """Normalise a list of codes and store it as a JSON list; no codes, no field."""
     codes = place_codes(data.get(key))
     if not codes:
         data.pop(key, None)
         raise StopOnError
-    places = _places(codes, context)
-    if places is not None:
-        unknown = [c for c in codes if c not in places]
-        retired = [c for c in codes if c in places and places[c]["retired"]]
-        if unknown:
-            errors[key].append(tk._("Unknown P-code: {codes}").format(codes=", ".join(unknown)))
-        for code in retired:
-            errors[key].append(
-                tk._("Retired P-code: {code} ({name}) is no longer in use").format(code=code, name=places[code]["name"])
-            )
     data[key] = json.dumps(codes)
-
-
-def imwg_pcode_countries(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> None:
-    """Derived: the countries (ISO3) of the dataset's P-codes; never typed."""
-    codes = place_codes(data.get(_sibling(key, PCODES)))
-    places = _places(codes, context) or {}
-    countries = sorted({places[c]["country"] for c in codes if c in places})
-    if not countries:
-        data.pop(key, None)
-        raise StopOnError
-    data[key] = json.dumps(countries)
-
-
-def imwg_pcode_subnational(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context) -> None:
-    """Derived: "yes" when a P-code is below country level, "no" otherwise."""
-    codes = place_codes(data.get(_sibling(key, PCODES)))
-    places = _places(codes, context) or {}
-    known = [places[c] for c in codes if c in places]
-    if not known:
-        data.pop(key, None)
-        raise StopOnError
-    data[key] = "yes" if any(p["level"] > 0 for p in known) else "no"
-
-
-# Sensitivity levels, least to most sensitive (the sharing protocol that says
-# what each allows belongs to the imwg_sensitivity plugin).
-LEVELS = ("public", "restricted", "confidential", "strictly_confidential")
-
-
-def imwg_resource_sensitivity(
-    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
-) -> None:
-    """A resource's own level: empty means as its dataset; stricter is allowed,
-    looser is an error."""
-    value = data.get(key)
-    if value in (None, "", tk.missing):
-        data.pop(key, None)
-        raise StopOnError
-    dataset_level = data.get(("sensitivity",))
-    if value in LEVELS and dataset_level in LEVELS and LEVELS.index(value) < LEVELS.index(dataset_level):
-        errors[key].append(
-            tk._("A resource may be stricter than its dataset, never looser (the dataset is {level})").format(
-                level=dataset_level
-            )
-        )
-
-
-# -- the classification assistant ------------------------------------------------------
-#
-# Five questions from the IASC guidance on data responsibility; the answers
-# suggest a level, the publisher chooses it, and both are kept.
-
-ASSESSMENT = "sensitivity_assessment"
-#: the level each "yes" calls for
-ANSWER_LEVELS = {
-    "personal_data": "confidential",
-    "victims_survivors": "confidential",
-    "precise_locations": "restricted",
-    "hazard_locations": "confidential",
-    "harmful_combined": "restricted",
-}
-#: personal data about victims or survivors: severe
-SEVERE = {"personal_data", "victims_survivors"}
-
-
-def suggested_level(answers: Any) -> str:
-    """The level the assistant's answers (a list or its JSON text) suggest."""
-    chosen = set(as_list(answers))
-    if SEVERE <= chosen:
-        return "strictly_confidential"
-    return max((ANSWER_LEVELS[a] for a in chosen if a in ANSWER_LEVELS), key=LEVELS.index, default="public")
-
-
-def imwg_sensitivity_suggested(
-    key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict, context: Context
-) -> None:
-    """The suggested level, always computed from the answers (never typed)."""
-    answers = data.get(_sibling(key, ASSESSMENT))
-    data[key] = suggested_level(None if answers is tk.missing else answers)
 
 
 # -- resource ids ----------------------------------------------------------------------

@@ -1,13 +1,11 @@
-"""Who may call this plugin's actions, and the datastore's actions on gated data."""
+"""Who may call this plugin's own actions (each public function here is
+the auth function of the action of its name)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import ckan.model as model
-import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-from ckan.types import AuthFunction, AuthResult, Context, DataDict
+from ckan.types import AuthResult, Context, DataDict
 
 from ..access import Access
 
@@ -95,59 +93,3 @@ def access_audit_list(context: Context, data_dict: DataDict) -> AuthResult:
     if org_id and authz.users_role_for_group_or_org(org_id, access.user.name) == "admin":
         return {"success": True}
     return {"success": False, "msg": tk._("Only sysadmins and the organisation's admins read the audit log")}
-
-
-# -- the datastore: rows are data ---------------------------------------------------------
-
-
-def _resource_data(context: Context, resource_ids: list[str]) -> AuthResult:
-    access = Access.of(context)
-    for rid in resource_ids:
-        res = model.Resource.get(rid)
-        if res is not None and not access.gets_data(res.package, res):
-            return {"success": False, "msg": tk._("Access to this data is controlled")}
-    return {"success": True}
-
-
-def _datastore_chain(name: str) -> AuthFunction:
-    @tk.chained_auth_function
-    @tk.auth_allow_anonymous_access
-    def check(up: AuthFunction, context: Context, data_dict: DataDict) -> AuthResult:
-        rid = data_dict.get("resource_id") or data_dict.get("id")
-        ids = [rid] if rid else []
-        # datastore_search_sql names the tables of its query in the context
-        ids += list(context.get("table_names") or data_dict.get("table_names") or [])
-        if "_table_metadata" in ids and not Access.of(context).sysadmin:
-            # the DataStore's list of every table and alias: ids of hidden resources
-            return {"success": False, "msg": tk._("Access to this data is controlled")}
-        allowed = _resource_data(context, ids)
-        if not allowed["success"]:
-            return allowed
-        return up(context, data_dict)
-
-    check.__name__ = name
-    return check
-
-
-DATASTORE_READS = ("datastore_search", "datastore_search_sql", "datastore_info")
-
-
-def auth_functions() -> dict[str, Any]:
-    functions: dict[str, Any] = {
-        f.__name__: f
-        for f in (
-            access_request_create,
-            access_request_list,
-            access_request_show,
-            access_request_decide,
-            access_grant_list,
-            access_grant_create,
-            access_grant_revoke,
-            access_audit_list,
-            personal_data_screen_show,
-            personal_data_confirm,
-        )
-    }
-    if p.plugin_loaded("datastore"):
-        functions.update({name: _datastore_chain(name) for name in DATASTORE_READS})
-    return functions

@@ -16,7 +16,7 @@ down_revision = "imwg_search_0004"
 branch_labels = None
 depends_on = None
 
-# the string fields not counted as facets (backend.NOT_FACETED when written)
+# the string fields not counted as facets (writer.NOT_FACETED when written)
 NOT_FACETED = (
     "id",
     "index_id",

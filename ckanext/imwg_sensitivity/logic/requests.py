@@ -1,5 +1,5 @@
-"""This plugin's own actions: access requests, grants, the audit log and the
-personal-data screen (the CKAN actions it chains are in ``exits.py``)."""
+"""Access requests: asked for, listed, shown and decided (a decision to
+approve writes the grant); the deciders and the requester told by e-mail."""
 
 from __future__ import annotations
 
@@ -14,40 +14,12 @@ import sqlalchemy as sa
 from ckan.logic import validate
 from ckan.types import Context, DataDict
 
-from .. import audit, config, screening
+from .. import audit, config
 from ..access import Access
-from ..model import audit_table, grant_table, request_table
-from . import schema
+from ..model import request_table
+from . import records, schema
 
 log = logging.getLogger(__name__)
-
-
-def _package(package_id: str) -> model.Package:
-    pkg = model.Package.get(package_id)
-    if pkg is None or pkg.state != "active":
-        raise tk.ObjectNotFound(tk._("Dataset not found"))
-    return pkg
-
-
-def _row(table: sa.Table, id_: str) -> dict[str, Any]:
-    row = model.Session.execute(sa.select(table).where(table.c.id == id_)).first()
-    if row is None:
-        raise tk.ObjectNotFound(tk._("Not found: {id}").format(id=id_))
-    return dict(row._mapping)
-
-
-def _out(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in row.items()}
-
-
-def _resource_ids(pkg: model.Package, ids: list[str] | None, key: str = "resource_ids") -> list[str] | None:
-    if not ids:
-        return None
-    own = {r.id for r in pkg.resources}
-    unknown = [i for i in ids if i not in own]
-    if unknown:
-        raise tk.ValidationError({key: [tk._("Not resources of this dataset: {ids}").format(ids=", ".join(unknown))]})
-    return list(ids)
 
 
 def access_request_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -79,12 +51,12 @@ def access_request_create(context: Context, data_dict: DataDict) -> dict[str, An
         errors["days"] = [tk._("Between 1 and {n} days").format(n=config.max_request_days())]
     if "package_id" in errors:
         raise tk.ValidationError(errors)
-    pkg = _package(data_dict["package_id"])
+    pkg = records.package(data_dict["package_id"])
     access = Access.of(context)
     if not access.sees_metadata(pkg):
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     try:
-        resource_ids = _resource_ids(pkg, data_dict.get("resource_ids"))
+        resource_ids = records.resource_ids(pkg, data_dict.get("resource_ids"))
     except tk.ValidationError as e:
         errors.update(e.error_dict)
         resource_ids = None
@@ -122,7 +94,7 @@ def access_request_create(context: Context, data_dict: DataDict) -> dict[str, An
     audit.record("request_created", actor=access.user.id, package_id=pkg.id, request_id=row["id"])
     model.Session.commit()
     _notify_deciders(pkg, row, access)
-    return _out(row)
+    return records.answer(row)
 
 
 def _notify_deciders(pkg: model.Package, row: dict[str, Any], access: Access) -> None:
@@ -180,7 +152,7 @@ def access_request_list(context: Context, data_dict: DataDict) -> list[dict[str,
     c = request_table.c
     query = sa.select(request_table).order_by(c.created.desc())
     if data_dict.get("package_id"):
-        query = query.where(c.package_id == _package(data_dict["package_id"]).id)
+        query = query.where(c.package_id == records.package(data_dict["package_id"]).id)
     if data_dict.get("status"):
         query = query.where(c.status == data_dict["status"])
     rows = [dict(r._mapping) for r in model.Session.execute(query)]
@@ -188,7 +160,7 @@ def access_request_list(context: Context, data_dict: DataDict) -> list[dict[str,
     for row in rows:
         pkg = model.Package.get(row["package_id"])
         if row["user_id"] == access.user.id or (pkg is not None and access.can_decide(pkg)):
-            visible.append(_out(row))
+            visible.append(records.answer(row))
     return visible
 
 
@@ -200,9 +172,9 @@ def access_request_show(context: Context, data_dict: DataDict) -> dict[str, Any]
     :param id: the request's id
     :type id: string
     """
-    row = _row(request_table, data_dict["id"])
+    row = records.row(request_table, data_dict["id"])
     tk.check_access("access_request_show", context, row)
-    return _out(row)
+    return records.answer(row)
 
 
 @validate(schema.access_request_decide)
@@ -228,10 +200,10 @@ def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, An
 
     :returns: the request, with ``grant_id`` when approved
     """
-    row = _row(request_table, data_dict["id"])
+    row = records.row(request_table, data_dict["id"])
     tk.check_access("access_request_decide", context, row)
     access = Access.of(context)
-    pkg = _package(row["package_id"])
+    pkg = records.package(row["package_id"])
     if row["status"] not in ("pending", "more_info"):
         raise tk.ValidationError(
             {"id": [tk._("This request was already decided ({status})").format(status=row["status"])]}
@@ -242,13 +214,13 @@ def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, An
     now = dt.datetime.utcnow()
     changes: dict[str, Any] = {"decided": now, "decided_by": access.user.id, "reason": data_dict.get("reason")}
     if decision == "approve":
-        resource_ids = _resource_ids(pkg, data_dict.get("resource_ids")) or row["resource_ids"]
+        resource_ids = records.resource_ids(pkg, data_dict.get("resource_ids")) or row["resource_ids"]
         if row["resource_ids"] and resource_ids and not set(resource_ids) <= set(row["resource_ids"]):
             raise tk.ValidationError({"resource_ids": [tk._("Only resources that were asked for")]})
-        if not any(access.allows_requests(pkg, r) for r in _wanted(pkg, resource_ids)):
+        if not any(access.allows_requests(pkg, r) for r in records.wanted(pkg, resource_ids)):
             raise tk.ValidationError({"id": [tk._("The sharing protocol allows no grants for this data")]})
         days = data_dict.get("days") or row["days"] or config.default_expiry_days()
-        grant_id = _grant(
+        grant_id = records.grant(
             pkg,
             resource_ids,
             user_id=None if data_dict.get("to_organization") else row["user_id"],
@@ -267,12 +239,7 @@ def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, An
     audit.record(event, actor=access.user.id, package_id=pkg.id, request_id=row["id"], grant_id=changes.get("grant_id"))
     model.Session.commit()
     _notify_requester(pkg, {**row, **changes})
-    return _out({**row, **changes})
-
-
-def _wanted(pkg: model.Package, resource_ids: list[str] | None) -> list[Any]:
-    chosen = [r for r in pkg.resources if r.state == "active" and (resource_ids is None or r.id in resource_ids)]
-    return chosen or [None]
+    return records.answer({**row, **changes})
 
 
 def _organization_of(user_id: str, chosen: str | None) -> str:
@@ -293,25 +260,6 @@ def _organization_of(user_id: str, chosen: str | None) -> str:
     return next(iter(orgs))
 
 
-def _grant(pkg, resource_ids, user_id, organization_id, granted_by, expires, request_id=None) -> str:
-    grant_id = str(uuid.uuid4())
-    model.Session.execute(
-        grant_table.insert().values(
-            id=grant_id,
-            package_id=pkg.id,
-            resource_ids=resource_ids,
-            user_id=user_id,
-            organization_id=organization_id,
-            request_id=request_id,
-            granted_by=granted_by,
-            created=dt.datetime.utcnow(),
-            expires=expires,
-        )
-    )
-    audit.record("grant_created", actor=granted_by, package_id=pkg.id, request_id=request_id, grant_id=grant_id)
-    return grant_id
-
-
 def _notify_requester(pkg: model.Package, row: dict[str, Any]) -> None:
     user = model.User.get(row["user_id"])
     if not user or not user.email:
@@ -322,166 +270,3 @@ def _notify_requester(pkg: model.Package, row: dict[str, Any]) -> None:
         title=title, status=row["status"], reason=row.get("reason") or ""
     )
     _mail(user.display_name, user.email, pkg, body)
-
-
-@tk.side_effect_free
-@validate(schema.listing)
-def access_grant_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
-    """Grants of a dataset (to those who decide its requests), or the caller's own.
-
-    :param package_id: the dataset (omit for the caller's own grants)
-    :type package_id: string
-
-    :returns: grants, each with ``active`` (not revoked and not expired)
-    """
-    tk.check_access("access_grant_list", context, data_dict)
-    access = Access.of(context)
-    c = grant_table.c
-    query = sa.select(grant_table).order_by(c.created.desc())
-    if data_dict.get("package_id"):
-        query = query.where(c.package_id == _package(data_dict["package_id"]).id)
-    else:
-        query = query.where(sa.or_(c.user_id == access.user.id, c.organization_id.in_(list(access.orgs) or [""])))
-    now = dt.datetime.utcnow()
-    return [
-        {**_out(dict(r._mapping)), "active": r.revoked is None and (r.expires is None or r.expires > now)}
-        for r in model.Session.execute(query)
-    ]
-
-
-@validate(schema.access_grant_create)
-def access_grant_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Grant access without a request (to those who decide the dataset's requests).
-
-    :param package_id: the dataset (id or name)
-    :type package_id: string
-    :param user_id: the user who gets access (id or name); or
-    :type user_id: string
-    :param organization_id: the organisation whose members get access
-    :type organization_id: string
-    :param resource_ids: only these resources (default: all of them)
-    :type resource_ids: list of strings
-    :param days: how long (default ``ckanext.imwg_sensitivity.default_expiry_days``)
-    :type days: int
-
-    :returns: the grant
-    """
-    pkg = _package(data_dict["package_id"])
-    tk.check_access("access_grant_create", context, {**data_dict, "package_id": pkg.id})
-    access = Access.of(context)
-    errors: dict[str, list[str]] = {}
-    user = model.User.get(data_dict["user_id"]) if data_dict.get("user_id") else None
-    org = model.Group.get(data_dict["organization_id"]) if data_dict.get("organization_id") else None
-    if bool(data_dict.get("user_id")) == bool(data_dict.get("organization_id")):
-        errors["user_id"] = [tk._("Give either a user or an organisation")]
-    elif data_dict.get("user_id") and (user is None or user.state != "active"):
-        errors["user_id"] = [tk._("No such user: {id}").format(id=data_dict["user_id"])]
-    elif data_dict.get("organization_id") and (org is None or not org.is_organization or org.state != "active"):
-        errors["organization_id"] = [tk._("No such organisation: {id}").format(id=data_dict["organization_id"])]
-    days = data_dict.get("days", config.default_expiry_days())
-    if days < 1 or days > config.max_request_days():
-        errors["days"] = [tk._("Between 1 and {n} days").format(n=config.max_request_days())]
-    resource_ids = _resource_ids(pkg, data_dict.get("resource_ids"))
-    if not any(access.allows_requests(pkg, r) for r in _wanted(pkg, resource_ids)):
-        errors["package_id"] = [tk._("The sharing protocol allows no grants for this data")]
-    if errors:
-        raise tk.ValidationError(errors)
-    grant_id = _grant(
-        pkg,
-        resource_ids,
-        user_id=user.id if user else None,
-        organization_id=org.id if org else None,
-        granted_by=access.user.id,
-        expires=dt.datetime.utcnow() + dt.timedelta(days=days),
-    )
-    model.Session.commit()
-    return _out(_row(grant_table, grant_id))
-
-
-@validate(schema.by_id)
-def access_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Revoke a grant (at once: the next access is refused).
-
-    :param id: the grant's id
-    :type id: string
-    """
-    row = _row(grant_table, data_dict["id"])
-    tk.check_access("access_grant_revoke", context, row)
-    if row["revoked"] is not None:
-        raise tk.ValidationError({"id": [tk._("This grant was already revoked")]})
-    access = Access.of(context)
-    now = dt.datetime.utcnow()
-    model.Session.execute(
-        grant_table.update().where(grant_table.c.id == row["id"]).values(revoked=now, revoked_by=access.user.id)
-    )
-    audit.record("grant_revoked", actor=access.user.id, package_id=row["package_id"], grant_id=row["id"])
-    model.Session.commit()
-    return _out({**row, "revoked": now, "revoked_by": access.user.id})
-
-
-@tk.side_effect_free
-@validate(schema.audit_list)
-def access_audit_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
-    """The audit log (read-only), newest first: of one dataset, of an
-    organisation's datasets (its admins), or all of it (sysadmins).
-
-    :param package_id: the dataset
-    :type package_id: string
-    :param organization_id: the organisation
-    :type organization_id: string
-    :param limit: at most this many entries (default 100)
-    :type limit: int
-    :param offset: skip this many
-    :type offset: int
-    """
-    tk.check_access("access_audit_list", context, data_dict)
-    c = audit_table.c
-    query = sa.select(audit_table).order_by(c.at.desc(), c.id.desc())
-    if data_dict.get("package_id"):
-        query = query.where(c.package_id == _package(data_dict["package_id"]).id)
-    elif data_dict.get("organization_id"):
-        org = model.Group.get(data_dict["organization_id"])
-        ids = [p.id for p in model.Session.query(model.Package.id).filter_by(owner_org=org.id)] if org else []
-        query = query.where(c.package_id.in_(ids))
-    query = query.limit(data_dict.get("limit", 100)).offset(data_dict.get("offset", 0))
-    return [_out(dict(r._mapping)) for r in model.Session.execute(query)]
-
-
-# -- the personal-data screen -------------------------------------------------------------
-
-
-def _screened_resource(context: Context, data_dict: DataDict, auth: str) -> model.Resource:
-    res = model.Resource.get(data_dict.get("resource_id") or "")
-    if res is None or res.state != "active":
-        raise tk.ObjectNotFound(tk._("Resource not found"))
-    tk.check_access(auth, context, {"package_id": res.package_id, "resource_id": res.id})
-    return res
-
-
-@tk.side_effect_free
-@validate(schema.by_resource_id)
-def personal_data_screen_show(context: Context, data_dict: DataDict) -> dict[str, Any] | None:
-    """The personal-data screen of an uploaded file (to those who edit the dataset).
-
-    :param resource_id: the resource
-    :type resource_id: string
-
-    :returns: ``status`` (``clean``, ``findings``, ``error``), ``findings``
-        (column, kind, reason, matches), ``suggested`` level, ``message``,
-        ``confirmed`` and ``confirmed_by``; null when not screened (yet)
-    """
-    res = _screened_resource(context, data_dict, "personal_data_screen_show")
-    row = screening.show(res.id)
-    return _out(row) if row else None
-
-
-@validate(schema.by_resource_id)
-def personal_data_confirm(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Confirm that a file with findings may be published as public (recorded
-    in the audit log). A new file needs a new confirmation.
-
-    :param resource_id: the resource
-    :type resource_id: string
-    """
-    res = _screened_resource(context, data_dict, "personal_data_confirm")
-    return _out(screening.confirm(res.id, Access.of(context).user.id))

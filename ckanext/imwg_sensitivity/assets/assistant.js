@@ -1,27 +1,32 @@
 /* The classification assistant: as the publisher ticks the questions, say
  * which sensitivity level they suggest (the same rule as the server's
  * imwg_sensitivity_suggested validator: each "yes" calls for a level, personal
- * data about victims or survivors is severe). The publisher still chooses. */
+ * data about victims or survivors is severe). The publisher still chooses.
+ * The levels, least to most sensitive and with their labels, come from the
+ * page (data-module-levels: the suite's one list of levels). */
 this.ckan.module("imwg-sensitivity-assistant", function ($) {
   "use strict";
-  var ORDER = ["public", "restricted", "confidential", "strictly_confidential"];
   return {
     initialize: function () {
-      this.labels = this.options.labels || {};
+      var levels = this.options.levels || [];
+      this.order = $.map(levels, function (l) { return l.value; });
+      this.labels = {};
+      $.each(levels, function (i, l) { this.labels[l.value] = l.label; }.bind(this));
       this.el.on("change", "input[type=checkbox]", this._update.bind(this));
       this._update();
     },
     suggest: function () {
+      var order = this.order;
       var level = 0;
       var ticked = {};
       this.el.find("input[type=checkbox]:checked").each(function () {
         ticked[this.value] = true;
-        level = Math.max(level, ORDER.indexOf($(this).data("level")));
+        level = Math.max(level, order.indexOf($(this).data("level")));
       });
       if (ticked.personal_data && ticked.victims_survivors) {
-        level = ORDER.length - 1;
+        level = order.length - 1;
       }
-      return ORDER[level];
+      return order[level];
     },
     _update: function () {
       var level = this.suggest();

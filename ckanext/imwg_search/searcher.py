@@ -1,0 +1,350 @@
+"""Searches: Solr ``select`` requests run as SQL on the index table.
+
+The query, filters and sort are parsed (``query``) and compiled (``sql``);
+a page is ranked on narrow columns first and its stored fields read after.
+Facets are counted over the hashes of their values (``fids``) and named from
+``imwg_search_facet_value``; values a dataset commit wrote since the names
+were last stored are named here, by the first search that counts them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from typing import Any
+
+import pysolr
+
+from ckanext.imwg.guard import MAX_INT, has_nul
+
+from . import solr_schema as ss
+from .query import (
+    MatchAll,
+    Node,
+    QuerySyntaxError,
+    apply_min_should,
+    parse_any,
+    parse_dismax,
+    parse_function,
+    parse_lucene,
+)
+from .sql import SEP, Compiler
+from .writer import FACET_VALUES, NOT_FACETED, TABLE
+
+log = logging.getLogger(__name__)
+
+ZERO_SCORE = "CAST(0 AS float8)"
+
+
+class IndexSearcher:
+    """Searching the index: the ``search`` of
+    :class:`~ckanext.imwg_search.backend.PostgresSolrConnection`, which
+    supplies the session, the schema and the statements' plumbing."""
+
+    def search(self, q: str | None = None, search_handler: str | None = None, **kw: Any) -> pysolr.Results:
+        """Run a Solr ``select`` request; returns ``pysolr.Results``.
+
+        Runs in a savepoint: a failing statement must not leave the caller's
+        transaction unusable.
+        """
+        self.flush()  # a search during a commit sees the entries written in it
+        try:
+            if has_nul([q, kw]):
+                # PostgreSQL refuses NUL in any text, with an error that is no SQL error
+                raise QuerySyntaxError("a query may not contain a NUL character")
+            with self.session.begin_nested():
+                return self._search(q or "*:*", kw)
+        except QuerySyntaxError as e:
+            msg = str(e)
+            if msg.startswith("Can't determine a Sort Order"):
+                raise pysolr.SolrError(msg) from e
+            raise pysolr.SolrError(f"Query syntax error: {msg}") from e
+
+    def _search(self, q: str, kw: dict[str, Any]) -> pysolr.Results:
+        op = str(kw.get("q.op") or "OR").upper()
+        def_type = kw.get("defType") or "lucene"
+        qf = _query_fields(kw.get("qf"))
+        if q.strip() in ("*:*", "*"):
+            q_node: Node = MatchAll()
+            q_fields = [kw.get("df") or "text"]
+        elif q.lstrip().startswith("{!"):
+            q_node, q_fields = parse_any(q, op), [kw.get("df") or "text"]
+        elif def_type == "dismax":
+            q_node, q_fields = parse_dismax(q, kw.get("mm")), qf
+        elif def_type == "edismax":
+            q_node, q_fields = apply_min_should(parse_lucene(q, "OR"), kw.get("mm")), qf
+        elif def_type == "lucene":
+            q_node, q_fields = parse_lucene(q, op), [kw.get("df") or "text"]
+        else:
+            raise QuerySyntaxError(f"the query parser {def_type!r} is not supported by this search backend")
+
+        fq = kw.get("fq") or []
+        filters = [self._parse_filter(f, op) for f in ([fq] if isinstance(fq, str) else fq) if f and f.strip()]
+        bf = kw.get("bf") if def_type == "edismax" else None
+
+        def compile_all(analyze):
+            c = Compiler(self.schema, analyze)
+            conds = [c.condition(q_node, q_fields, scoring=True)]
+            default = [kw.get("df") or "text"]
+            conds += [c.condition(n, default) for n in filters]
+            score = c.rank_sql() or ZERO_SCORE
+            if bf:
+                score = f"({score} + COALESCE({c.func(parse_function(bf))}, 0))"
+            return c, " AND ".join(f"({x})" for x in conds), score
+
+        where, params, score, compiler = self._compile(compile_all)
+        if "d.fts @@" in where:
+            # The GIN index answers text matches exactly, so only matching rows
+            # are read; the planner underrates what a text match costs on every
+            # row of a sequential scan, so that plan is ruled out here. The
+            # penalty that rules it out makes any plan look costly enough for
+            # JIT compilation, which for a query of hundreds of clauses takes
+            # seconds where running it takes a millisecond: JIT is off too.
+            with self._planner_settings({"enable_seqscan": "off", "jit": "off"}):
+                return self._run(where, params, score, compiler, kw)
+        return self._run(where, params, score, compiler, kw)
+
+    @contextlib.contextmanager
+    def _planner_settings(self, settings: dict[str, str]):
+        """Planner settings for the statements inside, as they were after."""
+
+        names = {f"n{i}": name for i, name in enumerate(settings)}
+        reads = ", ".join(f"current_setting(:{key})" for key in names)
+        old = dict(zip(settings, self._execute(f"SELECT {reads}", names).one(), strict=True))
+
+        def set_all(values: dict[str, str]) -> None:
+            calls = ", ".join(f"set_config(:{key}, :v{key}, true)" for key in names)
+            self._execute(f"SELECT {calls}", {**names, **{f"v{key}": values[n] for key, n in names.items()}})
+
+        set_all(settings)
+        try:
+            yield
+        finally:
+            set_all(old)
+
+    def _run(self, where: str, params: dict[str, Any], score: str, compiler: Compiler, kw: dict[str, Any]):
+        rows = int(kw.get("rows", 10))
+        start = int(kw.get("start", 0))
+        if rows < 0 or start < 0:
+            raise QuerySyntaxError("rows and start must not be negative")
+        if rows > MAX_INT or start > MAX_INT:
+            # Solr reads them as 32-bit integers; PostgreSQL would fail beyond 64 bits
+            raise QuerySyntaxError(f"rows and start must be at most {MAX_INT}")
+        order = compiler.order_by(kw.get("sort") or "score desc", "score")
+        params.update(compiler.params)
+
+        fl = _field_list(kw.get("fl"))
+        count_sql = f"SELECT count(*) FROM {TABLE} d WHERE {where}"
+        hits = None
+        docs: list[dict[str, Any]] = []
+        if rows > 0:
+            # when every match is ranked anyway, count them in the same pass
+            with_total = score != ZERO_SCORE and order.startswith("score")
+            extra = [c for c in ("data_dict", "validated_data_dict") if "*" in fl or c in fl]
+            cols = "".join(f", d.{c}" for c in extra)
+            if fl - {"id", "score", "data_dict", "validated_data_dict"}:
+                cols += ", d.doc"
+            total = ", count(*) OVER () AS _total" if with_total else ""
+            # Rank and page on narrow columns first; read the wide stored
+            # fields (de-TOASTing them) for the rows of the page only.
+            ranked = (
+                self._execute(
+                    f"SELECT d.index_id, {score} AS score{total} "
+                    f"FROM {TABLE} d WHERE {where} ORDER BY {order} LIMIT :_rows OFFSET :_start",
+                    # one row more than the page: when it does not come, there is nothing to count
+                    {**params, "_rows": rows + 1, "_start": start},
+                )
+                .mappings()
+                .all()
+            )
+            complete = start == 0 and len(ranked) <= rows
+            ranked = ranked[:rows]
+            wide = {
+                r["index_id"]: r
+                for r in self._execute(
+                    f"SELECT d.index_id, d.id{cols} FROM {TABLE} d WHERE d.index_id = ANY(:_ids)",
+                    {"_ids": [r["index_id"] for r in ranked]},
+                ).mappings()
+            }
+            page = [{**wide[r["index_id"]], **r} for r in ranked if r["index_id"] in wide]
+            for row in page:
+                docs.append(self._document(row, fl, extra))
+            if with_total and page:
+                hits = page[0]["_total"]
+            elif complete:
+                hits = len(ranked)  # the whole result is on this page
+        if hits is None:
+            hits = self._execute(count_sql, params).scalar()
+        decoded: dict[str, Any] = {"response": {"numFound": hits, "start": start, "docs": docs}}
+        if str(kw.get("facet", "false")).lower() == "true":
+            fields = kw.get("facet.field") or []
+            fields = [fields] if isinstance(fields, str) else list(fields)
+            decoded["facet_counts"] = {"facet_fields": self._facets(fields, where, params, kw)}
+        return pysolr.Results(decoded)
+
+    def _parse_filter(self, text: str, op: str) -> Node:
+        return parse_any(text, op)
+
+    def _compile(self, compile_all):
+        requests: dict[tuple[str, str], str] = {}
+
+        def record(config: str, text: str) -> str:
+            requests[(config, text)] = ""
+            return "x"
+
+        compile_all(record)
+        if requests:
+            keys = list(requests)
+            result = self._execute(
+                "SELECT c, t, CAST(phraseto_tsquery(CAST(c AS regconfig), t) AS text) "
+                "FROM unnest(CAST(:cs AS text[]), CAST(:ts AS text[])) AS u(c, t)",
+                {"cs": [k[0] for k in keys], "ts": [k[1] for k in keys]},
+            )
+            for c, t, tsq in result:
+                requests[(c, t)] = tsq or ""
+        compiler, where, score = compile_all(lambda config, text: requests[(config, text)])
+        return where, dict(compiler.params), score, compiler
+
+    def _where(self, nodes: list[Node]) -> tuple[str, dict[str, Any]]:
+        def compile_all(analyze):
+            c = Compiler(self.schema, analyze)
+            return c, " AND ".join(f"({c.condition(n, ['text'])})" for n in nodes), ""
+
+        where, params, _score, _c = self._compile(compile_all)
+        return where, params
+
+    def _document(self, row: Any, fl: set[str], extra: list[str]) -> dict[str, Any]:
+        doc = row["doc"] if "doc" in row else {"id": row["id"]}
+        out: dict[str, Any] = {}
+        everything = "*" in fl
+        for key, value in doc.items():
+            if (everything and self.schema.field(key).stored) or key in fl:
+                out[key] = value
+        for key in extra:
+            if row[key] is not None:
+                out[key] = row[key]
+        if "score" in fl:
+            out["score"] = float(row["score"])
+        return out
+
+    def _facets(
+        self, fields: list[str], where: str, params: dict[str, Any], kw: dict[str, Any]
+    ) -> dict[str, list[Any]]:
+        result: dict[str, list[Any]] = {}
+        by_terms, by_doc = [], []
+        for name in fields:
+            f = self.schema.field(name)
+            if f.kind == ss.TEXT:
+                raise QuerySyntaxError(f"cannot facet on the analysed text field {name!r}")
+            (by_terms if f.kind in (ss.STRING, ss.BOOLEAN) else by_doc).append(name)
+        counts: dict[str, dict[str, int]] = {name: {} for name in fields}
+        if by_terms:
+            counts.update(self._term_counts(by_terms, where, params))
+        for name in by_doc:
+            rows = self._execute(
+                f"SELECT v #>> '{{}}', count(*) FROM {TABLE} d CROSS JOIN LATERAL "
+                f"jsonb_path_query(d.doc, CAST(:_path AS jsonpath)) AS v WHERE {where} GROUP BY 1",
+                {**params, "_path": '$."' + name.replace('"', '\\"') + '"[*]'},
+            )
+            counts[name] = {str(v): c for v, c in rows}
+        for name in fields:
+            limit = int(kw.get(f"f.{name}.facet.limit", kw.get("facet.limit", 100)))
+            mincount = int(kw.get(f"f.{name}.facet.mincount", kw.get("facet.mincount", 0)))
+            sort = kw.get(f"f.{name}.facet.sort", kw.get("facet.sort")) or ("count" if limit > 0 else "index")
+            values = counts[name]
+            if mincount <= 0:
+                for v in self._all_values(name):
+                    values.setdefault(v, 0)
+            items = [(v, c) for v, c in values.items() if c >= mincount]
+            if sort in ("count", "true"):
+                items.sort(key=lambda vc: (-vc[1], vc[0]))
+            elif sort in ("index", "false"):
+                items.sort(key=lambda vc: vc[0])
+            else:
+                raise QuerySyntaxError(f"facet.sort must be 'count' or 'index', not {sort!r}")
+            if limit >= 0:
+                items = items[:limit]
+            result[name] = [x for vc in items for x in vc]
+        return result
+
+    def _term_counts(self, names: list[str], where: str, params: dict[str, Any]) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {name: {} for name in names}
+        fast = [n for n in names if n not in NOT_FACETED]
+        slow = [n for n in names if n in NOT_FACETED]
+        if fast:
+            rows = self._execute(
+                f"WITH c AS (SELECT h, count(*) AS n FROM {TABLE} d CROSS JOIN LATERAL unnest(d.fids) AS h "
+                f"WHERE {where} GROUP BY h) "
+                f"SELECT v.field, v.value, c.n, c.h FROM c LEFT JOIN {FACET_VALUES} v ON v.hash = c.h "
+                f"WHERE v.hash IS NULL OR v.field = ANY(:_ff)",
+                {**params, "_ff": fast},
+            ).fetchall()
+            unnamed = [h for field, _v, _n, h in rows if field is None]
+            names = self._name_facet_values(unnamed, where, params) if unnamed else {}
+            if len(names) < len(unnamed):
+                log.warning(
+                    "facet values missing from %s: counting from terms; `ckan search-index rebuild` restores them",
+                    FACET_VALUES,
+                )
+                slow += fast
+            else:
+                for field, value, n, h in rows:
+                    field, value = (field, value) if field is not None else names[h]
+                    if field in counts:
+                        counts[field][value] = n
+        if slow:
+            rows = self._execute(
+                f"SELECT t, count(*) FROM {TABLE} d CROSS JOIN LATERAL unnest(d.terms) AS t "
+                f"WHERE {where} AND split_part(t, :_sep, 1) = ANY(:_ff) GROUP BY t",
+                {**params, "_sep": SEP, "_ff": slow},
+            )
+            for t, c in rows:
+                name, _, value = t.partition(SEP)
+                counts[name][value] = c
+        return counts
+
+    def _name_facet_values(self, hashes: list[int], where: str, params: dict[str, Any]) -> dict[int, tuple[str, str]]:
+        """Name facet values new to the index (written since their names were
+        last stored) from the terms of the matching entries, and store the
+        names for the next search: {hash: (field, value)}."""
+        terms = [
+            r[0]
+            for r in self._execute(
+                f"SELECT DISTINCT t FROM {TABLE} d CROSS JOIN LATERAL unnest(d.terms) AS t "
+                f"WHERE {where} AND hashtextextended(t, 0) = ANY(CAST(:_h AS bigint[]))",
+                {**params, "_h": hashes},
+            )
+        ]
+        if terms:
+            try:
+                self._autocommit([self._facet_value_statement(sorted(terms))])
+            except pysolr.SolrError:
+                pass  # named again by the next search
+        named = {}
+        for t, h in self._execute("SELECT t, hashtextextended(t, 0) FROM unnest(CAST(:ts AS text[])) t", {"ts": terms}):
+            field, _, value = t.partition(SEP)
+            named[h] = (field, value)
+        return named
+
+    def _all_values(self, name: str) -> list[str]:
+        rows = self._execute(
+            f"SELECT DISTINCT substr(t, length(:_p) + 1) FROM {TABLE} d "
+            "CROSS JOIN LATERAL unnest(d.terms) AS t WHERE t LIKE :_like",
+            {"_p": name + SEP, "_like": name.replace("%", "\\%").replace("_", "\\_") + SEP + "%"},
+        )
+        return [r[0] for r in rows]
+
+
+def _field_list(fl: Any) -> set[str]:
+    if not fl:
+        return {"*"}
+    items = fl if isinstance(fl, (list, tuple)) else re.split(r"[,\s]+", str(fl))
+    return {i for i in items if i}
+
+
+def _query_fields(qf: Any) -> list[str]:
+    if not qf:
+        return ["text"]
+    names = [re.sub(r"\^.*$", "", part) for part in str(qf).split() if part]
+    return ["text"] if "text" in names else names
