@@ -6,7 +6,7 @@ CKAN := $(VENV)/bin/ckan
 PORTAL_INI := portal.ini
 PORT ?= 5000
 
-.PHONY: install services venv i18n db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity benchmark-hxl clean
+.PHONY: install services venv i18n db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity benchmark-hxl benchmark-uploads clean
 
 ## install: virtualenv, pinned dependencies, translations, services, databases, migrations (idempotent)
 install: services venv i18n db
@@ -80,6 +80,10 @@ benchmark-sensitivity: install
 ## benchmark-hxl: the HXL profile of a 1,000,000-row file against libhxl, and the view of a profiled resource
 benchmark-hxl: install
 	$(VENV)/bin/python benchmarks/hxl.py $(HXL_BENCH_ARGS)
+
+## benchmark-uploads: the analyses of an uploaded file in one job over one read, against three reads and three jobs
+benchmark-uploads: install
+	$(VENV)/bin/python benchmarks/uploads.py $(UPLOADS_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .data $(PORTAL_INI) *.egg-info

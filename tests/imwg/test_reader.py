@@ -65,7 +65,8 @@ class TestKinds:
         path = write(tmp_path, "t", "a,b\n1,2\n")
         assert reader.detect(path, "PDF", "t.pdf") is None
         assert reader.detect(path, "", "t.dat") is None
-        assert reader.readable("", "upload") and not reader.readable("", "t.dat")
+        assert reader.readable("", "upload")
+        assert not reader.readable("", "t.dat")
 
 
 class TestFormats:
@@ -170,7 +171,8 @@ class TestEncodings:
         """UTF-8 with or without a byte-order mark, UTF-16 with one, else
         Windows-1252 (said in a note)."""
         source = reader.open_table(write(tmp_path, "t.csv", content), "csv")
-        assert source.encoding == encoding and bool(source.notes) == noted
+        assert source.encoding == encoding
+        assert bool(source.notes) == noted
         assert list(source.rows()) == [["Région", "Tués"], ["Kachin é", "3"]]
 
     def test_a_utf8_character_cut_at_the_sample_end_is_utf8(self, tmp_path, monkeypatch):
@@ -217,6 +219,7 @@ class TestBadFiles:
         """An error deep in a file comes while the rows are read, as a TableError."""
         path = write(tmp_path, "t.csv", "a,b\n1,2\n" + "x" * 200_000 + ",3\n")
         rows = reader.rows(path, "csv")
-        assert next(rows) == ["a", "b"] and next(rows) == ["1", "2"]
+        assert next(rows) == ["a", "b"]
+        assert next(rows) == ["1", "2"]
         with pytest.raises(TableError, match="not a readable CSV file"):
             next(rows)

@@ -61,11 +61,15 @@ def test_one_upload_queues_one_job_that_leaves_all_three_results(dataset, create
     Worker(["default"]).work(burst=True)
 
     covered = coverage_of(res["id"])
-    assert covered.status == "done" and covered.result["levels"] == {"3": ["MMR001014", "MMR015001"]}
+    assert covered.status == "done"
+    assert covered.result["levels"] == {"3": ["MMR001014", "MMR015001"]}
     screened = screening.show(res["id"])
-    assert screened["status"] == "findings" and screened["suggested"] == "confidential"
+    assert screened["status"] == "findings"
+    assert screened["suggested"] == "confidential"
     profiled = hxl_jobs.stored(res["id"])
-    assert profiled["status"] == "done" and profiled["result"]["hxl"] is True and profiled["result"]["rows"] == 2
+    assert profiled["status"] == "done"
+    assert profiled["result"]["hxl"] is True
+    assert profiled["result"]["rows"] == 2
     # the screen's findings raised the file's level, in the same job
     assert call_action("resource_show", id=res["id"])["sensitivity"] == "confidential"
 
@@ -88,7 +92,9 @@ def test_the_jobs_own_update_queues_no_job(dataset, create_with_upload):
     res = upload(create_with_upload, dataset, PEOPLE)
     call_action("job_clear")
     outcome = uploads.run(res["id"])
-    assert outcome["screen"]["status"] == "findings" and outcome["coverage"] == "done" and outcome["profile"] == "done"
+    assert outcome["screen"]["status"] == "findings"
+    assert outcome["coverage"] == "done"
+    assert outcome["profile"] == "done"
     assert call_action("resource_show", id=res["id"])["sensitivity"] == "confidential"
     assert queued() == []
 
@@ -112,8 +118,10 @@ def test_every_analysis_gets_every_row_of_the_one_read(dataset, create_with_uplo
 
     count, coverage, screen = Count(), *(p.upload_analysis() for p in plugins("imwg_pcode", "imwg_sensitivity"))
     uploads.analyse(res["id"], [count, coverage, screen])
-    assert count.outcome == 2501 and count.blocks == -(-2501 // uploads.BLOCK)  # the header and 2,500 rows
-    assert coverage.outcome == "done" and coverage_of(res["id"]).result["rows"] == 2500
+    assert count.outcome == 2501
+    assert count.blocks == -(-2501 // uploads.BLOCK)  # the header and 2,500 rows
+    assert coverage.outcome == "done"
+    assert coverage_of(res["id"]).result["rows"] == 2500
     assert screen.outcome["status"] == "clean"
 
 
@@ -180,6 +188,9 @@ class TestOneFailureLosesNothingElse:
         """A file that is not a table: each analysis stores that as its result."""
         res = upload(create_with_upload, dataset, b"\x89PNG\r\n\x1a\n\x00\x00binary", name="map.csv")
         outcome = uploads.run(res["id"])
-        assert outcome["coverage"] == "failed" and "PNG image" in coverage_of(res["id"]).message
-        assert outcome["screen"]["status"] == "error" and "binary" in outcome["screen"]["message"]
-        assert outcome["profile"] == "failed" and "PNG image" in hxl_jobs.stored(res["id"])["message"]
+        assert outcome["coverage"] == "failed"
+        assert "PNG image" in coverage_of(res["id"]).message
+        assert outcome["screen"]["status"] == "error"
+        assert "binary" in outcome["screen"]["message"]
+        assert outcome["profile"] == "failed"
+        assert "PNG image" in hxl_jobs.stored(res["id"])["message"]

@@ -59,7 +59,8 @@ class TestTheJob:
         res = upload(create_with_upload, dataset, CASUALTIES)
         work()
         stored = jobs.stored(res["id"])
-        assert stored["status"] == "done" and stored["result"]["rows"] == 20
+        assert stored["status"] == "done"
+        assert stored["result"]["rows"] == 20
         shown = call_action("resource_show", id=res["id"])
         assert shown["hxl_tagged"] is True
         assert shown["hxl_hashtags"] == sorted(
@@ -82,7 +83,9 @@ class TestTheJob:
         res = upload(create_with_upload, dataset, CASUALTIES)
         work()
         shown = call_action("hxl_preview_show", context={"user": "", "ignore_auth": False}, id=res["id"])
-        assert shown["status"] == "done" and shown["access"] == "data" and shown["hxl"] is True
+        assert shown["status"] == "done"
+        assert shown["access"] == "data"
+        assert shown["hxl"] is True
         killed = next(c for c in shown["profile"]["columns"] if c["hashtag"] == "#affected+killed")
         assert killed["sum"] == sum(i % 3 for i in range(20))
         assert len(shown["profile"]["sample"]) == 20
@@ -124,7 +127,8 @@ class TestTheJob:
         ):
             assert part in body, part
         french = app.get(f"/fr/dataset/{dataset['name']}/resource/{res['id']}?view_id={view['id']}").body
-        assert "Premières lignes" in french and "Chiffres clés" in french
+        assert "Premières lignes" in french
+        assert "Chiffres clés" in french
 
     def test_results_are_reused_and_the_view_never_reads_the_file(self, app, dataset, create_with_upload):
         res = upload(create_with_upload, dataset, CASUALTIES)
@@ -134,7 +138,8 @@ class TestTheJob:
 
         os.remove(uploader.get_resource_uploader(res).get_path(res["id"]))
         shown = call_action("hxl_preview_show", id=res["id"])
-        assert shown["status"] == "done" and len(shown["profile"]["sample"]) == 20
+        assert shown["status"] == "done"
+        assert len(shown["profile"]["sample"]) == 20
 
     def test_a_profile_of_an_older_shape_is_made_again(self, dataset, create_with_upload):
         """A stored profile without links (made by an older version) is not reused as unchanged."""
@@ -151,7 +156,8 @@ class TestTheJob:
         res = upload(create_with_upload, dataset, CASUALTIES)
         work()
         shown = call_action("hxl_preview_show", id=res["id"])
-        assert shown["status"] == "done" and not {"links", "version"} & set(shown["profile"])
+        assert shown["status"] == "done"
+        assert not {"links", "version"} & set(shown["profile"])
 
     def test_an_untagged_table_gets_suggestions_and_no_automatic_view(self, dataset, create_with_upload):
         res = upload(create_with_upload, dataset, "ADM1_PCODE,Province,Organisation\nMMR001,Kachin,NGO A\n")
@@ -215,11 +221,13 @@ class TestBadInput:
         before = call_action("resource_show", id=res["id"])
         work()
         stored = jobs.stored(res["id"])
-        assert stored["status"] == status and message in stored["message"]
+        assert stored["status"] == status
+        assert message in stored["message"]
         after = call_action("resource_show", id=res["id"])
         assert after == before
         shown = call_action("hxl_preview_show", id=res["id"])
-        assert shown["status"] == status and message in shown["message"]
+        assert shown["status"] == status
+        assert message in shown["message"]
 
     def test_a_message_in_the_view(self, app, dataset, create_with_upload):
         res = upload(create_with_upload, dataset, PNG, name="image.csv")
@@ -239,7 +247,8 @@ class TestBadInput:
         res = upload(create_with_upload, dataset, content)
         work()
         result = jobs.stored(res["id"])["result"]
-        assert result["hxl"] is True and result["sample"][0][0] == first
+        assert result["hxl"] is True
+        assert result["sample"][0][0] == first
         assert (expected_note is None) == (not result["notes"])
         if expected_note:
             assert expected_note in result["notes"][0]
@@ -261,7 +270,8 @@ class TestBadInput:
         work()
         issues = {i["rule"]: i for i in call_action("hxl_preview_show", id=res["id"])["validation"]["issues"]}
         assert issues["hashtag"]["hashtag"] == "#Not A Tag"
-        assert issues["formula"]["count"] == 1 and issues["formula"]["header"] == "Note"
+        assert issues["formula"]["count"] == 1
+        assert issues["formula"]["header"] == "Note"
 
     def test_a_file_over_the_limit_is_not_read(self, dataset, create_with_upload):
         res = upload(create_with_upload, dataset, CASUALTIES)
@@ -272,7 +282,8 @@ class TestBadInput:
             f.truncate(2 * 1024**3)  # a sparse 2 GB file
         work()
         stored = jobs.stored(res["id"])
-        assert stored["status"] == "skipped" and "larger than" in stored["message"]
+        assert stored["status"] == "skipped"
+        assert "larger than" in stored["message"]
 
     @pytest.mark.ckan_config("ckanext.imwg_hxl.profile_max_memory", str(64 * 1024**2))
     def test_the_worker_survives_a_reader_that_runs_out_of_memory(self, dataset, create_with_upload, monkeypatch):
@@ -283,7 +294,8 @@ class TestBadInput:
         monkeypatch.setitem(tk.config, "ckanext.imwg_hxl.profile_max_memory", 64 * 1024**2)
         jobs.run(res["id"])
         stored = jobs.stored(res["id"])
-        assert stored["status"] == "failed" and "cannot be previewed" in stored["message"]
+        assert stored["status"] == "failed"
+        assert "cannot be previewed" in stored["message"]
         # the same worker goes on with the next file
         monkeypatch.setitem(tk.config, "ckanext.imwg_hxl.profile_max_memory", 0)
         work()
@@ -296,7 +308,8 @@ class TestBadInput:
         stored = jobs.stored(res["id"])
         assert stored["status"] == "done", stored["message"]
         result = stored["result"]
-        assert result["hashtag_row"] == 2 and result["columns"][1]["sum"] == 2
+        assert result["hashtag_row"] == 2
+        assert result["columns"][1]["sum"] == 2
 
 
 class TestRemoteFiles:
@@ -311,7 +324,8 @@ class TestRemoteFiles:
         )
         work()
         shown = call_action("hxl_preview_show", id=res["id"])
-        assert shown["status"] == "refused" and "loopback" in shown["message"]
+        assert shown["status"] == "refused"
+        assert "loopback" in shown["message"]
         assert "loopback" in view_page(app, dataset, res)
 
     @pytest.mark.ckan_config("ckanext.imwg_hxl.fetch_allowed_networks", "127.0.0.1/32")
@@ -336,6 +350,7 @@ class TestRemoteFiles:
         finally:
             httpd.shutdown()
         stored = jobs.stored(res["id"])
-        assert stored["status"] == "done" and stored["result"]["sample"] == [["MMR001", "3"]]
+        assert stored["status"] == "done"
+        assert stored["result"]["sample"] == [["MMR001", "3"]]
         views = model.Session.query(model.ResourceView).filter_by(resource_id=res["id"], view_type="hxl_preview")
         assert views.count() == 1

@@ -80,12 +80,14 @@ class TestLayout:
         assert result["hxl"] is True
         assert result["hashtag_row"] == hashtag_row
         assert len(result["header_rows"]) == header_rows
-        assert result["sample"][0][0] == first and result["rows"] == 1
+        assert result["sample"][0][0] == first
+        assert result["rows"] == 1
         assert [c["hashtag"] for c in result["columns"]] == ["#adm1+code", "#affected"]
 
     def test_untagged_table_gets_suggestions(self, tmp_path):
         result = prof(write(tmp_path, "ADM1_PCODE,Province,Organisation,Remarks\nMMR001,Kachin,NGO A,x\n"))
-        assert result["hxl"] is False and result["hashtag_row"] is None
+        assert result["hxl"] is False
+        assert result["hashtag_row"] is None
         assert [(s["header"], s["hashtag"]) for s in result["suggestions"]] == [
             ("ADM1_PCODE", "#adm1+code"),
             ("Province", "#adm1+name"),
@@ -98,7 +100,8 @@ class TestLayout:
         result = prof(write(tmp_path, "State,Killed,Note\n#adm1+code,#Killed People,#1x\nMMR001,3,a\n"))
         cols = result["columns"]
         assert [c["invalid_hashtag"] for c in cols] == [False, True, True]
-        assert cols[1]["hashtag"] is None and cols[1]["raw_hashtag"] == "#Killed People"
+        assert cols[1]["hashtag"] is None
+        assert cols[1]["raw_hashtag"] == "#Killed People"
 
 
 def generated(tmp_path: Path, rows: int = 3000) -> tuple[Path, list[dict[str, str]]]:
@@ -148,8 +151,10 @@ class TestProfileFigures:
         assert cols["Injured"]["sum"] == sum(injured)
         assert cols["Injured"]["not_number"] == sum(r["Injured"] == "n/a" for r in records)
         dates = sorted(r["Date"] for r in records)
-        assert cols["Date"]["type"] == "date" and (cols["Date"]["min"], cols["Date"]["max"]) == (dates[0], dates[-1])
-        assert cols["State P-code"]["type"] == "code" and cols["Note"]["type"] == "text"
+        assert cols["Date"]["type"] == "date"
+        assert (cols["Date"]["min"], cols["Date"]["max"]) == (dates[0], dates[-1])
+        assert cols["State P-code"]["type"] == "code"
+        assert cols["Note"]["type"] == "text"
 
     def test_aggregates_by_place_and_month(self, tmp_path):
         path, records = generated(tmp_path)
@@ -238,11 +243,14 @@ class TestProfileFigures:
         ):
             result = prof(tmp_path / name, kind)
             killed = next(c for c in result["columns"] if c["hashtag"] == "#affected+killed")
-            assert result["rows"] == 2 and killed["sum"] == 7.5, name
+            assert result["rows"] == 2, name
+            assert killed["sum"] == 7.5, name
             assert result["hxl"] is True, name
 
     def test_thousands_and_month_formats(self, tmp_path):
         result = prof(write(tmp_path, 'Month,People\n#date+month,#inneed\n2024-01,"1,200"\n2024-02,"2,300.5"\n'))
         month, people = result["columns"]
-        assert month["type"] == "date" and month["min"] == "2024-01-01"
-        assert people["type"] == "number" and people["sum"] == 3500.5
+        assert month["type"] == "date"
+        assert month["min"] == "2024-01-01"
+        assert people["type"] == "number"
+        assert people["sum"] == 3500.5

@@ -63,7 +63,8 @@ class TestColumns:
     def test_plain_headers_semicolons_and_bom(self, tmp_path):
         """A European CSV (semicolons, BOM) with COD headers."""
         scan = scan_text("\ufeffADM1_PCODE;ADM2_PCODE;valeur\nHT01;HT0111;3\nHT01;HT0111;4\n", tmp_path)
-        assert scan.rows == 2 and scan.codes() == {"HT01", "HT0111"}
+        assert scan.rows == 2
+        assert scan.codes() == {"HT01", "HT0111"}
 
     def test_single_byte_encoding(self, tmp_path):
         """A Windows-1252 file is read, not rejected."""
@@ -73,13 +74,16 @@ class TestColumns:
     def test_no_pcode_column(self, tmp_path):
         """A file without P-code columns is not read further."""
         scan = scan_text("a,b\n1,2\n", tmp_path)
-        assert scan.columns == [] and scan.rows is None
+        assert scan.columns == []
+        assert scan.rows is None
 
     def test_distinct_values_are_bounded(self, tmp_path, monkeypatch):
         """Past the bound a column stops collecting and says it was truncated."""
         monkeypatch.setattr(coverage, "MAX_DISTINCT", 3)
         scan = scan_text("pcode\n" + "\n".join(f"X{i}" for i in range(10)) + "\n", tmp_path)
-        assert scan.rows == 10 and len(scan.columns[0].values) == 3 and scan.columns[0].truncated
+        assert scan.rows == 10
+        assert len(scan.columns[0].values) == 3
+        assert scan.columns[0].truncated
 
     def test_xlsx(self, tmp_path):
         """XLSX sheets are read like CSV files."""
@@ -92,7 +96,8 @@ class TestColumns:
         path = tmp_path / "data.xlsx"
         book.save(path)
         scan = coverage.scan(path, "xlsx")
-        assert scan.rows == 2 and scan.codes() == {"MMR001", "HT01"}
+        assert scan.rows == 2
+        assert scan.codes() == {"MMR001", "HT01"}
         # CKAN stores uploads under names without an extension
         stored = tmp_path / "3f2a9c"
         path.rename(stored)
@@ -147,8 +152,10 @@ class TestJob:
         """Matched codes per level, the places that contain them, unknown and retired codes."""
         result = jobs.classify(scan_text(HXL_CSV, tmp_path), model.Session)
         assert result["levels"] == {"1": ["MMR001", "MMR015"], "3": ["MMR001001", "MMR001014", "MMR015001"]}
-        assert result["within"]["1"] == ["MMR001", "MMR015"] and result["within"]["2"] == ["MMR001D001", "MMR015D001"]
-        assert result["unknown"] == ["MMR001777"] and result["unknown_count"] == 1
+        assert result["within"]["1"] == ["MMR001", "MMR015"]
+        assert result["within"]["2"] == ["MMR001D001", "MMR015D001"]
+        assert result["unknown"] == ["MMR001777"]
+        assert result["unknown_count"] == 1
         assert result["retired"] == ["MMR001099"]
         assert result["countries"] == ["MMR"]
 
@@ -181,7 +188,8 @@ class TestJob:
         )
         Worker(["default"]).work(burst=True)
         body = app.get("/dataset/idp-sites").body
-        assert "The data covers 3 admin-3 units" in body and "add-covered" not in body
+        assert "The data covers 3 admin-3 units" in body
+        assert "add-covered" not in body
 
     def test_anonymous_cannot_add_places(self, app, dataset):
         """The add action refuses who may not edit the dataset."""
@@ -223,7 +231,8 @@ class TestJob:
         row = model.Session.execute(
             jobs.coverage_table.select().where(jobs.coverage_table.c.resource_id == resource["id"])
         ).first()
-        assert row.status == "failed" and "XLSX" in row.message
+        assert row.status == "failed"
+        assert "XLSX" in row.message
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues")

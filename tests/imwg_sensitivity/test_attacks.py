@@ -113,7 +113,8 @@ class TestDeciders:
         grant = call_action(
             "access_grant_create", context=as_user("owner-admin"), package_id="hazards", user_id="outsider"
         )
-        assert grant["package_id"] == portal["dataset"]["id"] and grant["revoked"] is None
+        assert grant["package_id"] == portal["dataset"]["id"]
+        assert grant["revoked"] is None
 
     @pytest.mark.ckan_config("ckanext.imwg_sensitivity.focal_points", "focal-point")
     def test_configured_focal_points_decide(self, portal):
@@ -152,12 +153,15 @@ class TestUploadsWaitForTheScreen:
         """Before the screen runs only the owners get the file; after a clean screen, everyone."""
         res = self.upload(create_with_upload, portal)
         refused = self.download(app, res)
-        assert refused.status_code == 403 and "being checked for personal data" in refused.get_data(as_text=True)
+        assert refused.status_code == 403
+        assert "being checked for personal data" in refused.get_data(as_text=True)
         assert self.download(app, res, "outsider").status_code == 403
         assert self.download(app, res, "owner-member").status_code == 200
         shown = call_action("package_show", context={"user": "", "ignore_auth": False}, id="hazards")
         file = next(r for r in shown["resources"] if r["id"] == res["id"])
-        assert file["url"] == "" and file["screening_pending"] and file["access_controlled"]
+        assert file["url"] == ""
+        assert file["screening_pending"]
+        assert file["access_controlled"]
         Worker(["default"]).work(burst=True)
         assert self.download(app, res).status_code == 200
         assert self.download(app, res, "outsider").status_code == 200
@@ -254,7 +258,8 @@ class TestUploadsWaitForTheScreen:
         Worker(["default"]).work(burst=True)
         assert self.download(app, res).status_code == 200
         again = CliRunner().invoke(sensitivity, ["screen"])
-        assert again.exit_code == 0 and "No file waits" in again.output
+        assert again.exit_code == 0
+        assert "No file waits" in again.output
 
     def test_owners_downloads_of_unscreened_files_are_audited(self, app, portal, create_with_upload):
         """A download before the screen is recorded in the audit log."""

@@ -36,7 +36,8 @@ class TestWhatTheScreenFinds:
         }
         phone = next(f for f in result.findings if f.column == "Phone")
         assert phone.matches == 2
-        assert result.rows == 2 and result.suggested == "confidential"
+        assert result.rows == 2
+        assert result.suggested == "confidential"
 
     def test_headers_alone(self):
         text = "Full name,Date of birth,National ID,E-mail,GPS,Admin 1\nx,1990-01-01,123,x,1 2,Kachin\n"
@@ -61,7 +62,9 @@ class TestWhatTheScreenFinds:
 
     def test_aggregates_and_pcodes_are_clean(self):
         result = screen.screen_bytes(CLEAN.encode(), "csv")
-        assert result.findings == [] and result.suggested == "public" and result.rows == 2
+        assert result.findings == []
+        assert result.suggested == "public"
+        assert result.rows == 2
 
     def test_hashtag_row_further_down(self):
         text = "Casualties 2024\nsource: IMSMA\nName,Township\n#affected+name,#adm2+name\nAung,Waingmaw\n"
@@ -122,7 +125,8 @@ class TestTheJobAndTheRule:
         res = self.upload(create_with_upload, dataset, PEOPLE)
         self.work()
         screened = call_action("personal_data_screen_show", context={"user": "editor"}, resource_id=res["id"])
-        assert screened["status"] == "findings" and screened["suggested"] == "confidential"
+        assert screened["status"] == "findings"
+        assert screened["suggested"] == "confidential"
         assert {f["column"] for f in screened["findings"]} == {"Victim name", "Phone", "Latitude"}
 
         # the file is no longer public: its own level was raised
@@ -135,7 +139,9 @@ class TestTheJobAndTheRule:
         token = factories.APIToken(user="editor")["token"]
         page = app.get(f"/dataset/{dataset['name']}/resource/{res['id']}", headers={"Authorization": token})
         body = page.get_data(as_text=True)
-        assert "Personal-data screen" in body and "Victim name" in body and "confirm-personal-data" in body
+        assert "Personal-data screen" in body
+        assert "Victim name" in body
+        assert "confirm-personal-data" in body
         reader = factories.APIToken(user="reader")["token"]
         body = app.get(f"/dataset/{dataset['name']}/resource/{res['id']}", headers={"Authorization": reader})
         assert "Victim name" not in body.get_data(as_text=True)
@@ -183,13 +189,15 @@ class TestTheJobAndTheRule:
         )
         self.work()
         again = call_action("personal_data_screen_show", context={"user": "editor"}, resource_id=res["id"])
-        assert again["status"] == "findings" and again["confirmed"] is None
+        assert again["status"] == "findings"
+        assert again["confirmed"] is None
 
     def test_clean_file_stays_public(self, app, dataset, create_with_upload):
         res = self.upload(create_with_upload, dataset, CLEAN)
         self.work()
         screened = call_action("personal_data_screen_show", context={"user": "editor"}, resource_id=res["id"])
-        assert screened["status"] == "clean" and screened["findings"] == []
+        assert screened["status"] == "clean"
+        assert screened["findings"] == []
         assert not call_action("resource_show", id=res["id"]).get("sensitivity")
         with pytest.raises(logic.ValidationError):
             call_action("personal_data_confirm", context={"user": "editor"}, resource_id=res["id"])
@@ -206,9 +214,11 @@ class TestTheJobAndTheRule:
         before = call_action("resource_show", id=res["id"])
         self.work()
         screened = call_action("personal_data_screen_show", context={"user": "editor"}, resource_id=res["id"])
-        assert screened["status"] == "error" and "binary" in screened["message"]
+        assert screened["status"] == "error"
+        assert "binary" in screened["message"]
         after = call_action("resource_show", id=res["id"])
-        assert after.get("sensitivity") == before.get("sensitivity") and after["url"] == before["url"]
+        assert after.get("sensitivity") == before.get("sensitivity")
+        assert after["url"] == before["url"]
 
     @pytest.mark.parametrize("user", ["", "reader"])
     def test_only_editors_see_and_confirm(self, dataset, create_with_upload, user):
@@ -228,4 +238,5 @@ def test_screen_reads_large_files_in_bounded_rows(tmp_path):
             f.write(f"T{i},{i}\n")
         f.write("X,someone@example.org\n")
     result = screen.screen_file(path, "csv")
-    assert result.rows == screen.SAMPLE_ROWS and result.findings == []
+    assert result.rows == screen.SAMPLE_ROWS
+    assert result.findings == []
