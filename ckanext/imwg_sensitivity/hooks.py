@@ -21,7 +21,8 @@ def actions() -> dict[str, Action]:
     module's) and the CKAN actions chained through the gate."""
     own = {name: fn for module in ACTION_MODULES for name, fn in get_local_functions(module)}
     for name in own:
-        assert exits.ACTIONS.get(name) == exits.OWN, name
+        if exits.ACTIONS.get(name) != exits.OWN:
+            raise RuntimeError(f"imwg_sensitivity: the action {name} is not classified as own in exits.ACTIONS")
     return {**own, **chained.actions()}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -111,6 +112,27 @@ DOCUMENTS = frozenset(
         "tiff",
     )
 )
+
+
+#: the kinds of table the screen reads whole; any other (JSON, whose nested
+#: values are not columns; XLS, read one sheet) waits for an editor
+READS = frozenset({"csv", "tsv", "xlsx"})
+
+
+def reads_whole(kind: str | None, path: str | Path | None) -> bool:
+    """Whether the screen reads every value of the file: a kind of
+    ``READS``, and for a workbook a single sheet (the reader reads the
+    first; personal data on another would go unseen)."""
+    if kind not in READS:
+        return False
+    if kind != "xlsx" or path is None:
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = archive.read("xl/workbook.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return True  # not a workbook after all: the reader says what is wrong
+    return len(re.findall(rb"<(?:\w+:)?sheet\b", book)) <= 1
 
 
 def needs_screen(url_type: str | None, fmt: str | None, url: str | None) -> bool:
@@ -223,11 +245,13 @@ class Screener:
         self._sample(head[start:])
 
     def _sample(self, block: list[list[str]]) -> bool:
-        found, filled, names, width = self.found, self.filled, self.names or [], self.width
+        found, filled, names = self.found, self.filled, self.names or []
         block = block[: SAMPLE_ROWS - self.count]
         self.count += len(block)
         for row in block:
-            for i, value in enumerate(row[:width] if width else row):
+            # every cell, whatever the header's width: a title row above the
+            # header must not hide the columns beyond its own
+            for i, value in enumerate(row):
                 if not value or not value.strip():
                     continue
                 filled[i] = filled.get(i, 0) + 1

@@ -70,7 +70,7 @@ class Screen(uploads.UploadAnalysis):
         if self.key == MISSING:
             self._store("error", "The uploaded file was not found")
             return False
-        if upload.kind is None:
+        if not screen.reads_whole(upload.kind, upload.path):
             self._store("error", "The personal-data screen does not read files of this kind")
             return False
         self.screener = screen.Screener()

@@ -70,6 +70,12 @@ class TestWhatTheScreenFinds:
         text = "Casualties 2024\nsource: IMSMA\nName,Township\n#affected+name,#adm2+name\nAung,Waingmaw\n"
         assert kinds(screen.screen_bytes(text.encode(), "csv")) == {("Name", "personal")}
 
+    def test_a_title_row_above_the_header_hides_no_column(self):
+        """A one-cell title above the header: every column is still sampled."""
+        rows = "".join(f"Person {n},+95 9 450 000 {n:03d},p{n}@example.org\n" for n in range(20))
+        text = "Beneficiary list (March 2024)\nName,Phone,Email\n" + rows
+        assert kinds(screen.screen_bytes(text.encode(), "csv")) == {("column 2", "contact"), ("column 3", "contact")}
+
     def test_latin1_and_bom(self, tmp_path):
         latin = tmp_path / "latin.csv"
         latin.write_bytes("Nom complet,Téléphone\nAndré Müller,+33 6 12 34 56 78\n".encode("latin-1"))
@@ -219,6 +225,53 @@ class TestTheJobAndTheRule:
         after = call_action("resource_show", id=res["id"])
         assert after.get("sensitivity") == before.get("sensitivity")
         assert after["url"] == before["url"]
+
+    def test_a_workbook_of_several_sheets_waits_for_an_editor(self, dataset, create_with_upload, tmp_path):
+        """The screen reads a workbook's first sheet: personal data on another
+        is not called clean, an editor confirms the file."""
+        from openpyxl import Workbook
+
+        book = Workbook()
+        book.active.append(["Township", "Count"])
+        book.active.append(["Waingmaw", 3])
+        people = book.create_sheet("Survivors")
+        people.append(["Survivor name", "Phone"])
+        people.append(["Aung Aung", "+95 9 123 456 789"])
+        path = tmp_path / "book.xlsx"
+        book.save(path)
+        assert screen.screen_file(path, "xlsx").findings == []
+        res = create_with_upload(
+            path.read_bytes(),
+            "book.xlsx",
+            url="book.xlsx",
+            format="XLSX",
+            package_id=dataset["id"],
+            context={"user": "editor"},
+        )
+        self.work()
+        screened = call_action("personal_data_screen_show", context={"user": "editor"}, resource_id=res["id"])
+        assert screened["status"] == "error"
+        book.remove(people)
+        book.save(path)
+        assert screen.reads_whole("xlsx", path)
+
+    def test_json_waits_for_an_editor(self, dataset, create_with_upload):
+        """JSON (whose nested values are not columns) is never called clean by
+        the screen: an editor confirms it (as XLS, of which one sheet is read)."""
+        name = "households.json"
+        content = b'[{"id": 1, "household": {"mobile": "+95 9 4500 0001", "mail": "p1@example.org"}}]'
+        res = create_with_upload(
+            content,
+            name,
+            url=name,
+            format=name.rpartition(".")[2].upper(),
+            package_id=dataset["id"],
+            context={"user": "editor"},
+        )
+        self.work()
+        screened = call_action("personal_data_screen_show", context={"user": "editor"}, resource_id=res["id"])
+        assert screened["status"] == "error"
+        assert screened["message"] == "The personal-data screen does not read files of this kind"
 
     @pytest.mark.parametrize("user", ["", "reader"])
     def test_only_editors_see_and_confirm(self, dataset, create_with_upload, user):
