@@ -167,7 +167,7 @@ class Source:
                 while block := list(islice(parsed, size)):
                     yield block
             except csv.Error as error:
-                raise TableError(f"not a readable {self.kind.upper()} file ({_short(error)})") from None
+                raise TableError(f"not a readable {self.kind.upper()} file ({short(error)})") from None
 
     def text(self) -> IO[str]:
         """A text file's content, decoded (undecodable bytes replaced)."""
@@ -185,7 +185,7 @@ def open_table(path: str | Path, kind: str) -> Source:
     except FileNotFoundError:
         raise TableError("the file is missing") from None
     except OSError as error:
-        raise TableError(f"the file cannot be opened ({_short(error)})") from None
+        raise TableError(f"the file cannot be opened ({short(error)})") from None
     if not start.strip():
         raise TableError("the file is empty")
     encoding = next((name for mark, name in _BOMS if start.startswith(mark)), None)
@@ -270,10 +270,11 @@ def _text_rows(source: Source) -> Iterator[list[str]]:
         try:
             yield from csv.reader(text, delimiter=source.delimiter or ",")
         except csv.Error as error:
-            raise TableError(f"not a readable {source.kind.upper()} file ({_short(error)})") from None
+            raise TableError(f"not a readable {source.kind.upper()} file ({short(error)})") from None
 
 
-def _short(error: BaseException) -> str:
+def short(error: BaseException) -> str:
+    """An exception as one line of at most 300 characters (its type when it has no text)."""
     text = str(error).strip()
     return text.splitlines()[0][:300] if text else type(error).__name__
 
@@ -310,7 +311,7 @@ def xlsx_rows(path: str | Path) -> Iterator[list[str]]:
         try:
             book = load_workbook(stream, read_only=True, data_only=True)
         except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-            raise TableError(f"not a readable XLSX file ({_short(error)})") from None
+            raise TableError(f"not a readable XLSX file ({short(error)})") from None
         try:
             if not book.worksheets:
                 raise TableError("the workbook has no sheet")
@@ -318,7 +319,7 @@ def xlsx_rows(path: str | Path) -> Iterator[list[str]]:
                 for values in book.worksheets[0].iter_rows(values_only=True):
                     yield [cell(v) for v in values]
             except Exception as error:  # noqa: BLE001 - a damaged sheet fails while it is read
-                raise TableError(f"the XLSX file is damaged ({_short(error)})") from None
+                raise TableError(f"the XLSX file is damaged ({short(error)})") from None
         finally:
             book.close()
 
@@ -330,7 +331,7 @@ def _xls_rows(path: Path) -> Iterator[list[str]]:
         book = xlrd.open_workbook(str(path), on_demand=True)
         sheet = book.sheet_by_index(0)
     except Exception as error:  # noqa: BLE001 - xlrd raises many kinds for a broken file
-        raise TableError(f"not a readable XLS file ({_short(error)})") from None
+        raise TableError(f"not a readable XLS file ({short(error)})") from None
     try:
         for number in range(sheet.nrows):
             row = []
@@ -503,4 +504,4 @@ def _json_elements(path: Path, check: bool = False) -> Iterator[Any]:
                     yield element
             stream.finished()
     except (ValueError, UnicodeDecodeError) as error:
-        raise TableError(f"not valid JSON ({_short(error)})") from None
+        raise TableError(f"not valid JSON ({short(error)})") from None

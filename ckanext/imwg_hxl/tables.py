@@ -84,7 +84,7 @@ def collect(queries: list[pl.LazyFrame]) -> list[pl.DataFrame]:
     try:
         return pl.collect_all(queries, engine="streaming")
     except (pl.exceptions.PolarsError, OSError) as error:
-        raise TableError(f"the file cannot be read as a table: {_short(error)}") from None
+        raise TableError(f"the file cannot be read as a table: {reader.short(error)}") from None
 
 
 def column_names(width: int) -> list[str]:
@@ -130,10 +130,6 @@ def _to_utf8(path: Path, encoding: str) -> str:
             out.write(decoder.decode(block).encode("utf-8"))
         out.write(decoder.decode(b"", final=True).encode("utf-8"))
     return name
-
-
-def _short(error: Exception) -> str:
-    return str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
 
 
 def _from_rows(kind: str, rows: Iterator[list[str]]) -> Table:
