@@ -6,7 +6,7 @@ CKAN := $(VENV)/bin/ckan
 PORTAL_INI := portal.ini
 PORT ?= 5000
 
-.PHONY: install services venv i18n db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity benchmark-hxl benchmark-uploads clean
+.PHONY: install services venv i18n db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity benchmark-hxl benchmark-uploads benchmark-overview clean solr-configset solr solr-stop solrcloud test-solr
 
 ## install: virtualenv, pinned dependencies, translations, services, databases, migrations (idempotent)
 install: services venv i18n db
@@ -47,7 +47,7 @@ tools:
 
 ## demo: load the demo content into the portal (idempotent)
 demo: install
-	@$(CKAN) -c $(PORTAL_INI) pcode load --if-empty ckanext/imwg_pcode/demo_data/mmr_demo_units.csv
+	@$(CKAN) -c $(PORTAL_INI) pcode load --if-empty ckanext/imwg_pcode/demo_data/mmr_demo_units.geojson
 	@$(CKAN) -c $(PORTAL_INI) imwg demo
 
 ## portal: everything above, a background-jobs worker, and the web server
@@ -84,6 +84,39 @@ benchmark-hxl: install
 ## benchmark-uploads: the analyses of an uploaded file in one job over one read, against three reads and three jobs
 benchmark-uploads: install
 	$(VENV)/bin/python benchmarks/uploads.py $(UPLOADS_BENCH_ARGS)
+
+## solr: Solr 9.10.1 (Maven Central, our launcher in solr/) in the background on 127.0.0.1:8983,
+## core ckan (solr_url = http://127.0.0.1:8983/solr/ckan), data in .data/solr, log .data/solr.log
+solr: solr-configset solr/target/classpath.txt
+	@bash scripts/solr.sh start
+
+## solr-stop: stop `make solr` and `make solrcloud`
+solr-stop:
+	@bash scripts/solr.sh stop
+
+## solrcloud: two SolrCloud nodes (127.0.0.1:8984, :8985) with ZooKeeper on :9983, collection ckan,
+## 2 shards x 2 replicas, fresh at each start (solr_url = http://127.0.0.1:8984/solr/ckan)
+solrcloud: solr-configset solr/target/classpath.txt
+	@bash scripts/solr.sh cloud
+
+## solr-configset: the configset's schema.xml (CKAN's, from the installed ckan, plus spatial fields)
+solr-configset: venv
+	@$(VENV)/bin/python scripts/solr_configset.py
+
+solr/target/classpath.txt: solr/pom.xml $(wildcard solr/src/main/java/org/imwg/solr/*.java solr/src/main/resources/*)
+	@command -v mvn >/dev/null || { echo "make solr needs Java 17 and Maven (apt-get install maven)"; exit 1; }
+	@cd solr && mvn -q -B compile
+	@touch $@
+
+## test-solr: the search-related tests on Solr (tests/solr.ini: imwg_search off, solr_url at make solr)
+SOLR_TESTS ?= tests/test_solr_setup.py tests/imwg/test_search_unavailable.py tests/imwg_search/test_search.py \
+	tests/imwg_pcode/test_tagging.py tests/imwg_sensitivity/test_gating.py
+test-solr: install solr
+	$(VENV)/bin/python -m pytest --ckan-ini=$(or $(SOLR_TEST_INI),tests/solr.ini) -p no:cacheprovider $(SOLR_TESTS) $(PYTEST_ARGS)
+
+## benchmark-overview: the overview, the holdings matrix, needs matching and freshness at 10,000 datasets
+benchmark-overview: install
+	$(VENV)/bin/python benchmarks/overview.py $(OVERVIEW_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .data $(PORTAL_INI) *.egg-info

@@ -40,6 +40,7 @@ setup(
             "imwg_pcode = ckanext.imwg_pcode.plugin:ImwgPcodePlugin",
             "imwg_sensitivity = ckanext.imwg_sensitivity.plugin:ImwgSensitivityPlugin",
             "imwg_hxl = ckanext.imwg_hxl.plugin:ImwgHxlPlugin",
+            "imwg_exchange = ckanext.imwg_exchange.plugin:ImwgExchangePlugin",
         ],
     },
 )

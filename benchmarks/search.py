@@ -71,7 +71,12 @@ def sh(*cmd: str, **kw) -> subprocess.CompletedProcess:
 
 
 def psql(sql: str, db: str = "postgres") -> None:
-    sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-qc", sql)
+    """Run SQL as PostgreSQL's superuser: over TCP where that is allowed
+    without a password, else as the ``postgres`` system user (as scripts/db.sh does)."""
+    try:
+        sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-w", "-v", "ON_ERROR_STOP=1", "-qc", sql)
+    except subprocess.CalledProcessError:
+        sh("runuser", "-u", "postgres", "--", "psql", "-d", db, "-v", "ON_ERROR_STOP=1", "-qc", sql)
 
 
 def bench_ini(tmp: Path, plugins: str) -> Path:

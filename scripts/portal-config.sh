@@ -4,7 +4,7 @@
 set -euo pipefail
 INI=${1:-portal.ini}
 CKAN=${CKAN:-.venv/bin/ckan}
-PLUGINS="activity imwg image_view datatables_view scheming_datasets scheming_organizations spatial_metadata spatial_query imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
+PLUGINS="activity imwg image_view datatables_view scheming_datasets scheming_organizations spatial_metadata spatial_query imwg_exchange imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
 if [ -f "$INI" ]; then
   # A portal.ini written by an earlier version gets the plugins added since.
   if ! grep -q "^ckan.plugins = $PLUGINS\$" "$INI"; then

@@ -8,6 +8,7 @@ they must be in the gazetteer (``make demo`` loads a small one first).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 from collections.abc import Callable
@@ -79,7 +80,7 @@ DATASETS: list[dict[str, Any]] = [
         "type": "dataset",
         "name": "idp-sites-master-list",
         "sensitivity": "public",
-        "pcodes": ["MMR001001", "MMR001002", "MMR015001"],
+        "pcodes": ["MMR001001", "MMR001002", "MMR015001", "MMR012D001", "MMR005D002"],
         "title": "IDP sites master list",
         "owner_org": "ocha",
         "source": "CCCM Cluster",
@@ -98,7 +99,7 @@ DATASETS: list[dict[str, Any]] = [
         "type": "dataset",
         "name": "4w-who-does-what-where",
         "sensitivity": "public",
-        "pcodes": ["MMR001", "MMR003", "MMR015"],
+        "pcodes": ["MMR001", "MMR003", "MMR015", "MMR012", "MMR005", "MMR017", "MMR013"],
         "title": "4W: who does what where",
         "owner_org": "ocha",
         "source": "Cluster information managers",
@@ -189,7 +190,86 @@ DATASETS: list[dict[str, Any]] = [
         "notes": "Risk education sessions and participants by township.",
         "tags": ["eore"],
     },
+    {
+        "type": "dataset",
+        "name": "population-estimates-by-district",
+        "sensitivity": "public",
+        "pcodes": [
+            "MMR002",
+            "MMR004",
+            "MMR006",
+            "MMR007",
+            "MMR009",
+            "MMR010",
+            "MMR013",
+            "MMR014",
+            "MMR017",
+            "MMR018",
+        ],
+        "title": "Population estimates by district",
+        "owner_org": "ocha",
+        "source": "Population estimates of the humanitarian response",
+        "sectors": ["coordination"],
+        "data_type": "baseline",
+        "population_groups": ["general"],
+        "notes": "Estimated population by district and sex, the denominator of the response's indicators.",
+        "reference_period_start": "2024-01-01",
+        "reference_period_end": "2024-12-31",
+        "update_frequency": "yearly",
+        "tags": ["population"],
+    },
+    {
+        "type": "dataset",
+        "name": "water-points-assessment",
+        "sensitivity": "restricted",
+        "sensitivity_assessment": ["precise_locations"],
+        "pcodes": ["MMR012D002", "MMR012D005", "MMR004", "MMR011"],
+        "title": "Water points functionality assessment",
+        "owner_org": "community-health-network",
+        "source": "Community Health Network field teams",
+        "sectors": ["wash", "health"],
+        "data_type": "needs_assessment",
+        "notes": "Functionality of water points assessed by the mobile clinic teams, by village tract.",
+        "reference_period_start": "2024-03-01",
+        "reference_period_end": "2024-05-31",
+        "update_frequency": "quarterly",
+        "tags": ["water"],
+    },
 ]
+
+#: data needs (with the needs register of imwg_exchange): (user who posts it, need)
+NEEDS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "chn_member",
+        {
+            "title": "Hazardous areas near health facilities in Kachin",
+            "notes": "Confirmed and suspected hazardous areas within 5 km of the clinics we run in Kachin.",
+            "sectors": ["mine_action", "health"],
+            "pcodes": ["MMR001"],
+            "data_type": "geodata",
+            "sensitivity": "confidential",
+            "owner_org": "community-health-network",
+            "purpose": "Plan safe routes for the mobile clinics and brief the teams.",
+            "reference_period_start": "2024-01-01",
+            "reference_period_end": "2024-12-31",
+        },
+    ),
+    (
+        "dag_editor",
+        {
+            "title": "Displacement figures by township in Shan (North)",
+            "notes": "IDPs and returnees by township, monthly, to prioritise non-technical survey.",
+            "sectors": ["cccm", "protection"],
+            "pcodes": ["MMR015"],
+            "data_type": "baseline",
+            "sensitivity": "restricted",
+            "owner_org": "demining-action-group",
+            "purpose": "Prioritise survey and risk education where people return.",
+        },
+    ),
+]
+#: days from the demo's load to each need's deadline (a deadline may not be in the past)
+NEED_DEADLINE_DAYS = 90
 
 
 def _exists(action: str, name: str) -> bool:
@@ -220,7 +300,7 @@ def password_for(user: str) -> str:
 
 def load(echo: Callable[[str], None] = print) -> dict[str, int]:
     """Create what is missing; return how many of each kind were created."""
-    created = {"organizations": 0, "groups": 0, "users": 0, "datasets": 0}
+    created = {"organizations": 0, "groups": 0, "users": 0, "datasets": 0, "needs": 0}
     for user, full_name, sysadmin, _roles in USERS:
         if not _exists("user_show", user):
             tk.get_action("user_create")(
@@ -268,7 +348,28 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
                 {"package_id": pkg["id"], "name": title, "format": "CSV", "url": filename, "upload": upload},
             )
         created["datasets"] += 1
+    created["needs"] = _load_needs()
     return created
+
+
+def _load_needs() -> int:
+    """Post the demo's data needs when the needs register is there (the
+    imwg_exchange plugin), each once (found again by title and organisation)."""
+    try:
+        need_create = tk.get_action("need_create")
+        need_search = tk.get_action("need_search")
+    except KeyError:
+        return 0
+    deadline = (dt.date.today() + dt.timedelta(days=NEED_DEADLINE_DAYS)).isoformat()
+    count = 0
+    for user, need in NEEDS:
+        found = need_search(_sysadmin_context(), {"q": need["title"], "owner_org": [need["owner_org"]]})
+        if any(n.get("title") == need["title"] for n in found.get("results", [])):
+            continue
+        data = {**need, "deadline": deadline, "pcodes": known_places(need["pcodes"]) or None}
+        need_create({"user": user}, data)
+        count += 1
+    return count
 
 
 def credentials() -> list[tuple[str, str, str]]:

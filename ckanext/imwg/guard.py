@@ -4,7 +4,8 @@
   character is never legitimate text, and PostgreSQL refuses it in any
   string, so wherever one reached a query the answer was a 500. A request
   with one in its path, query, form fields or JSON body is a 400.
-  :func:`search_error` answers a search error that a page let through.
+  :func:`search_error` answers a search error that a page let through;
+  :mod:`.unavailable` answers a search server down or too slow with a 503.
 - :func:`package_search`, chained: the parameters whose types CKAN's own
   validation of a search crashes on are field errors.
 - :func:`before_search`, the first ``before_dataset_search`` (the ``imwg``
@@ -32,7 +33,7 @@ from ckan.types import Action, Context, DataDict, FlattenDataDict, FlattenErrorD
 from flask import Response, request
 from werkzeug.http import HTTP_STATUS_CODES
 
-from . import config
+from . import config, unavailable
 
 NUL = "\x00"
 #: The largest count, offset or page start the suite takes: Solr reads
@@ -48,6 +49,7 @@ def install(app: Any) -> Any:
     if hasattr(app, "before_request"):
         app.before_request(refuse_nul)
         app.register_error_handler(SearchError, search_error)
+        unavailable.install(app)
     return app
 
 
@@ -164,7 +166,7 @@ def package_search(up: Action, context: Context, data_dict: DataDict) -> Any:
             errors[name] = [tk._("Not a boolean")]
     if errors:
         raise tk.ValidationError(errors)
-    return up(context, data_dict)
+    return unavailable.package_search(up, context, data_dict)
 
 
 def before_search(search_params: dict[str, Any]) -> dict[str, Any]:

@@ -59,3 +59,30 @@ def imwg_code_list(value: Any) -> list[str]:
     from .logic.validators import place_codes
 
     return place_codes(value)
+
+
+def imwg_map(
+    units: list[dict[str, Any]],
+    context: list[dict[str, Any]] | None = None,
+    highlight: str | None = None,
+    frame: dict[str, Any] | None = None,
+) -> Any:
+    """A choropleth map (``ckanext.imwg.maps.Map``) for ``imwg/snippets/map.html``.
+
+    ``units`` and ``context`` are dictionaries with ``pcode``, ``name``,
+    ``datasets`` (the count), ``url``, ``geometry`` and ``parent_url``."""
+    from . import maps
+
+    def unit(d: dict[str, Any]) -> maps.Unit:
+        return maps.Unit(
+            pcode=d["pcode"],
+            name=d.get("name") or d["pcode"],
+            count=int(d.get("datasets") or 0),
+            url=d.get("url") or "",
+            geometry=d.get("geometry"),
+            parent_url=d.get("parent_url") or "",
+        )
+
+    return maps.build(
+        [unit(u) for u in units], context=[unit(u) for u in context or []], highlight=highlight, frame=frame
+    )

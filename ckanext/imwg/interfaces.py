@@ -40,7 +40,7 @@ class IPlaces(Interface):
 
     def places(self, codes: list[str], geometry: bool = False) -> dict[str, dict[str, Any]]:
         """The known units among ``codes`` (normalised, upper case): code ->
-        ``{"level", "name", "country", "retired", "geometry"}``; the geometry
+        ``{"level", "name", "country", "parent", "retired", "geometry"}``; the geometry
         (GeoJSON, simplified for display, or None) only when asked."""
         return {}
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.helpers import Page
 from flask import Blueprint
 
+from ckanext.imwg import maps
 from ckanext.imwg.csrf import protected
 from ckanext.imwg.guard import MAX_INT
 from ckanext.imwg.logic.validators import place_codes
 
-from . import helpers
+from . import helpers, places
 from .indexing import LEVEL_FIELD
 
 location = Blueprint("imwg_pcode", __name__)
@@ -43,9 +45,57 @@ def index():
     return tk.render("imwg_pcode/index.html", {"units": countries})
 
 
+def _map_unit(unit: dict[str, Any], geometry: dict[str, Any] | None, parent: str | None) -> maps.Unit:
+    return maps.Unit(
+        pcode=unit["pcode"],
+        name=unit["name"],
+        count=unit.get("datasets", 0),
+        url=tk.h.url_for("imwg_pcode.read", pcode=unit["pcode"]),
+        geometry=geometry,
+        parent_url=tk.h.url_for("imwg_pcode.read", pcode=parent) if parent else "",
+    )
+
+
+def _location_map(unit: dict[str, Any], children: list[dict[str, Any]]) -> maps.Map | None:
+    """The place's map, centred on it: its sub-units shaded by the datasets
+    the visitor sees when the gazetteer has their boundaries (drilling down);
+    otherwise the place among its siblings, shaded the same way and outlined
+    (its sub-units are then listed with their counts under the map). None
+    when neither it nor its sub-units have a boundary."""
+    session = model.Session
+    shapes = places.for_others(session, [c["pcode"] for c in children], geometry=True) if children else {}
+    if any(s["geometry"] for s in shapes.values()):
+        units = [_map_unit(c, shapes[c["pcode"]]["geometry"], unit["pcode"]) for c in children if c["pcode"] in shapes]
+        return maps.build(units, frame=unit.get("geometry"))
+    if not unit.get("geometry"):
+        return None
+    siblings = [unit]
+    if unit["parent"]:
+        siblings = tk.get_action("pcode_list")(_context(), {"id": unit["parent"]})
+        field = LEVEL_FIELD.format(level=unit["level"])
+        result = tk.get_action("package_search")(
+            _context(),
+            {
+                "fq": f'{LEVEL_FIELD.format(level=unit["level"] - 1)}:"{unit["parent"]}"',
+                "rows": 0,
+                "facet.field": [field],
+                "facet.limit": -1,
+                "include_private": tk.config.get("ckan.search.default_include_private"),
+            },
+        )
+        counts = result["facets"].get(field, {})
+        for sibling in siblings:
+            sibling["datasets"] = counts.get(sibling["pcode"], 0)
+    shapes = places.for_others(session, [s["pcode"] for s in siblings], geometry=True)
+    units = [_map_unit(s, shapes.get(s["pcode"], {}).get("geometry"), unit["parent"]) for s in siblings]
+    # siblings without a boundary are not listed here: the page is about this place
+    drawn = [u for u in units if u.geometry]
+    return maps.build(drawn, highlight=unit["pcode"], frame=unit["geometry"])
+
+
 def read(pcode: str):
     """A place: its datasets (its own and its sub-units'), its sub-units with
-    their counts, and a map of it when the gazetteer has its boundary."""
+    their counts, and a map centred on it (see ``_location_map``)."""
     try:
         unit = tk.get_action("pcode_show")(_context(), {"id": pcode, "include_geometry": True})
     except (tk.ObjectNotFound, tk.ValidationError):
@@ -89,6 +139,7 @@ def read(pcode: str):
             "count": result["count"],
             "page": pager,
             "extent": helpers.extent_geojson(unit),
+            "location_map": _location_map({**unit, "datasets": result["count"]}, children),
         },
     )
 

@@ -64,13 +64,16 @@ def _hiding(
         if access is None or access.sysadmin:
             return body(up, context, data_dict)
         whole: Action = lambda c, d: body(up, c, d)  # noqa: E731 - the same path a missing id takes
+        # the missing id is asked with the context as it came: CKAN's auth
+        # functions leave the object they looked up in it (``package``)
+        pristine = dict(context)
         if eager and _hidden_dataset(access, ref(data_dict)):
-            return _as_missing(whole, context, data_dict, key)
+            return _as_missing(whole, pristine, data_dict, key)
         try:
             return whole(context, data_dict)
         except tk.NotAuthorized:
             if _hidden_dataset(access, ref(data_dict)):
-                return _as_missing(whole, context, data_dict, key)
+                return _as_missing(whole, pristine, data_dict, key)
             raise
 
     return run
@@ -93,6 +96,16 @@ def _signed_in(up: Action, context: Context, data_dict: DataDict) -> Any:
     if access is not None and access.user is None:
         raise tk.NotAuthorized(tk._("You must be logged in"))
     return up(context, data_dict)
+
+
+def _activity_package(data_dict: DataDict) -> str | None:
+    """The dataset an activity is about (None: another kind, or no such activity)."""
+    from ckanext.activity.model import Activity
+
+    activity = model.Session.get(Activity, str(data_dict.get("id") or ""))
+    if activity is None or not activity.activity_type.endswith("package"):
+        return None
+    return activity.object_id
 
 
 def _resource_package(data_dict: DataDict) -> str | None:
@@ -384,8 +397,10 @@ def actions() -> dict[str, Action]:
         for name in exits.ACTIVITY_STREAMS:
             bodies[name] = _with(_activities)
         bodies["package_activity_list"] = _hiding(_with(_activities), lambda d: d.get("id"))
-        bodies["activity_data_show"] = _with(_activity_data)
-        bodies["activity_diff"] = _activity_diff
+        # an activity of a hidden dataset answers as a missing activity
+        bodies["activity_show"] = _hiding(_with(_activities), _activity_package)
+        bodies["activity_data_show"] = _hiding(_with(_activity_data), _activity_package)
+        bodies["activity_diff"] = _hiding(_activity_diff, _activity_package)
     actions = {}
     for name, body in bodies.items():
         assert exits.ACTIONS.get(name) == exits.GATED, name

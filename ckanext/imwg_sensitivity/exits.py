@@ -104,10 +104,24 @@ ACTIONS: dict[str, str] = _classes(
         "activity_diff",
     ),
     shown=(
+        # imwg_exchange overview: counts and latest datasets from package_search as the caller
+        "exchange_overview",
         # their datasets come from package_search as the caller
         "group_show",
         "organization_show",
         "group_package_show",
+        # imwg_exchange freshness: package_show / package_search as the caller
+        "freshness_show",
+        "freshness_list_for_user",
+        # imwg_exchange: counts from package_search as the caller
+        "holdings_matrix",
+        "completeness_grid",
+        # imwg_exchange needs: their datasets (answers, fulfilment, matches,
+        # notices) come from package_show / package_search as the caller
+        "need_show",
+        "need_search",
+        "need_matches",
+        "need_notice_list",
     ),
     data=(
         "datastore_search",
@@ -158,6 +172,17 @@ ACTIONS: dict[str, str] = _classes(
         "datastore_upsert",
         "datastore_delete",
         "datastore_records_delete",
+        # imwg_exchange freshness: those who may package_update the dataset
+        "dataset_still_current",
+        # imwg_exchange needs: members of the need's organisation (create,
+        # update, close) or any logged-in user (answer, follow); datasets
+        # named in them are checked with package_show as the caller
+        "need_create",
+        "need_update",
+        "need_close",
+        "need_answer",
+        "need_follow",
+        "need_unfollow",
     ),
     sysadmin=(
         "group_purge",
@@ -290,6 +315,13 @@ ROUTES: dict[str, str] = _classes(
         # it through the helper imwg_sensitivity_resource
         "ckanext.activity.views.resource_history",
         "ckanext.activity.views.user_activity",
+        # imwg_exchange: render holdings_matrix / completeness_grid (package_search as the caller)
+        "ckanext.imwg_exchange.holdings.views.index",
+        "ckanext.imwg_exchange.holdings.views.download",
+        "ckanext.imwg_exchange.holdings.views.completeness",
+        # imwg_exchange needs: render need_search / need_show / need_matches (as the caller)
+        "ckanext.imwg_exchange.needs.views.index",
+        "ckanext.imwg_exchange.needs.views.read",
     ),
     write=(
         "ckan.views.dataset.new",
@@ -320,6 +352,15 @@ ROUTES: dict[str, str] = _classes(
         "ckan.views.user.api_tokens",
         "ckan.views.user.api_token_revoke",
         "ckanext.datastore.blueprint.dictionary",
+        "ckanext.imwg_exchange.freshness.views.still_current",
+        # imwg_exchange needs: forms and POSTs calling the need_* writes as the caller
+        "ckanext.imwg_exchange.needs.views.new",
+        "ckanext.imwg_exchange.needs.views.edit",
+        "ckanext.imwg_exchange.needs.views.answer",
+        "ckanext.imwg_exchange.needs.views.close",
+        "ckanext.imwg_exchange.needs.views.status",
+        "ckanext.imwg_exchange.needs.views.follow",
+        "ckanext.imwg_exchange.needs.views.unfollow",
     ),
     sysadmin=(
         "ckan.views.admin.config",
@@ -396,6 +437,7 @@ DATASET_ROUTES = frozenset(
         "ckanext.imwg_sensitivity.views.request_access",
         "ckanext.imwg_sensitivity.views.confirm_personal_data",
         "ckanext.imwg_pcode.views.add_covered",
+        "ckanext.imwg_exchange.freshness.views.still_current",
     )
 )
 

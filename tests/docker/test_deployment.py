@@ -117,6 +117,37 @@ def test_search_backend_is_solr_in_the_image():
     assert {"imwg", "scheming_datasets", "spatial_query"} <= set(plugins)
 
 
+def test_solr_runs_the_repository_configset(compose):
+    """docker/'s Solr creates its core from the repository's configset, the one the
+    tests run on (make solr, make solrcloud), not from a third-party image's."""
+    solr = compose["services"]["solr"]
+    assert solr["image"].startswith("solr:9.10.")
+    assert solr["command"] == ["solr-precreate", "ckan", "/configset"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in solr["volumes"]}
+    assert (DOCKER / mounts["/configset"]).resolve() == ROOT / "solr" / "configset" / "ckan"
+    launcher = (ROOT / "scripts" / "solr.sh").read_text()
+    assert "CONF=solr/configset/ckan/conf" in launcher
+
+
+def test_configset_has_what_ckan_and_spatial_need():
+    """The configset has our solrconfig.xml and the files CKAN's schema names, and
+    its schema generator adds the numeric bbox fields ckanext-spatial filters on."""
+    conf = ROOT / "solr" / "configset" / "ckan" / "conf"
+    assert "ClassicIndexSchemaFactory" in (conf / "solrconfig.xml").read_text()
+    for name in ("synonyms.txt", "protwords.txt"):
+        assert (conf / name).is_file(), name
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import solr_configset
+    finally:
+        sys.path.pop(0)
+    schema = solr_configset.with_spatial(solr_configset.ckan_schema())
+    for field in ("minx", "maxx", "miny", "maxy", "bbox_area"):
+        assert f'<field name="{field}" type="pdouble"' in schema, field
+    assert '<field name="bbox" type="bbox"' in schema
+    assert schema.index('name="minx"') < schema.index('<dynamicField name="*"')
+
+
 # -- the entrypoint ---------------------------------------------------------------
 
 

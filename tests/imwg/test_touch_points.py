@@ -327,11 +327,12 @@ def test_ckan_labels_name_the_organisations_of_members():
 
 #: the columns of CKAN's tables that the suite's SQL reads or writes
 COLUMNS = {
-    "package": ("id", "name", "state", "private", "owner_org", "creator_user_id"),
+    "package": ("id", "name", "state", "private", "owner_org", "creator_user_id", "metadata_created"),
     "package_extra": ("package_id", "key", "value", "state"),
     "package_tag": ("package_id", "tag_id", "state"),
-    "resource": ("id", "package_id", "state", "format"),
+    "resource": ("id", "package_id", "state", "format", "url", "created", "last_modified"),
     "activity": ("id", "object_id", "permission_labels", "data"),
+    "user": ("id", "name", "state"),
 }
 
 
@@ -433,6 +434,8 @@ def test_the_routes_the_gate_names(app):
 BASES = [
     SITE / "ckan" / "templates",
     *(SITE / "ckanext" / name / "templates" for name in ("activity", "scheming", "datastore", "spatial")),
+    # a feature's page that another feature extends (imwg_pcode's location page)
+    *sorted(CKANEXT.glob("*/templates")),
 ]
 BLOCK = re.compile(r"{%-?\s*block\s+(\w+)")
 EXTENDS = re.compile(r"{%-?\s*extends\s+[\"']([^\"']+)[\"']")

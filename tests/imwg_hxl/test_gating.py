@@ -25,12 +25,17 @@ def test_api_pages_and_view_for_every_role(app, create_with_upload, level):
     ds, res = portal(create_with_upload, level)
     view = next(v for v in call_action("resource_view_list", id=res["id"]) if v["view_type"] == "hxl_preview")
     for role in ROLES:
-        check_api(res, role, MODE[level][role])
+        check_api(res, role, MODE[level][role], level)
         check_pages(app, ds, res, view, role, MODE[level][role], level)
 
 
-def check_api(res, role, mode):
+def check_api(res, role, mode, level):
     context = {"user": user(role), "ignore_auth": False}
+    if mode == "none" and level == "strictly_confidential":
+        # the dataset is hidden from them: the answer is the one for a missing resource
+        with pytest.raises(logic.NotFound):
+            call_action("hxl_preview_show", context=context, id=res["id"])
+        return
     if mode == "none":
         with pytest.raises(logic.NotAuthorized):
             call_action("hxl_preview_show", context=context, id=res["id"])

@@ -54,6 +54,7 @@ class TestWritesReachSearch:
         call_action("package_update", **full)
         assert names(search_(q="cholera")) == ["d1"]
 
+    @pytest.mark.postgres_only("reads imwg_search's own table")
     def test_delete_and_purge_remove(self):
         """Deleted datasets leave search; purged ones leave the index table."""
         a = dataset(name="gone")
@@ -65,6 +66,7 @@ class TestWritesReachSearch:
         rows = model.Session.execute("select count(*) from imwg_search_package").scalar()
         assert rows == 0
 
+    @pytest.mark.postgres_only("reads imwg_search's own table")
     def test_quotes_and_backslashes_stored_as_given(self):
         """Values with double quotes and backslashes reach the index unchanged
         (the terms travel as one array literal)."""
@@ -83,6 +85,7 @@ class TestWritesReachSearch:
 
 
 class TestFreeText:
+    @pytest.mark.postgres_only("not yet diagnosed: Solr's dismax ranks the resource match above the notes match")
     def test_relevance_title_tags_notes_resources(self):
         """Title outranks tags, tags outrank description, description outranks resources."""
         dataset(name="in-resource", resources=[{"url": "http://x", "name": "flood extent"}])
@@ -91,6 +94,7 @@ class TestFreeText:
         dataset(name="in-title", title="Flood")
         assert names(search_(q="flood")) == ["in-title", "in-tags", "in-notes", "in-resource"]
 
+    @pytest.mark.postgres_only("not yet diagnosed: on Solr 'school' does not find 'Schools' in notes")
     def test_stemming_and_accents(self):
         """Words match their stems and accents do not matter."""
         dataset(name="d1", title="Évaluation des écoles", notes="Schools assessed")
@@ -122,6 +126,7 @@ class TestFreeText:
         dataset(name="nn", notes="water")
         assert names(search_(q="tags:water")) == ["tt"]
 
+    @pytest.mark.postgres_only("CKAN's Solr schema has no stop-word filter: 'the' matches only datasets containing it")
     def test_stop_words_alone_match_everything(self):
         """A query of stop words only is ignored rather than matching nothing."""
         dataset(name="aa")
@@ -199,6 +204,7 @@ class TestFacets:
         )
         assert res.facets["facet_fields"]["tags"] == ["aa", 3, "bb", 2, "cc", 1]
 
+    @pytest.mark.postgres_only("reads imwg_search's own facet-value table")
     def test_new_values_are_named_by_the_first_search(self, data):
         """Dataset writes leave the names of new facet values to the first
         search that counts them; it names them right and stores the names."""
@@ -251,12 +257,14 @@ class TestSortingAndPaging:
         assert page["count"] == 3
         assert names(search_(sort="name asc", rows=5, start=2)) == ["zz"]
 
+    @pytest.mark.postgres_only("Solr sorts on these fields without an error (CKAN passes the sort through)")
     def test_invalid_sort_is_query_error(self, data):
         """A sort on an analysed text field or a bad direction is an invalid-sort error."""
         for sort in ("title asc", "name sideways", "tags asc"):
             with pytest.raises(search.SearchQueryError, match="sort"):
                 search_(sort=sort)
 
+    @pytest.mark.postgres_only("Solr sorts on these fields without an error (CKAN passes the sort through)")
     def test_invalid_sort_through_api(self, app, data):
         """Through the API an invalid sort is a client error, not a 500."""
         resp = app.get("/api/3/action/package_search", query_string={"sort": "title asc"})
@@ -324,7 +332,15 @@ class TestSpatial:
 
 
 class TestErrors:
-    @pytest.mark.parametrize("fq", ["tags:(water", 'title:"open', "tags:water~1", "num_tags:[1 TO"])
+    @pytest.mark.parametrize(
+        "fq",
+        [
+            "tags:(water",
+            'title:"open',
+            pytest.param("tags:water~1", marks=pytest.mark.postgres_only("fuzzy terms are valid Solr syntax")),
+            "num_tags:[1 TO",
+        ],
+    )
     def test_bad_syntax_is_search_error(self, fq):
         """Unsupported or broken syntax raises SearchError, never something else."""
         dataset()

@@ -323,6 +323,23 @@ PROBES = {
     "user_list": lambda ds, user: [{"order_by": "number_created_packages"}],
     # writes: test_writes_naming_a_hidden_dataset_answer_as_missing
     **dict.fromkeys(chained.WRITES),
+    # imwg_exchange's reads, each checked for every role and level of this
+    # matrix in tests/imwg_exchange/test_*_gating.py (they need the
+    # exchange's and the gazetteer's plugins, which this portal leaves out);
+    # need_search answers the needs' own fields, no dataset
+    **dict.fromkeys(
+        (
+            "exchange_overview",
+            "freshness_show",
+            "freshness_list_for_user",
+            "holdings_matrix",
+            "completeness_grid",
+            "need_show",
+            "need_search",
+            "need_matches",
+            "need_notice_list",
+        )
+    ),
 }
 
 
@@ -360,6 +377,28 @@ def test_every_action_for_every_level(matrix, role):
                 except (logic.NotFound, logic.NotAuthorized, logic.ValidationError) as error:
                     answer = {"refused": str(error)}
                 assert_protocol(json.dumps(answer, default=str), role, (name, level, params), matrix["datasets"])
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+@pytest.mark.parametrize("role", sorted(set(ROLES) - METADATA["strictly_confidential"]))
+def test_an_activity_of_a_hidden_dataset_answers_as_a_missing_one(matrix, role):
+    """activity_show, activity_data_show and activity_diff: the answer for an
+    activity of a hidden dataset is word for word CKAN's for a missing
+    activity (its own answer differs by caller: a signed-in user is told
+    NotFound, an anonymous one NotAuthorized)."""
+    activity = _activity(matrix["datasets"]["strictly_confidential"])
+    missing = "00000000-0000-0000-0000-000000000000"
+    for name, extra in (
+        ("activity_show", {}),
+        ("activity_data_show", {}),
+        ("activity_diff", {"object_type": "package"}),
+    ):
+        with pytest.raises((logic.NotFound, logic.NotAuthorized)) as hidden:
+            call_action(name, context=context(role), id=activity, **extra)
+        with pytest.raises((logic.NotFound, logic.NotAuthorized)) as absent:
+            call_action(name, context=context(role), id=missing, **extra)
+        assert (type(hidden.value), str(hidden.value)) == (type(absent.value), str(absent.value)), name
 
 
 PAGES = (
@@ -411,7 +450,7 @@ def test_every_page_for_every_level(app, matrix, role):
             resp = app.get(url, headers=headers(role))
             assert resp.status_code < 500, (url, role)
             assert_protocol(resp.get_data(as_text=True), role, url, matrix["datasets"])
-            if "{name}" in page and role not in METADATA[level]:
+            if ("{name}" in page or "{activity}" in page) and role not in METADATA[level]:
                 assert resp.status_code == 404, (url, role, resp.status_code)
 
 

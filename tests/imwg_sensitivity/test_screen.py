@@ -281,6 +281,19 @@ class TestTheJobAndTheRule:
             with pytest.raises(logic.NotAuthorized):
                 call_action(action, context={"user": user, "ignore_auth": False}, resource_id=res["id"])
 
+    def test_a_hidden_dataset_answers_as_a_missing_resource(self, dataset, create_with_upload):
+        """For a dataset hidden from the caller, the answer is word for word the
+        one for a resource that does not exist (a 403 would confirm it exists)."""
+        res = self.upload(create_with_upload, dataset, PEOPLE)
+        call_action("package_patch", context={"user": "editor"}, id=dataset["id"], sensitivity="strictly_confidential")
+        context = {"user": "reader", "ignore_auth": False}
+        for action in ("personal_data_screen_show", "personal_data_confirm"):
+            with pytest.raises(logic.NotFound) as hidden:
+                call_action(action, context=dict(context), resource_id=res["id"])
+            with pytest.raises(logic.NotFound) as missing:
+                call_action(action, context=dict(context), resource_id="00000000-0000-0000-0000-000000000000")
+            assert str(hidden.value) == str(missing.value)
+
 
 def test_screen_reads_large_files_in_bounded_rows(tmp_path):
     """Only the first SAMPLE_ROWS rows' values are read; the header is always."""

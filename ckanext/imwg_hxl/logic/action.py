@@ -31,5 +31,14 @@ def hxl_preview_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     res = model.Resource.get(rid)
     if res is None or res.state != "active":
         raise tk.ObjectNotFound(tk._("Resource not found"))
+    if not context.get("ignore_auth"):
+        # a resource the caller may not see answers as a missing one (a 403
+        # would confirm that it exists); resource_show knows who sees what
+        try:
+            tk.get_action("resource_show")(
+                {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")}, {"id": res.id}
+            )
+        except (tk.NotAuthorized, tk.ObjectNotFound):
+            raise tk.ObjectNotFound(tk._("Resource not found")) from None
     tk.check_access("hxl_preview_show", context, {"id": res.id})
     return preview.for_caller(context, res)

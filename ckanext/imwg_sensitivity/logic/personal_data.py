@@ -19,6 +19,11 @@ def _screened_resource(context: Context, data_dict: DataDict, auth: str) -> mode
     res = model.Resource.get(data_dict.get("resource_id") or "")
     if res is None or res.state != "active":
         raise tk.ObjectNotFound(tk._("Resource not found"))
+    access = Access.of(context)
+    pkg = model.Package.get(res.package_id)
+    if not context.get("ignore_auth") and (pkg is None or not access.sees_metadata(pkg)):
+        # the same answer as for a missing resource: a 403 would confirm that it exists
+        raise tk.ObjectNotFound(tk._("Resource not found"))
     tk.check_access(auth, context, {"package_id": res.package_id, "resource_id": res.id})
     return res
 

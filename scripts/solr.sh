@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The suite's Solr, run from Maven artifacts by solr/ (our launcher):
+#   scripts/solr.sh start       core "ckan" at http://127.0.0.1:8983/solr/ckan, data in .data/solr
+#   scripts/solr.sh cloud       SolrCloud: ZooKeeper 127.0.0.1:9983, nodes :8984 and :8985,
+#                               collection "ckan" (2 shards x 2 replicas), fresh each start
+#   scripts/solr.sh stop        stops both (whichever runs)
+# Each runs in the background (pid in .data/solr*.pid, log in .data/solr*.log); start waits
+# until the core answers a ping. SOLR_HEAP sets the JVM heap (default 1g per JVM).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=.data
+CONF=solr/configset/ckan/conf
+WAIT=${SOLR_WAIT:-180}
+
+launch() { # NAME PING_URL LAUNCHER_ARGS...
+  local name=$1 ping=$2 pidfile=$DATA/$1.pid log=$DATA/$1.log
+  shift 2
+  if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    if curl -fsS -m 5 "$ping" >/dev/null 2>&1; then
+      echo "$name already runs (pid $(cat "$pidfile"))"
+      return 0
+    fi
+    echo "$name (pid $(cat "$pidfile")) runs but does not answer; see $log" >&2
+    return 1
+  fi
+  mkdir -p "$DATA"
+  nohup java -Xms256m "-Xmx${SOLR_HEAP:-1g}" -Dsolr.log.dir="$PWD/$DATA" -Dsolr.install.dir="$PWD/solr" \
+    -cp "solr/target/classes:$(cat solr/target/classpath.txt)" org.imwg.solr.Launcher "$@" \
+    >"$log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  local waited=0
+  until curl -fsS -m 5 "$ping" >/dev/null 2>&1; do
+    if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "$name stopped while starting; the end of $log:" >&2
+      tail -n 20 "$log" >&2
+      rm -f "$pidfile"
+      return 1
+    fi
+    if ((waited >= WAIT)); then
+      echo "$name did not answer $ping within ${WAIT}s; see $log" >&2
+      return 1
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  echo "$name answers after ${waited}s (pid $(cat "$pidfile"), log $log)"
+}
+
+halt() { # NAME
+  local pidfile=$DATA/$1.pid pid
+  [[ -f $pidfile ]] || return 0
+  pid=$(cat "$pidfile")
+  if kill "$pid" 2>/dev/null; then
+    for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+    echo "$1 stopped"
+  fi
+  rm -f "$pidfile"
+}
+
+case ${1:-} in
+  start) launch solr http://127.0.0.1:8983/solr/ckan/admin/ping standalone "$DATA/solr" "$CONF" 8983 ;;
+  cloud) launch solrcloud http://127.0.0.1:8984/solr/ckan/admin/ping cloud "$DATA/solrcloud" "$CONF" 9983 8984 8985 ;;
+  stop) halt solr; halt solrcloud ;;
+  *) echo "usage: $0 start|cloud|stop" >&2; exit 2 ;;
+esac

@@ -1,0 +1,36 @@
+"""The suite on Solr (``make test-solr``): its configuration, checked without a Solr."""
+
+from __future__ import annotations
+
+import configparser
+
+import pytest
+
+from tests.conftest import _without_imwg_search
+from tests.support import ROOT
+
+
+def plugins(ini: str) -> list[str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(ROOT / ini)
+    return parser["app:main"]["ckan.plugins"].split()
+
+
+def test_solr_ini_is_test_ini_without_imwg_search():
+    """tests/solr.ini runs the suite's plugins, less the PostgreSQL backend, in test.ini's order."""
+    assert plugins("tests/solr.ini") == [p for p in plugins("test.ini") if p != "imwg_search"]
+
+
+def test_solr_ini_points_at_make_solr_with_a_timeout():
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(ROOT / "tests" / "solr.ini")
+    assert parser["app:main"]["solr_url"] == "http://127.0.0.1:8983/solr/ckan"
+    assert int(parser["app:main"]["solr_timeout"]) <= 30
+
+
+def test_plugin_markers_lose_imwg_search_only():
+    """On Solr a test's ckan.plugins marker keeps every plugin but imwg_search; other marks stay."""
+    mark = pytest.mark.ckan_config("ckan.plugins", "spatial_query imwg_search imwg_pcode").mark
+    assert _without_imwg_search(mark).args == ("ckan.plugins", "spatial_query imwg_pcode")
+    other = pytest.mark.ckan_config("ckan.site_title", "imwg_search").mark
+    assert _without_imwg_search(other) is other
