@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import action, auth, completeness, views
+from . import action, auth, completeness, pivot, views
 from .categories import CategoriesError
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,11 @@ def actions() -> dict[str, Callable[..., Any]]:
 
 def auth_functions() -> dict[str, Callable[..., Any]]:
     return {name: getattr(auth, name) for name in auth.__all__}
+
+
+def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    """The matrix's pivot keys (see :mod:`.pivot`)."""
+    return pivot.before_index(pkg_dict)
 
 
 def blueprints() -> list[Any]:

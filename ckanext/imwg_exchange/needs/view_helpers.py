@@ -63,7 +63,13 @@ __all__ = [
     "imwg_exchange_my_organizations",
     "imwg_exchange_need_notices",
     "imwg_exchange_need_label",
+    "imwg_exchange_need_levels",
 ]
+
+
+def imwg_exchange_need_levels() -> tuple[str, ...]:
+    """The sensitivity levels, least to most sensitive (the suite's one list)."""
+    return levels.LEVELS
 
 
 def imwg_exchange_open_needs(limit: int = 5, pcode: str | None = None) -> list[dict[str, Any]]:
