@@ -19,6 +19,7 @@ import logging
 from typing import Any
 
 import ckan.model as model
+import ckan.plugins.toolkit as tk
 from ckan.lib import search
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -164,11 +165,42 @@ def reindex(package_ids: list[str]) -> None:
     search.commit()
 
 
+#: datasets read per page when the index's statuses are compared
+INDEX_PAGE = 1000
+
+
+def indexed_statuses(ids: set[str]) -> dict[str, str | None]:
+    """The freshness the index entries of ``ids`` carry now (None: an entry
+    written without it), read page by page from the search as the site."""
+    found: dict[str, str | None] = {}
+    search_ = tk.get_action("package_search")
+    start = 0
+    while ids - set(found):
+        page = search_(
+            {"ignore_auth": True},
+            {
+                "q": "*:*",
+                "fl": "id,freshness",
+                "rows": INDEX_PAGE,
+                "start": start,
+                "sort": "metadata_created asc",
+                "include_private": True,
+            },
+        )
+        for doc in page["results"]:
+            if doc["id"] in ids:
+                found[doc["id"]] = doc.get("freshness")
+        start += INDEX_PAGE
+        if start >= page["count"]:
+            break
+    return found
+
+
 def recompute(now: dt.datetime | None = None, reindex_changed: bool = True) -> dict[str, Any]:
     """Recompute every active dataset's status in one pass; store the rows
     of datasets seen for the first time, record each change of status and
-    re-index only the datasets whose status changed (and those without a row,
-    whose index entry was written without one).
+    re-index only the datasets whose status changed (and those without a row
+    whose index entry carries another status, or none).
 
     Returns counts (``datasets``, ``changed``, ``new``, ``by_status``) and the ``changed_ids``.
     """
@@ -197,7 +229,11 @@ def recompute(now: dt.datetime | None = None, reindex_changed: bool = True) -> d
     fm.insert_rows(now, new_rows)
     fm.add_status_changes(changes)
     model.repo.commit()
-    changed_ids = [*statuses, *(n[0] for n in new_rows)]
+    # a dataset seen for the first time is re-indexed only when its entry
+    # says otherwise (an entry written before the plugin, or since outdated):
+    # the index hook computes the same status from the same dates
+    indexed = indexed_statuses({n[0] for n in new_rows}) if new_rows else {}
+    changed_ids = [*statuses, *(n[0] for n in new_rows if indexed.get(n[0]) != n[3])]
     if reindex_changed:
         reindex(changed_ids)
     log.info("freshness: %d datasets, %d changed, %d new", len(rows), len(statuses), len(new_rows))
