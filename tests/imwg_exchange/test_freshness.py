@@ -300,6 +300,29 @@ class TestRecompute:
         assert summary["new"] == 1
         assert row(pkg["id"]).status == "fresh"
 
+    def test_a_first_run_reindexes_only_entries_that_say_otherwise(self, portal):
+        """Datasets without a row whose index entry already carries the status
+        computed now are recorded, not re-indexed; one whose files aged since it
+        was indexed (its entry says fresh, it is now delinquent) is re-indexed."""
+        same = create(portal, name="same")
+        aged = create(portal, name="aged")
+        model.Session.execute(freshness_table.delete())
+        long_ago = tracking.utcnow() - dt.timedelta(days=200)
+        model.Session.execute(
+            sa.text("UPDATE resource SET created = :t, last_modified = :t WHERE package_id = :id"),
+            {"t": long_ago, "id": aged["id"]},
+        )
+        model.Session.execute(
+            sa.text("UPDATE package SET metadata_created = :t WHERE id = :id"), {"t": long_ago, "id": aged["id"]}
+        )
+        model.Session.commit()
+        assert found("freshness:fresh") == ["aged", "same"]
+        summary = tracking.recompute()
+        assert summary["new"] == 2
+        assert summary["changed_ids"] == [aged["id"]]
+        assert same["id"] not in summary["changed_ids"]
+        assert found("freshness:delinquent") == ["aged"]
+
     def test_enqueue(self, portal):
         """--enqueue queues the job instead."""
         result = CliRunner().invoke(exchange, ["freshness", "--enqueue"])
