@@ -2,8 +2,9 @@
 may define ``dataset_facets(facets_dict)``, ``before_index(pkg_dict)``,
 ``after_search(search_results, search_params)`` (these return what they were
 given, changed), ``dataset_changed(context,
-pkg_dict)``, ``resource_changed(context, resource)`` and
-``resources_deleted(context, resources)``."""
+pkg_dict)``, ``resource_changed(context, resource)``,
+``resources_deleted(context, resources)`` and ``middleware(app)`` (returns
+the app: ``IMiddleware``)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,9 @@ def resource_changed(context: dict[str, Any], resource: dict[str, Any]) -> None:
 def resources_deleted(context: dict[str, Any], resources: list[dict[str, Any]]) -> None:
     for hook in _each("resources_deleted"):
         hook(context, resources)
+
+
+def middleware(app: Any) -> Any:
+    for hook in _each("middleware"):
+        app = hook(app)
+    return app

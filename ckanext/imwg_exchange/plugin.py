@@ -24,11 +24,15 @@ class ImwgExchangePlugin(p.SingletonPlugin):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
+    p.implements(p.IMiddleware, inherit=True)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
         tk.add_resource("assets", "imwg_exchange")
         presets.add(config, "imwg_exchange")
+
+    def make_middleware(self, app, config):
+        return hooks.middleware(app)
 
     def dataset_facets(self, facets_dict, package_type):
         return hooks.dataset_facets(facets_dict)

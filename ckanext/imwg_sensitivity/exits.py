@@ -297,6 +297,8 @@ ROUTES: dict[str, str] = _classes(
         "ckan.views.group.index",
         "ckan.views.group.read",
         "ckan.views.home.index",
+        # imwg_exchange's overview in place of CKAN's home view: package_search as the visitor
+        "ckanext.imwg_exchange.overview.page.index",
         "ckan.views.resource.read",
         "ckan.views.resource.views",
         "ckan.views.user.read",
@@ -406,6 +408,11 @@ ROUTES: dict[str, str] = _classes(
         "ckanext.imwg_sensitivity.views.request_access",
     ),
 )
+
+
+#: CKAN's views that an enabled plugin serves with its own (the route stays,
+#: under the plugin's view function): both are classified above
+REPLACED = {"ckan.views.home.index": "ckanext.imwg_exchange.overview.page.index"}
 
 
 #: data routes whose use is recorded as a download (the others as a preview)

@@ -25,3 +25,7 @@ def helpers() -> dict[str, Callable[..., Any]]:
         "imwg_exchange_overview": page.imwg_exchange_overview,
         "imwg_exchange_site_logo": page.imwg_exchange_site_logo,
     }
+
+
+def middleware(app: Any) -> Any:
+    return page.install(app)
