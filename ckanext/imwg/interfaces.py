@@ -104,3 +104,18 @@ def places(codes: list[str], geometry: bool = False) -> dict[str, dict[str, Any]
     for plugin in p.PluginImplementations(IPlaces):
         return plugin.places(codes, geometry)
     return None
+
+
+def places_with_ancestors(codes: list[str]) -> dict[str, dict[str, Any]]:
+    """The known units among ``codes`` and all their ancestors (as
+    :func:`places` gives them, ``level`` and ``parent`` included), walked up
+    one level per question: the ``IPlaces`` plugin answers from the gazetteer
+    it holds in memory. Empty without a gazetteer."""
+    found: dict[str, dict[str, Any]] = {}
+    wanted = list(dict.fromkeys(codes))
+    while wanted:
+        known = places(wanted) or {}
+        found.update(known)
+        parents = (unit.get("parent") for unit in known.values())
+        wanted = [p for p in dict.fromkeys(parents) if p and p not in found]
+    return found

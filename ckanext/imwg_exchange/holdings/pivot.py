@@ -67,23 +67,10 @@ def _organization(pkg_dict: dict[str, Any], dataset: dict[str, Any]) -> str | No
 
 def _units_by_level(codes: list[str]) -> dict[int, list[str]]:
     """The known units among ``codes`` and all their ancestors, per level
-    (one ``IPlaces`` question per level walked up; none without a gazetteer)."""
+    (none without a gazetteer)."""
     by_level: dict[int, list[str]] = {}
-    seen: set[str] = set()
-    wanted = list(dict.fromkeys(codes))
-    while wanted:
-        known = interfaces.places(wanted) or {}
-        seen.update(wanted)
-        parents: list[str] = []
-        for code in wanted:
-            unit = known.get(code)
-            if not unit:
-                continue
-            by_level.setdefault(int(unit["level"]), []).append(code)
-            parent = unit.get("parent")
-            if parent and parent not in seen:
-                parents.append(parent)
-        wanted = list(dict.fromkeys(parents))
+    for code, unit in interfaces.places_with_ancestors(codes).items():
+        by_level.setdefault(int(unit["level"]), []).append(code)
     return by_level
 
 

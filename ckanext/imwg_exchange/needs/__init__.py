@@ -15,9 +15,10 @@ def actions() -> dict[str, Callable[..., Any]]:
 
 
 def auth_functions() -> dict[str, Callable[..., Any]]:
-    from . import auth
+    """An auth function of the same name for each action (the one list: ``action.__all__``)."""
+    from . import action, auth
 
-    return {name: getattr(auth, name) for name in auth.__all__}
+    return {name: getattr(auth, name) for name in action.__all__}
 
 
 def helpers() -> dict[str, Callable[..., Any]]:

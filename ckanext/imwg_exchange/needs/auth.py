@@ -14,19 +14,6 @@ from ckan.types import AuthResult, Context, DataDict
 from . import config
 from .model import need_table
 
-__all__ = [
-    "need_create",
-    "need_show",
-    "need_update",
-    "need_search",
-    "need_answer",
-    "need_close",
-    "need_matches",
-    "need_follow",
-    "need_unfollow",
-    "need_notice_list",
-]
-
 
 def _user(context: Context) -> str:
     return context.get("user") or ""

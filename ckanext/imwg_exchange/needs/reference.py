@@ -45,23 +45,15 @@ def places(codes: list[str]) -> dict[str, dict[str, Any]] | None:
 
 
 def ancestors(codes: list[str]) -> dict[str, list[str]]:
-    """Each code's ancestors, nearest first (none known without a gazetteer).
-    Asked of ``IPlaces`` one level at a time: the P-code plugin answers from
-    the gazetteer it holds in memory, at no query beyond its token."""
-    parents: dict[str, str | None] = {}
-    wanted = list(dict.fromkeys(codes))
-    while wanted:
-        known = places(wanted) or {}
-        for code in wanted:
-            parents[code] = (known.get(code) or {}).get("parent")
-        wanted = [p for p in dict.fromkeys(parents.values()) if p and p not in parents]
+    """Each code's ancestors, nearest first (none known without a gazetteer)."""
+    units = interfaces.places_with_ancestors(codes)
     found: dict[str, list[str]] = {}
     for code in dict.fromkeys(codes):
         chain: list[str] = []
-        parent = parents.get(code)
-        while parent and parent not in chain and len(chain) < 10:
+        parent = (units.get(code) or {}).get("parent")
+        while parent and parent not in chain:
             chain.append(parent)
-            parent = parents.get(parent)
+            parent = (units.get(parent) or {}).get("parent")
         found[code] = chain
     return found
 
