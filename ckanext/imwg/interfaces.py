@@ -119,3 +119,58 @@ def places_with_ancestors(codes: list[str]) -> dict[str, dict[str, Any]]:
         parents = (unit.get("parent") for unit in known.values())
         wanted = [p for p in dict.fromkeys(parents) if p and p not in found]
     return found
+
+
+# -- events: the suite's signals (CKAN's blinker namespace ``tk.signals.ckanext``) ---------------
+#
+# A feature that causes an event sends its signal *before* it commits, so a
+# receiver (the notifications) stores what it owes in the same transaction.
+# Every argument is an id or a plain value, never a rendered text: a receiver
+# reads what it needs as its recipient may see it.
+
+#: an access request was made. sender: the request's id; kwargs ``package_id``,
+#: ``user_id`` (the requester), ``deciders`` (ids of the users who may decide it:
+#: the owner organisation's admins and the site's focal points), ``contacts``
+#: (the dataset's maintainer e-mail addresses, which are not accounts)
+ACCESS_REQUEST_CREATED = "imwg_access_request_created"
+#: a request was decided. sender: the request's id; kwargs ``package_id``,
+#: ``user_id`` (the requester), ``decision`` (``approved``, ``rejected``,
+#: ``more_info``), ``reason``, ``expires`` (datetime or None), ``grant_id``,
+#: ``decided_by``
+ACCESS_REQUEST_DECIDED = "imwg_access_request_decided"
+#: a request still pending after ``days``. sender: the request's id; kwargs
+#: ``package_id``, ``user_id``, ``deciders``, ``days``, ``escalate`` (True: also
+#: tell the sysadmins)
+ACCESS_REQUEST_WAITING = "imwg_access_request_waiting"
+#: a grant was revoked. sender: the grant's id; kwargs ``package_id``,
+#: ``user_id`` or ``organization_id`` (who held it), ``reason``, ``revoked_by``
+ACCESS_GRANT_REVOKED = "imwg_access_grant_revoked"
+#: a grant expires soon (``expired`` False) or has expired (True). sender: the
+#: grant's id; kwargs ``package_id``, ``user_id`` or ``organization_id``,
+#: ``expires``, ``granted_by``, ``expired``
+ACCESS_GRANT_EXPIRING = "imwg_access_grant_expiring"
+#: a data-sharing agreement ends soon (``expired`` False) or has ended.
+#: sender: the agreement's id; kwargs ``provider_id``, ``receiver_id``
+#: (organisation ids), ``admins`` (user ids of both parties' admins), ``ends``,
+#: ``expired``
+AGREEMENT_EXPIRING = "imwg_agreement_expiring"
+#: a dataset's sensitivity level changed. sender: the dataset's id; kwargs
+#: ``old``, ``new``, ``changed_by``
+LEVEL_CHANGED = "imwg_level_changed"
+#: a dataset became overdue for an update. sender: the dataset's id; kwargs
+#: ``due`` (date), ``status``
+DATASET_OVERDUE = "imwg_dataset_overdue"
+#: a data need was matched by a dataset newly visible to it. sender: the need's
+#: id; kwargs ``package_id``, ``followers`` (user ids)
+NEED_MATCHED = "imwg_need_matched"
+#: periodic work is due (``ckan notify tick``, run by the portal's scheduler):
+#: features that emit time-based events (expiry, reminders, overdue) send them
+#: now. sender: the current UTC datetime
+TICK = "imwg_tick"
+
+
+def signal(name: str) -> Any:
+    """The suite's named signal (created on first use)."""
+    import ckan.plugins.toolkit as tk
+
+    return tk.signals.ckanext.signal(name)
