@@ -18,10 +18,13 @@ by dataset commits by the first search that counts them.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 import pysolr
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 
 from ckanext.imwg import txcache
 
@@ -30,6 +33,8 @@ from .commits import COMMITTING, FLUSHED, PENDING
 from .model import LABELS_FIELD, NARROW_COLUMNS, facet_value, package_index
 from .sql import CATCH_ALL_CONFIG, SEP, term_key
 from .values import boolean, fold, format_date, number, parse_date, solr_string
+
+log = logging.getLogger(__name__)
 
 TABLE = package_index.name
 FACET_VALUES = facet_value.name
@@ -56,6 +61,8 @@ _INSERT = f"""
         validated_data_dict = EXCLUDED.validated_data_dict,
         indexed_at = EXCLUDED.indexed_at, fids = EXCLUDED.fids, labels = EXCLUDED.labels,
         {NARROW_UPDATE}
+    WHERE (d.doc, d.data_dict, d.validated_data_dict, d.labels)
+          IS DISTINCT FROM (EXCLUDED.doc, EXCLUDED.data_dict, EXCLUDED.validated_data_dict, EXCLUDED.labels)
 """
 
 #: String fields never counted as facets through the fast path: unique per
@@ -246,11 +253,40 @@ class IndexWriter:
             for index_id in ids:
                 pending.pop(index_id, None)
             self._write(f"DELETE FROM {TABLE} WHERE index_id = ANY(:ids)", {"ids": list(ids)})
-        if q is not None:
+        if q is not None and self._truncated(q):
+            pass
+        elif q is not None:
             self.flush()  # held-back entries may match the query
             where, params = self._where([self._parse_filter(q, "OR")])
             self._write(f"DELETE FROM {TABLE} d WHERE {where}", params)
         return ""
+
+    def _truncated(self, q: str) -> bool:
+        """Empty the table at once when ``q`` is CKAN's clear of this site's
+        whole index (``search-index clear``, ``rebuild --clear``), outside a
+        dataset's commit, with no other site's entries in the table: a DELETE
+        would leave every row dead until a vacuum, and the rebuild that
+        follows would double the table. False (nothing done) otherwise, or
+        when another transaction holds the table for more than a moment."""
+        from ckan.common import config
+
+        site_id = config.get("ckan.site_id")
+        if q.strip() != f'+site_id:"{site_id}"' or txcache.get(COMMITTING, session=self.session):
+            return False
+        self.flush()
+        try:
+            with self.session.get_bind().begin() as conn:
+                conn.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+                others = conn.execute(
+                    sa.text(f"SELECT EXISTS (SELECT 1 FROM {TABLE} WHERE site_id <> :s)"), {"s": site_id}
+                ).scalar()
+                if others:
+                    return False
+                conn.execute(sa.text(f"TRUNCATE {TABLE}"))
+        except DBAPIError as e:
+            log.warning("search backend: clearing by TRUNCATE failed (%s); deleting instead", e.orig)
+            return False
+        return True
 
     def commit(self, *args: Any, **kwargs: Any) -> str:
         """Commit the session: what Solr's commit means to callers (CLI, bulk updates).

@@ -118,3 +118,37 @@ def test_old_name_runs_the_same_commands_and_warns(ckan_config):
     assert "deprecated" in old.stderr
     assert "ckan search" in old.stderr
     assert "deprecated" not in new.stderr
+
+
+def entry_versions():
+    """Each entry's row version (``xmin``): a row rewritten gets a new one."""
+    model.Session.remove()
+    rows = model.Session.execute("select index_id, xmin::text from imwg_search_package").all()
+    return dict(rows)
+
+
+def test_rebuild_rewrites_only_changed_entries(cli, datasets):
+    """A rebuild leaves the entries of unchanged datasets as they are (no dead
+    rows for a vacuum to clear) and rewrites the changed one."""
+    before = entry_versions()
+    model.Session.execute("update package set title = 'Changed survey' where name = 'ds-1'")
+    model.Session.commit()
+    run(cli, "rebuild")
+    after = entry_versions()
+    changed = {k for k in before if before[k] != after[k]}
+    assert len(after) == 5
+    assert len(changed) == 1
+    assert call_action("package_search", q="changed")["results"][0]["name"] == "ds-1"
+
+
+def test_clear_leaves_no_dead_rows(cli, datasets):
+    """Clearing the whole index empties the table at once (a new file, no dead
+    rows), and the rebuild after it finds every dataset."""
+    model.Session.remove()
+    node = model.Session.execute("select pg_relation_filenode('imwg_search_package')").scalar()
+    model.Session.commit()
+    run(cli, "rebuild", "--clear")
+    model.Session.remove()
+    assert model.Session.execute("select pg_relation_filenode('imwg_search_package')").scalar() != node
+    assert indexed() == 5
+    assert call_action("package_search", q="survey")["count"] == 5
