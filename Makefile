@@ -6,7 +6,7 @@ CKAN := $(VENV)/bin/ckan
 PORTAL_INI := portal.ini
 PORT ?= 5000
 
-.PHONY: install services venv i18n db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity benchmark-hxl benchmark-uploads benchmark-overview clean solr-configset solr solr-stop solrcloud test-solr
+.PHONY: install services venv i18n i18n-update db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity benchmark-hxl benchmark-uploads benchmark-overview benchmark-notify benchmark-export clean solr-configset solr solr-stop solrcloud test-solr
 
 ## install: virtualenv, pinned dependencies, translations, services, databases, migrations (idempotent)
 install: services venv i18n db
@@ -23,9 +23,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt setup.py
 	$(VENV)/bin/pip install -q --no-deps -e .
 	@touch $@
 
-## i18n: compile the suite's translation catalog (fr, es, ar)
+## i18n: compile every plugin's translation catalogs (ckanext/<plugin>/i18n: fr, es, ar)
 i18n: venv
-	@$(VENV)/bin/pybabel compile -d ckanext/imwg/i18n -D ckanext-imwg
+	@PYBABEL=$(VENV)/bin/pybabel bash scripts/i18n.sh compile
+
+## i18n-update: extract every plugin's messages (babel.cfg) and update its catalogs, creating missing ones
+## (I18N_PLUGINS="imwg_hxl": some plugins only; I18N_LANGUAGES="pt": a new language)
+i18n-update: venv
+	@PYBABEL=$(VENV)/bin/pybabel bash scripts/i18n.sh update
 
 db: services venv
 	@bash scripts/db.sh ckan_imwg ckan_imwg_test
@@ -50,11 +55,16 @@ demo: install
 	@$(CKAN) -c $(PORTAL_INI) pcode load --if-empty ckanext/imwg_pcode/demo_data/mmr_demo_units.geojson
 	@$(CKAN) -c $(PORTAL_INI) imwg demo
 
-## portal: everything above, a background-jobs worker, and the web server
+## portal: everything above, a background-jobs worker, the local mail catcher (mail written to
+## .data/mail, shown at /ckan-admin/mail), the notifications' tick every 5 minutes, and the web server
 portal: demo
-	@echo "Starting a background-jobs worker (log: .data/worker.log)"
-	@$(CKAN) -c $(PORTAL_INI) jobs worker > .data/worker.log 2>&1 & \
-	  trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	@echo "Starting a background-jobs worker (log: .data/worker.log), the mail catcher (.data/mail)"
+	@echo "and the notifications' tick (log: .data/tick.log)"
+	@mkdir -p .data/mail
+	@$(CKAN) -c $(PORTAL_INI) jobs worker > .data/worker.log 2>&1 & worker=$$!; \
+	  $(CKAN) -c $(PORTAL_INI) notify mailcatcher > .data/mailcatcher.log 2>&1 & catcher=$$!; \
+	  $(CKAN) -c $(PORTAL_INI) notify tick --every 300 > .data/tick.log 2>&1 & ticker=$$!; \
+	  trap "kill $$worker $$catcher $$ticker 2>/dev/null" EXIT INT TERM; \
 	  echo "Portal: http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"; \
 	  $(CKAN) -c $(PORTAL_INI) run -H 127.0.0.1 -p $(PORT)
 
@@ -114,9 +124,17 @@ SOLR_TESTS ?= tests/test_solr_setup.py tests/imwg/test_search_unavailable.py tes
 test-solr: install solr
 	$(VENV)/bin/python -m pytest --ckan-ini=$(or $(SOLR_TEST_INI),tests/solr.ini) -p no:cacheprovider $(SOLR_TESTS) $(PYTEST_ARGS)
 
+## benchmark-export: the gazetteer downloads (GeoJSON, GeoPackage, Shapefile, CSV) of 100,000 units with boundaries
+benchmark-export: install
+	$(VENV)/bin/python benchmarks/pcode_export.py $(EXPORT_BENCH_ARGS)
+
 ## benchmark-overview: the overview, the holdings matrix, needs matching and freshness at 10,000 datasets
 benchmark-overview: install
 	$(VENV)/bin/python benchmarks/overview.py $(OVERVIEW_BENCH_ARGS)
+
+## benchmark-notify: 10,000 followers of a state, 1,000 datasets changing in a day: fan-out and daily digest to SMTP; access requests with and without imwg_notify
+benchmark-notify: install
+	$(VENV)/bin/python benchmarks/notify.py $(NOTIFY_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .data $(PORTAL_INI) *.egg-info

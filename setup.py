@@ -41,6 +41,12 @@ setup(
             "imwg_sensitivity = ckanext.imwg_sensitivity.plugin:ImwgSensitivityPlugin",
             "imwg_hxl = ckanext.imwg_hxl.plugin:ImwgHxlPlugin",
             "imwg_exchange = ckanext.imwg_exchange.plugin:ImwgExchangePlugin",
+            "imwg_interop = ckanext.imwg_interop.plugin:ImwgInteropPlugin",
+            "imwg_notify = ckanext.imwg_notify.plugin:ImwgNotifyPlugin",
+        ],
+        # the suite's fields in DCAT-AP and schema.org (ckanext-dcat's profiles)
+        "ckan.rdf.profiles": [
+            "imwg = ckanext.imwg_interop.profile:ImwgProfile",
         ],
     },
 )

@@ -4,12 +4,17 @@
 set -euo pipefail
 INI=${1:-portal.ini}
 CKAN=${CKAN:-.venv/bin/ckan}
-PLUGINS="activity imwg image_view datatables_view scheming_datasets scheming_organizations spatial_metadata spatial_query imwg_exchange imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
+PLUGINS="activity imwg image_view datatables_view scheming_datasets scheming_organizations spatial_metadata spatial_query dcat structured_data imwg_interop imwg_exchange imwg_notify imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
 if [ -f "$INI" ]; then
   # A portal.ini written by an earlier version gets the plugins added since.
   if ! grep -q "^ckan.plugins = $PLUGINS\$" "$INI"; then
     "$CKAN" config-tool "$INI" "ckan.plugins = $PLUGINS"
     echo "portal-config: updated the plugins of $INI"
+  fi
+  # mail goes to the local mail catcher of `make portal` (.data/mail, /ckan-admin/mail)
+  if ! grep -q "^ckanext.imwg_notify.catch_dir = " "$INI"; then
+    "$CKAN" config-tool "$INI" "smtp.server = 127.0.0.1:8025" "ckanext.imwg_notify.catch_dir = $(pwd)/.data/mail"
+    echo "portal-config: mail of $INI now goes to the local mail catcher"
   fi
   # the sharing protocol's "members" audience needs organisations that only sysadmins create
   if ! grep -q "^ckan.auth.user_create_organizations = false\$" "$INI"; then
@@ -36,5 +41,7 @@ fi
   "ckan.locales_offered = en fr es ar" \
   "ckan.devserver.host = 127.0.0.1" \
   "smtp.mail_from = portal@localhost" \
+  "smtp.server = 127.0.0.1:8025" \
+  "ckanext.imwg_notify.catch_dir = $(pwd)/.data/mail" \
   "solr_url = http://127.0.0.1:8983/solr/not-used"
 echo "portal-config: wrote $INI"

@@ -7,7 +7,15 @@ import functools
 import pytest
 
 #: Plugins with their own tables; clean_db drops every table, so these come back.
-MIGRATED_PLUGINS = ("activity", "imwg_search", "imwg_pcode", "imwg_sensitivity", "imwg_hxl", "imwg_exchange")
+MIGRATED_PLUGINS = (
+    "activity",
+    "imwg_search",
+    "imwg_pcode",
+    "imwg_sensitivity",
+    "imwg_hxl",
+    "imwg_exchange",
+    "imwg_notify",
+)
 
 
 @functools.cache

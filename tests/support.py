@@ -33,7 +33,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 ALL_PLUGINS = (
     "activity imwg image_view datatables_view text_view webpage_view resource_proxy datastore "
     "scheming_datasets scheming_organizations spatial_metadata spatial_query "
-    "imwg_exchange imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
+    "dcat structured_data imwg_interop imwg_exchange imwg_notify imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
 )
 #: host, port and database of the DataStore the tests that enable it use (``make install`` creates it)
 DATASTORE = "127.0.0.1:5432/ckan_imwg_datastore_test"

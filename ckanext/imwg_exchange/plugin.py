@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.imwg import presets
 
@@ -19,8 +20,9 @@ from . import hooks, parts
 @tk.blanket.validators(lambda: parts.merged("validators"))
 @tk.blanket.blueprints(lambda: parts.listed("blueprints"))
 @tk.blanket.cli(lambda: parts.listed("commands"))
-class ImwgExchangePlugin(p.SingletonPlugin):
+class ImwgExchangePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.ITranslation)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.imwg import uploads
 from ckanext.imwg.interfaces import IUploadAnalysis
@@ -18,8 +19,9 @@ from . import indexing, jobs, view
 @tk.blanket.actions
 @tk.blanket.auth_functions
 @tk.blanket.helpers
-class ImwgHxlPlugin(p.SingletonPlugin):
+class ImwgHxlPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.ITranslation)
     p.implements(p.IResourceView, inherit=True)
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.IPackageController, inherit=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.imwg import presets, uploads
 from ckanext.imwg.interfaces import IPlaces, IUploadAnalysis
@@ -20,8 +21,9 @@ from . import facets, indexing, jobs, places
 @tk.blanket.helpers
 @tk.blanket.blueprints
 @tk.blanket.validators
-class ImwgPcodePlugin(p.SingletonPlugin):
+class ImwgPcodePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.ITranslation)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)

@@ -15,6 +15,7 @@ from ckanext.imwg.guard import MAX_INT
 from ckanext.imwg.logic.validators import place_codes
 
 from . import helpers, places
+from .export_views import blueprint as export_blueprint  # noqa: F401 (registered by tk.blanket.blueprints)
 from .indexing import LEVEL_FIELD
 
 location = Blueprint("imwg_pcode", __name__)

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from ckanext.imwg import txcache
 
-from . import config, screen
+from . import agreements, config, screen
 from .model import grant_table, screen_table
 
 FIELD = "sensitivity"
@@ -194,6 +194,7 @@ class Access:
         self._labels: set[str] | None = None
         self._hidden: dict[str, str] | None = None
         self._grants: dict[str, list[list[str] | None]] | None = None
+        self._agreements: agreements.Coverage | None = None
         self._screens: dict[str, dict[str, Any]] = {}
         self._rules = config.protocol()
 
@@ -286,7 +287,9 @@ class Access:
             return True
         if not rule.requests:
             return False
-        return self.has_grant(_get(package, "id"), _get(resource, "id") if resource is not None else None)
+        if self.has_grant(_get(package, "id"), _get(resource, "id") if resource is not None else None):
+            return True
+        return self.agreement_for(package, level) is not None
 
     def screened(self, resource: Any) -> bool:
         """Whether an uploaded file may be public as far as the personal-data
@@ -338,6 +341,33 @@ class Access:
             covered is None or (resource_id is not None and resource_id in covered)
             for covered in self._grants.get(package_id, [])
         )
+
+    def agreement_for(self, package: Any, level: str) -> str | None:
+        """The id of a data-sharing agreement in force that gives the user's
+        organisations the dataset's data at ``level`` (``agreements.py``).
+        The agreements are read once per Access (one query)."""
+        if self.user is None or not self.orgs:
+            return None
+        if self._agreements is None:
+            self._agreements = agreements.Coverage(self.orgs)
+        return self._agreements.covering(package, level)
+
+    def agreement_used(self, package: Any, resource: Any | None = None) -> str | None:
+        """The agreement through which the user gets this data, when nothing
+        else (the protocol's audience, a grant) gives it: what the audit
+        entry of a use names."""
+        if self.sysadmin or not self.gets_data(package, resource):
+            return None
+        owner_org = _get(package, "owner_org")
+        if truthy(_get(package, "private")) or (_get(package, "state") or "active") != "active":
+            return None
+        level = self.data_level(package, resource)
+        rule = self._rules[level]
+        if not rule.requests or in_audience(rule.data, self.user, owner_org, self.orgs):
+            return None
+        if self.has_grant(_get(package, "id"), _get(resource, "id") if resource is not None else None):
+            return None
+        return self.agreement_for(package, level)
 
     def allows_requests(self, package: Any, resource: Any | None = None) -> bool:
         """Whether the protocol lets anyone ask for (and be granted) this data."""

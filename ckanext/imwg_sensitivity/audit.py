@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import ckan.model as model
+import sqlalchemy as sa
 from flask import g, has_request_context, request
 
 from .access import Access
@@ -55,6 +56,7 @@ def served(context: dict[str, Any], package_id: str, resource_id: str, kind: str
     public = who.data_level(package, resource) == "public" and (resource is None or who.screened(resource))
     if not package.private and public:
         return
+    agreement = who.agreement_used(package, resource)
     record(
         "preview",
         actor=who.user.id if who.user else None,
@@ -62,7 +64,61 @@ def served(context: dict[str, Any], package_id: str, resource_id: str, kind: str
         resource_id=resource.id if resource else None,
         path=request.path if has_request_context() else None,
         kind=kind,
+        **({"agreement_id": agreement} if agreement else {}),
     )
     model.Session.commit()
     if has_request_context():
         setattr(g, SERVED, True)
+
+
+# -- a dataset's level changed ------------------------------------------------------------
+#
+# ``package_update`` saves the new extras and flushes before the plugins'
+# ``after_dataset_update``, so the old level is gone by then. The change of
+# the ``sensitivity`` extra is seen as it is set (the old value loaded with
+# it), kept on the session, and announced in ``after_dataset_update``.
+
+#: the session's ``info`` key: package id -> (old level, new level)
+LEVEL_CHANGES = "imwg_sensitivity_level_changes"
+
+
+def _extra_set(target: Any, value: Any, oldvalue: Any, initiator: Any) -> None:
+    if getattr(target, "key", None) != "sensitivity" or not target.package_id:
+        return
+    if not isinstance(oldvalue, str) or oldvalue == value:
+        return  # a new extra: a dataset created, or given its first level
+    changes = model.Session().info.setdefault(LEVEL_CHANGES, {})
+    first = changes.get(target.package_id, (oldvalue, value))[0]
+    changes[target.package_id] = (first, value)
+
+
+def _forget(session: Any, transaction: Any) -> None:
+    # only when the whole transaction ends: a savepoint of another plugin's
+    # hook (``begin_nested``) ends before this plugin's hook reads the change
+    if transaction.parent is None:
+        session.info.pop(LEVEL_CHANGES, None)
+
+
+def watch_levels() -> None:
+    """Listen to the changes of the ``sensitivity`` extra (once); what a
+    transaction saw is forgotten when it ends."""
+    if not sa.event.contains(model.PackageExtra.value, "set", _extra_set):
+        sa.event.listen(model.PackageExtra.value, "set", _extra_set, active_history=True)
+    if not sa.event.contains(model.Session, "after_transaction_end", _forget):
+        sa.event.listen(model.Session, "after_transaction_end", _forget)
+
+
+def level_changed(context: dict[str, Any], pkg_dict: dict[str, Any]) -> None:
+    """After ``package_update``: a changed level is an audit entry and the
+    ``LEVEL_CHANGED`` signal, both before the update commits."""
+    from ckanext.imwg import interfaces
+
+    changes = model.Session().info.get(LEVEL_CHANGES) or {}
+    change = changes.pop(pkg_dict.get("id"), None)
+    if change is None or change[0] == change[1]:
+        return
+    old, new = change
+    who = Access.of(context).user
+    actor = who.id if who is not None else None
+    record("level_changed", actor=actor, package_id=pkg_dict["id"], old=old, new=new)
+    interfaces.signal(interfaces.LEVEL_CHANGED).send(pkg_dict["id"], old=old, new=new, changed_by=actor)

@@ -16,6 +16,8 @@ DEFAULT_EXPIRY_DAYS = "ckanext.imwg_sensitivity.default_expiry_days"
 MAX_REQUEST_DAYS = "ckanext.imwg_sensitivity.max_request_days"
 TERMS = "ckanext.imwg_sensitivity.terms"
 FOCAL_POINTS = "ckanext.imwg_sensitivity.focal_points"
+EXPIRY_NOTICE_DAYS = "ckanext.imwg_sensitivity.expiry_notice_days"
+REMINDER_DAYS = "ckanext.imwg_sensitivity.reminder_days"
 
 
 class ProtocolError(ValueError):
@@ -110,6 +112,16 @@ def default_expiry_days() -> int:
 
 def max_request_days() -> int:
     return tk.config[MAX_REQUEST_DAYS]
+
+
+def expiry_notice_days() -> int:
+    """Days before a grant ends that its end is announced."""
+    return tk.config[EXPIRY_NOTICE_DAYS]
+
+
+def reminder_days() -> int:
+    """Days a request waits before its deciders are reminded (escalated after twice as many)."""
+    return tk.config[REMINDER_DAYS]
 
 
 def terms() -> str:

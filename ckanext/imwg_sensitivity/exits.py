@@ -122,6 +122,11 @@ ACTIONS: dict[str, str] = _classes(
         "need_search",
         "need_matches",
         "need_notice_list",
+        # ckanext-dcat (chained by imwg_interop): package_show / package_search
+        # as the caller, serialised; imwg_interop's profile drops withheld addresses
+        "dcat_dataset_show",
+        "dcat_catalog_show",
+        "dcat_catalog_search",
     ),
     data=(
         "datastore_search",
@@ -183,6 +188,13 @@ ACTIONS: dict[str, str] = _classes(
         "need_answer",
         "need_follow",
         "need_unfollow",
+        # imwg_notify: the caller's own follows of places (logged-in users)
+        "notify_place_follow",
+        "notify_place_unfollow",
+        # imwg_notify: the caller's own notification preferences (sysadmins: anyone's);
+        # unsubscribing, proved by the signed link of a message
+        "notify_preferences_update",
+        "notify_unsubscribe",
     ),
     sysadmin=(
         "group_purge",
@@ -190,6 +202,10 @@ ACTIONS: dict[str, str] = _classes(
         "config_option_update",
         "config_option_show",
         "config_option_list",
+        # imwg_notify: delivery status, retrying a failed message, caught mail (no dataset content)
+        "notify_status_show",
+        "notify_message_retry",
+        "notify_caught_mail_list",
         "job_list",
         "job_show",
         "job_cancel",
@@ -249,6 +265,13 @@ ACTIONS: dict[str, str] = _classes(
         "pcode_lookup",
         "pcode_search",
         "pcode_show",
+        # the gazetteer as a file: public reference data, no dataset content
+        "pcode_export",
+        # imwg_notify: the caller's own followed places (gazetteer names), a count
+        "notify_place_followee_list",
+        "notify_place_follower_count",
+        # imwg_notify: the caller's own notification preferences (kinds and frequencies)
+        "notify_preferences_show",
     ),
     own=(
         "access_request_create",
@@ -259,8 +282,15 @@ ACTIONS: dict[str, str] = _classes(
         "access_grant_create",
         "access_grant_revoke",
         "access_audit_list",
+        "access_request_cancel",
+        "access_audit_record",
         "personal_data_screen_show",
         "personal_data_confirm",
+        "access_agreement_create",
+        "access_agreement_update",
+        "access_agreement_show",
+        "access_agreement_list",
+        "access_agreement_terminate",
     ),
 )
 
@@ -324,6 +354,12 @@ ROUTES: dict[str, str] = _classes(
         # imwg_exchange needs: render need_search / need_show / need_matches (as the caller)
         "ckanext.imwg_exchange.needs.views.index",
         "ckanext.imwg_exchange.needs.views.read",
+        # ckanext-dcat's RDF pages: its dcat_* actions as the visitor
+        "ckanext.dcat.blueprints.read_catalog",
+        "ckanext.dcat.blueprints.read_dataset",
+        # imwg_interop's sitemap: package_search as an anonymous visitor, whoever asks
+        "ckanext.imwg_interop.sitemap.index",
+        "ckanext.imwg_interop.sitemap.part",
     ),
     write=(
         "ckan.views.dataset.new",
@@ -363,6 +399,9 @@ ROUTES: dict[str, str] = _classes(
         "ckanext.imwg_exchange.needs.views.status",
         "ckanext.imwg_exchange.needs.views.follow",
         "ckanext.imwg_exchange.needs.views.unfollow",
+        # imwg_notify: POSTs calling notify_place_follow / notify_place_unfollow as the caller
+        "ckanext.imwg_notify.follows.views.follow",
+        "ckanext.imwg_notify.follows.views.unfollow",
     ),
     sysadmin=(
         "ckan.views.admin.config",
@@ -372,6 +411,10 @@ ROUTES: dict[str, str] = _classes(
         "ckan.views.dataset.followers",
         "ckan.views.group.followers",
         "ckan.views.user.sysadmin",
+        # imwg_notify: delivery status (with retry) and the local mail catcher's messages
+        "ckanext.imwg_notify.mail.views.status",
+        "ckanext.imwg_notify.mail.views.retry",
+        "ckanext.imwg_notify.mail.views.mail",
     ),
     none=(
         "ckan.config.middleware.flask_app.webassets",
@@ -397,15 +440,34 @@ ROUTES: dict[str, str] = _classes(
         "ckan.views.util.internal_redirect",
         "ckan.views.util.primer",
         "ckanext.imwg_pcode.views.index",
+        # the gazetteer's units as geodata files: no dataset content
+        "ckanext.imwg_pcode.export_views.unit",
+        "ckanext.imwg_pcode.export_views.subtree",
+        "ckanext.imwg_pcode.export_views.country",
+        # imwg_notify: the caller's followed places (gazetteer names only)
+        "ckanext.imwg_notify.follows.views.places",
+        # imwg_notify: the caller's notification preferences; the signed unsubscribe link
+        "ckanext.imwg_notify.mail.views.preferences",
+        "ckanext.imwg_notify.mail.views.unsubscribe",
     ),
     own=(
         "ckanext.imwg_pcode.views.read",
         "ckanext.imwg_pcode.views.add_covered",
         "ckanext.imwg_sensitivity.views.audit_csv",
+        "ckanext.imwg_sensitivity.views.audit_page",
+        "ckanext.imwg_sensitivity.views.audit_xlsx",
+        "ckanext.imwg_sensitivity.views.cancel",
+        "ckanext.imwg_sensitivity.views.revoke",
+        "ckanext.imwg_sensitivity.views.dataset_access",
         "ckanext.imwg_sensitivity.views.confirm_personal_data",
         "ckanext.imwg_sensitivity.views.decide",
         "ckanext.imwg_sensitivity.views.pending",
         "ckanext.imwg_sensitivity.views.request_access",
+        "ckanext.imwg_sensitivity.agreement_views.organization_agreements",
+        "ckanext.imwg_sensitivity.agreement_views.new",
+        "ckanext.imwg_sensitivity.agreement_views.read",
+        "ckanext.imwg_sensitivity.agreement_views.document",
+        "ckanext.imwg_sensitivity.agreement_views.terminate",
     ),
 )
 
@@ -442,6 +504,7 @@ DATASET_ROUTES = frozenset(
         "ckanext.activity.views.package_history",
         "ckanext.activity.views.resource_history",
         "ckanext.imwg_sensitivity.views.request_access",
+        "ckanext.imwg_sensitivity.views.dataset_access",
         "ckanext.imwg_sensitivity.views.confirm_personal_data",
         "ckanext.imwg_pcode.views.add_covered",
         "ckanext.imwg_exchange.freshness.views.still_current",

@@ -14,6 +14,7 @@ datatables). The decisions themselves are ``access.Access``'s.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import ckan.model as model
@@ -50,6 +51,27 @@ def _withhold(access: Access, package: Any, res: dict[str, Any]) -> None:
         res[PENDING] = True
     for key in ("original_url", "datastore_active"):
         res.pop(key, None)
+    # any other address the resource carries (extras such as access_url,
+    # download_url or uri, from a schema or a harvest): the file is reached
+    # through them as well as through ``url``
+    for key in [k for k, v in res.items() if k != "url" and _is_address(k, v)]:
+        res.pop(key)
+
+
+#: resource fields that are text about the file, never its address
+_DESCRIPTIVE = frozenset(("name", "description", "id", "package_id", "format", "mimetype"))
+_SCHEME = re.compile(r"^\s*[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def _is_address(key: str, value: Any) -> bool:
+    """Whether a resource field may carry the data's address: by its name
+    (``...url``, ``...uri``, ``...urls``, ``...link``) or, for fields that are
+    not descriptive text, by a value that is a URL."""
+    if key in _DESCRIPTIVE:
+        return False
+    if key.lower().endswith(("url", "uri", "urls", "link", "links")):
+        return True
+    return isinstance(value, str) and bool(_SCHEME.match(value))
 
 
 def waits_for_screen(access: Access, package: Any, res: Any) -> bool:
@@ -148,7 +170,7 @@ def search_params(access: Access, data_dict: dict[str, Any]) -> dict[str, Any]:
 
 def _address_field(name: Any) -> bool:
     name = str(name)
-    return name in ADDRESS_FIELDS or (name.startswith("res_extras_") and name.endswith("url"))
+    return name in ADDRESS_FIELDS or (name.startswith("res_extras_") and _is_address(name, None))
 
 
 def search_result(access: Access, result: dict[str, Any]) -> dict[str, Any]:
@@ -382,6 +404,9 @@ def check_request() -> Any:
             "resource_id": res.id,
             "path": request.path,
         }
+        agreement = access.agreement_used(pkg, res)
+        if agreement is not None:
+            use["agreement_id"] = agreement  # in the entry's detail
         if route == exits.VIEW_PAGE:
             # the view may record what it shows itself (IDataAccess.data_served):
             # one entry per page, the view's when it gives one

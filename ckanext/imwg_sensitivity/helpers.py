@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import ckan.authz as authz
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from markupsafe import Markup, escape
 
 from ckanext.imwg import levels
 
 from .access import Access, current_user
+from .model import grant_table, request_table
 
 #: a resource's choice for "no level of its own"
 AS_THE_DATASET = {
@@ -56,6 +61,149 @@ def imwg_sensitivity_package(package_id: str) -> dict[str, Any] | None:
 def imwg_sensitivity_user(user_id: str) -> str:
     user = model.User.get(user_id)
     return user.display_name if user else user_id
+
+
+def imwg_sensitivity_user_link(user_id: str | None) -> Markup:
+    """A user's display name linked to their page (``-`` for none)."""
+    if not user_id:
+        return Markup("&ndash;")
+    user = model.User.get(user_id)
+    if user is None:
+        return escape(user_id)
+    return Markup('<a href="{url}">{name}</a>').format(
+        url=tk.url_for("user.read", id=user.name), name=user.display_name
+    )
+
+
+def imwg_sensitivity_org(org_id: str | None) -> str:
+    """An organisation's title (its id when it is gone)."""
+    org = model.Group.get(org_id) if org_id else None
+    return (org.title or org.name) if org else (org_id or "")
+
+
+def imwg_sensitivity_event(event: str) -> str:
+    """An audit event as a reader reads it."""
+    names = {
+        "request_created": tk._("Access requested"),
+        "request_approved": tk._("Request approved"),
+        "request_rejected": tk._("Request rejected"),
+        "request_more_info": tk._("More information asked for"),
+        "request_cancelled": tk._("Request cancelled"),
+        "grant_created": tk._("Access granted"),
+        "grant_revoked": tk._("Access revoked"),
+        "download": tk._("Download"),
+        "preview": tk._("Preview"),
+        "level_changed": tk._("Sensitivity level changed"),
+        "notification_sent": tk._("Notification sent"),
+        "personal_data_screened": tk._("Screened for personal data"),
+        "personal_data_confirmed": tk._("Personal-data screen confirmed"),
+        "level_raised_by_screen": tk._("Level raised by the personal-data screen"),
+    }
+    return names.get(event, event.replace("_", " ").capitalize())
+
+
+def imwg_sensitivity_resource_name(resource_id: str) -> str:
+    """A resource's name (shown with its dataset, to those who may see the dataset)."""
+    res = model.Resource.get(resource_id)
+    return (res.name or res.id) if res else resource_id
+
+
+def imwg_sensitivity_pending_count() -> int:
+    """How many requests wait for a decision that the current user may take
+    (none of their own). A number only: no dataset is named."""
+    access = Access(current_user())
+    if access.user is None:
+        return 0
+    c = request_table.c
+    rows = model.Session.execute(
+        sa.select(c.package_id).where(c.status == "pending", c.user_id != access.user.id)
+    ).all()
+    if not rows:
+        return 0
+    if access.sysadmin:
+        return len(rows)
+    decided: dict[str, bool] = {}
+    count = 0
+    for (package_id,) in rows:
+        if package_id not in decided:
+            pkg = model.Package.get(package_id)
+            decided[package_id] = pkg is not None and pkg.state == "active" and access.can_decide(pkg)
+        count += decided[package_id]
+    return count
+
+
+def imwg_sensitivity_my_access(package: dict[str, Any], resource: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The current user's own access to a dataset (or one of its resources):
+    their request waiting for a decision (``pending``: id, created) and the
+    end of their grants in force that cover it (``until``: the latest, None
+    when open-ended; ``granted``: whether any)."""
+    user = current_user()
+    if user is None or not package.get("id"):
+        return {}
+    c = request_table.c
+    pending = model.Session.execute(
+        sa.select(c.id, c.created, c.status)
+        .where(c.package_id == package["id"], c.user_id == user.id, c.status.in_(["pending", "more_info"]))
+        .order_by(c.created.desc())
+    ).first()
+    g = grant_table.c
+    now = dt.datetime.utcnow()
+    access = Access(user)
+    grants = model.Session.execute(
+        sa.select(g.expires).where(
+            g.package_id == package["id"],
+            g.revoked.is_(None),
+            sa.or_(g.expires.is_(None), g.expires > now),
+            sa.or_(g.user_id == user.id, g.organization_id.in_(list(access.orgs) or [""])),
+            *(
+                [sa.or_(g.resource_ids.is_(None), g.resource_ids.any(resource["id"]))]
+                if resource and resource.get("id")
+                else []
+            ),
+        )
+    ).all()
+    ends = [r.expires for r in grants]
+    return {
+        "pending": dict(pending._mapping) if pending else None,
+        "granted": bool(grants),
+        "until": None if not ends or None in ends else max(ends),
+    }
+
+
+def imwg_sensitivity_decides(package: dict[str, Any]) -> bool:
+    """Whether the current user decides this dataset's requests."""
+    pkg = model.Package.get(package.get("id")) if package else None
+    return pkg is not None and Access(current_user()).can_decide(pkg)
+
+
+def imwg_sensitivity_reads_audit() -> bool:
+    """Whether the current user reads (some of) the audit log: sysadmins and
+    organisation admins."""
+    access = Access(current_user())
+    if access.user is None:
+        return False
+    if access.sysadmin:
+        return True
+    return any(authz.users_role_for_group_or_org(o, access.user.name) == "admin" for o in access.orgs)
+
+
+def imwg_sensitivity_max_days() -> int:
+    """The longest access that may be asked for or given, in days."""
+    from . import config
+
+    return config.max_request_days()
+
+
+def imwg_sensitivity_date(value: Any) -> str:
+    """A day as the lists show it (an ISO 8601 text or a datetime)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return tk.h.render_datetime(value)
 
 
 def imwg_sensitivity_screen(package: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] | None:

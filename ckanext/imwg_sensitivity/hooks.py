@@ -10,10 +10,10 @@ from ckan.authz import get_local_functions
 from ckan.types import Action, AuthFunction, Context
 
 from . import access, chained, config, exits, gate, labels
-from .logic import audit_log, auth, datastore_auth, grants, personal_data, requests
+from .logic import agreement_auth, agreements, audit_log, auth, datastore_auth, grants, personal_data, requests
 
 #: the modules of the plugin's own actions, one per job: each public function is an action
-ACTION_MODULES = (requests, grants, audit_log, personal_data)
+ACTION_MODULES = (requests, grants, audit_log, personal_data, agreements)
 
 
 def actions() -> dict[str, Action]:
@@ -26,10 +26,22 @@ def actions() -> dict[str, Action]:
     return {**own, **chained.actions()}
 
 
+def tick_receivers() -> list[Any]:
+    """What the plugin does at the suite's periodic ``TICK``: announce the
+    grants and agreements that end, remind the deciders of waiting requests."""
+    from . import agreements as agreement_policy
+
+    return [agreement_policy.on_tick, *grants.TICK_RECEIVERS, *requests.TICK_RECEIVERS]
+
+
 def auth_functions() -> dict[str, AuthFunction]:
     """The auth functions of the plugin's own actions (``logic/auth.py``) and
     the DataStore's reads chained."""
-    return {**dict(get_local_functions(auth)), **datastore_auth.auth_functions()}
+    return {
+        **dict(get_local_functions(auth)),
+        **dict(get_local_functions(agreement_auth)),
+        **datastore_auth.auth_functions(),
+    }
 
 
 def _current(context: Context) -> access.Access | None:

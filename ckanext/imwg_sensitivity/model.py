@@ -24,6 +24,9 @@ request_table = sa.Table(
     sa.Column("decided_by", sa.UnicodeText),
     sa.Column("reason", sa.UnicodeText),
     sa.Column("grant_id", sa.UnicodeText),
+    # when the deciders were reminded that it waits, and when it was escalated
+    sa.Column("reminded", sa.DateTime),
+    sa.Column("escalated", sa.DateTime),
 )
 
 grant_table = sa.Table(
@@ -40,6 +43,10 @@ grant_table = sa.Table(
     sa.Column("expires", sa.DateTime),
     sa.Column("revoked", sa.DateTime),
     sa.Column("revoked_by", sa.UnicodeText),
+    sa.Column("revoked_reason", sa.UnicodeText),
+    # when the notices of its coming expiry and of its end were sent
+    sa.Column("expiring_sent", sa.DateTime),
+    sa.Column("expired_sent", sa.DateTime),
 )
 
 audit_table = sa.Table(

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.imwg import presets, uploads
+from ckanext.imwg import interfaces, presets, uploads
 from ckanext.imwg.interfaces import IDataAccess, IUploadAnalysis
 
-from . import audit, config, gate, hooks, labels, screening, views
+from . import agreement_views, audit, config, gate, hooks, labels, screening, views
 
 
 @tk.blanket.config_declarations
@@ -19,8 +20,9 @@ from . import audit, config, gate, hooks, labels, screening, views
 @tk.blanket.validators
 @tk.blanket.actions(hooks.actions)
 @tk.blanket.auth_functions(hooks.auth_functions)
-class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
+class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.ITranslation)
     p.implements(p.IConfigurable)
     p.implements(p.IPermissionLabels)
     p.implements(p.IPackageController, inherit=True)
@@ -29,6 +31,7 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
     p.implements(p.IBlueprint)
     p.implements(IDataAccess)
     p.implements(IUploadAnalysis)
+    p.implements(p.ISignal)
 
     def update_config(self, config_):
         tk.add_template_directory(config_, "templates")
@@ -40,9 +43,13 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
             config.check_organisations(config.protocol())
         except config.ProtocolError as e:
             raise RuntimeError(f"imwg_sensitivity: the sharing protocol is not valid: {e}") from None
+        audit.watch_levels()
 
     def get_blueprint(self):
-        return views.blueprint
+        return [views.blueprint, agreement_views.blueprint]
+
+    def get_signal_subscriptions(self):
+        return {interfaces.signal(interfaces.TICK): hooks.tick_receivers()}
 
     def make_middleware(self, app, config_):
         return gate.install(app)
@@ -61,6 +68,7 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin):
 
     def after_dataset_update(self, context, pkg_dict):
         hooks.relabel_activities(pkg_dict)
+        audit.level_changed(context, pkg_dict)
 
     def after_resource_create(self, context, resource):
         uploads.resource_changed(self, context, resource)

@@ -332,7 +332,12 @@ COLUMNS = {
     "package_tag": ("package_id", "tag_id", "state"),
     "resource": ("id", "package_id", "state", "format", "url", "created", "last_modified"),
     "activity": ("id", "object_id", "permission_labels", "data"),
-    "user": ("id", "name", "state"),
+    "user": ("id", "name", "state", "sysadmin"),
+    "group": ("id", "state", "is_organization"),
+    "member": ("group_id", "table_id", "table_name", "capacity", "state"),
+    "package_member": ("user_id",),
+    "user_following_dataset": ("follower_id", "object_id", "datetime"),
+    "user_following_group": ("follower_id", "object_id", "datetime"),
 }
 
 

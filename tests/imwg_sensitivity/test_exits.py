@@ -340,6 +340,9 @@ PROBES = {
             "need_notice_list",
         )
     ),
+    # ckanext-dcat's reads (package_show / package_search as the caller),
+    # checked for every role and level in tests/imwg_interop/test_interop_gating.py
+    **dict.fromkeys(("dcat_dataset_show", "dcat_catalog_show", "dcat_catalog_search")),
 }
 
 

@@ -1,8 +1,10 @@
 """In a real browser: an analyst asks for confidential data, the owner's admin
-approves, the analyst downloads the file."""
+sees the count, approves for 14 days, the analyst sees until when and
+downloads the file; the admin revokes and the download is refused."""
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.parse
 
 import ckan.plugins.toolkit as tk
@@ -81,25 +83,36 @@ def test_analyst_requests_admin_approves_analyst_downloads(portal, page):
     with page.expect_navigation(url=f"**/dataset/{pkg['name']}"):
         page.click("text=Send the request")
     assert "Your request was sent" in page.inner_text("body")
+    # the dataset page tells the request waits, and offers to cancel it
+    assert "Request pending since" in page.inner_text("body")
+    assert page.locator("text=Request access").count() == 0
 
     admin = page.context.browser.new_context().new_page()
     log_in(admin, url, "owner-admin", PASSWORD)
-    admin.click("text=Access requests")
+    admin.goto(f"{url}/dataset/")
+    assert admin.inner_text("#header-pending-count") == "1"
+    admin.click("#header-pending-requests")
     admin.wait_for_url("**/access/requests")
     assert admin.inner_text("#pending-count") == "1"
     request = admin.locator(".access-request").first
     assert "Plan safe routes for mobile clinics" in request.inner_text()
     screenshot(admin, "access-3-pending")
+    request.locator("input[name=days]").fill("14")
     with admin.expect_navigation():
         request.locator("button[value=approve]").click()
     assert "Decision recorded" in admin.inner_text("body")
     assert admin.inner_text("#pending-count") == "0"
+    assert admin.locator("#header-pending-count").count() == 0
+    until = (dt.datetime.utcnow() + dt.timedelta(days=14)).strftime("%B %-d, %Y")
+    assert f"access until {until}" in admin.inner_text(".access-request")
 
     page.goto(f"{url}/dashboard/datasets")
     page.click("text=Access requests")
     assert "approved" in page.inner_text(".my-request")
+    assert f"access until {until}" in page.inner_text(".my-request")
     page.goto(resource_page)
     assert "Access controlled" not in page.inner_text("body")
+    assert f"Access until {until}" in page.inner_text("body")
     screenshot(page, "access-4-granted")
     # the page's download button, fetched with the browser's own session
     # (the dataset was indexed by the test process, whose site address differs)
@@ -109,6 +122,19 @@ def test_analyst_requests_admin_approves_analyst_downloads(portal, page):
     got = page.request.get(url + path)
     assert got.status == 200
     assert got.body() == CONTENT
+
+    # the admin revokes it, with a reason, from the requests page: refused at once
+    admin.goto(f"{url}/access/requests")
+    admin.fill(".revoke-form input[name=reason]", "The partnership ended")
+    with admin.expect_navigation():
+        admin.click(".revoke-form button[type=submit]")
+    assert "Access revoked" in admin.inner_text("body")
+    screenshot(admin, "access-4b-revoked")
+    refused = page.request.get(url + path)
+    assert refused.status == 403
+    assert CONTENT not in refused.body()
+    page.goto(f"{url}/access/requests")
+    assert "The partnership ended" in page.inner_text(".my-request")
 
 
 def test_assistant_suggests_as_the_publisher_ticks(portal, page):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import email
 import io
 
 import ckan.logic as logic
@@ -14,117 +13,51 @@ import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from ckanext.imwg import interfaces
 from ckanext.imwg_sensitivity.model import grant_table
+from tests.imwg_sensitivity import workflow_support
+from tests.imwg_sensitivity.workflow_support import (
+    AGGREGATE,
+    PLUGINS,
+    SECRET,
+    as_user,
+    auth_headers,
+    download,
+    events,
+    request,
+)
 
-PLUGINS = "activity imwg scheming_datasets scheming_organizations imwg_sensitivity imwg_search"
+#: the workflow's fixtures: its portal, the signals sent
+portal = workflow_support.portal
+sent = workflow_support.sent
+
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
 ]
 
-SECRET = "https://secret.example.org/casualties.csv"
-AGGREGATE = "https://open.example.org/casualties-by-township.csv"
 
-
-def body(message):
-    """The text of a message the mailer sent."""
-    return email.message_from_string(message[3]).get_payload(decode=True).decode()
-
-
-def as_user(name):
-    return {"user": name, "ignore_auth": False}
-
-
-def auth_headers(name):
-    return {"Authorization": factories.APIToken(user=name)["token"]}
-
-
-@pytest.fixture
-def portal():
-    factories.User(name="analyst", email="analyst@partner.example.org")
-    factories.User(name="colleague", email="colleague@partner.example.org")
-    factories.User(name="loner", email="loner@example.org")
-    factories.User(name="owner-admin", email="admin@authority.example.org")
-    factories.User(name="owner-member", email="member@authority.example.org")
-    factories.User(name="other-admin", email="other-admin@partner.example.org")
-    owner = factories.Organization(
-        name="authority",
-        org_type="government",
-        users=[{"name": "owner-admin", "capacity": "admin"}, {"name": "owner-member", "capacity": "member"}],
-    )
-    factories.Organization(
-        name="partner",
-        org_type="ingo",
-        users=[
-            {"name": "analyst", "capacity": "member"},
-            {"name": "colleague", "capacity": "member"},
-            {"name": "other-admin", "capacity": "admin"},
-        ],
-    )
-
-    def dataset(name, level, **extra):
-        return call_action(
-            "package_create",
-            context={"user": "owner-admin"},
-            type="dataset",
-            name=name,
-            title=name.replace("-", " ").title(),
-            owner_org=owner["id"],
-            source="National authority",
-            sectors=["protection"],
-            sensitivity=level,
-            maintainer="Data Officer",
-            maintainer_email="data.officer@authority.example.org",
-            **extra,
-        )
-
-    confidential = dataset(
-        "casualty-records",
-        "confidential",
-        resources=[
-            {"url": SECRET, "name": "Records", "format": "CSV"},
-            {"url": SECRET + "?part=2", "name": "More records", "format": "CSV"},
-        ],
-    )
-    strict = dataset("imsma-full", "strictly_confidential", resources=[{"url": SECRET, "name": "All", "format": "CSV"}])
-    return {"owner": owner, "confidential": confidential, "strict": strict}
-
-
-def request(pkg, user="analyst", **extra):
-    data = {
-        "package_id": pkg["name"],
-        "purpose": "humanitarian_response",
-        "intended_use": "Plan safe routes for mobile clinics",
-        "organization": "Partner NGO",
-        "days": 30,
-        "accept_terms": True,
-        **extra,
-    }
-    return call_action("access_request_create", context=as_user(user), **data)
-
-
-def download(app, pkg, index=0, user="analyst"):
-    res = pkg["resources"][index]
-    return app.get(
-        f"/dataset/{pkg['id']}/resource/{res['id']}/download", headers=auth_headers(user), follow_redirects=False
-    )
-
-
-def events(pkg):
-    entries = call_action("access_audit_list", context=as_user("owner-admin"), package_id=pkg["id"])
-    return [e["event"] for e in reversed(entries)]
-
-
-def test_request_approve_download_expire(app, portal, mail_server):
-    """The whole life of a grant: asked, notified, approved, used, expired, refused."""
+def test_request_approve_download_expire(app, portal, sent):
+    """The whole life of a grant: asked, signalled, approved, used, expired, refused."""
     pkg = portal["confidential"]
     assert download(app, pkg).status_code == 403
 
     req = request(pkg)
     assert req["status"] == "pending"
-    notified = {m[2][0] for m in mail_server.get_smtp_messages()}
-    assert notified == {"data.officer@authority.example.org", "admin@authority.example.org"}
-    assert all("Plan safe routes" in body(m) for m in mail_server.get_smtp_messages())
+    ((sender, told),) = sent[interfaces.ACCESS_REQUEST_CREATED]
+    assert sender == req["id"]
+    assert told["package_id"] == pkg["id"]
+    assert told["user_id"] == model.User.get("analyst").id
+    assert told["contacts"] == ["data.officer@authority.example.org"]
+    # the owner's admins (the factory's creator among them), not its members nor the requester
+    admins = {
+        m.table_id
+        for m in model.Session.query(model.Member).filter_by(
+            group_id=pkg["owner_org"], table_name="user", capacity="admin", state="active"
+        )
+    }
+    assert model.User.get("owner-admin").id in told["deciders"]
+    assert set(told["deciders"]) == admins
 
     # the decider sees it as pending, with a count on the page
     pending = call_action("access_request_list", context=as_user("owner-admin"), status="pending")
@@ -136,7 +69,13 @@ def test_request_approve_download_expire(app, portal, mail_server):
     decided = call_action("access_request_decide", context=as_user("owner-admin"), id=req["id"], decision="approve")
     assert decided["status"] == "approved"
     assert decided["grant_id"]
-    assert "analyst@partner.example.org" in {m[2][0] for m in mail_server.get_smtp_messages()}
+    ((sender, told),) = sent[interfaces.ACCESS_REQUEST_DECIDED]
+    assert sender == req["id"]
+    assert told["decision"] == "approved"
+    assert told["grant_id"] == decided["grant_id"]
+    assert told["user_id"] == model.User.get("analyst").id
+    assert told["decided_by"] == model.User.get("owner-admin").id
+    assert told["expires"].isoformat() == decided["expires"]
 
     # the requester sees the status, and gets the data at every path
     mine = app.get("/access/requests", headers=auth_headers("analyst")).get_data(as_text=True)
@@ -191,7 +130,7 @@ def test_approval_narrowed_to_one_resource_and_to_the_organisation(app, portal):
         assert download(app, pkg, 1, user).status_code == 403
 
 
-def test_reject_and_more_information(app, portal, mail_server):
+def test_reject_and_more_information(app, portal, sent):
     pkg = portal["confidential"]
     req = request(pkg)
     with pytest.raises(logic.ValidationError) as err:
@@ -216,9 +155,10 @@ def test_reject_and_more_information(app, portal, mail_server):
     )
     assert rejected["status"] == "rejected"
     assert not rejected.get("grant_id")
-    told = [body(m) for m in mail_server.get_smtp_messages() if m[2][0] == "analyst@partner.example.org"]
-    assert len(told) == 2
-    assert "ask for the aggregate instead" in told[-1]
+    told = [kwargs for _, kwargs in sent[interfaces.ACCESS_REQUEST_DECIDED]]
+    assert [t["decision"] for t in told] == ["more_info", "rejected"]
+    assert told[-1]["reason"] == "Records name survivors; ask for the aggregate instead"
+    assert told[-1]["expires"] is None and told[-1]["grant_id"] is None
     assert download(app, pkg).status_code == 403
     assert call_action("access_grant_list", context=as_user("analyst")) == []
     assert events(pkg) == ["request_created", "request_more_info", "request_rejected"]

@@ -11,6 +11,10 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
+from ckanext.imwg import interfaces
+
+from .rule import OVERDUE
+
 #: per dataset: the last change of its data, the digest of its resources
 #: that tells a data change from a metadata edit, the last "still current"
 #: confirmation, and the status last computed (the one its index entry carries)
@@ -119,6 +123,11 @@ def add_status_changes(changes: list[dict[str, Any]]) -> None:
     """One ``status`` event per change (``package_id``, ``old_status``, ``new_status``, ``at``)."""
     if changes:
         model.Session.execute(event_table.insert(), [{"kind": STATUS, **c} for c in changes])
+    # the notifications (when a plugin listens) are stored in this transaction too
+    overdue = interfaces.signal(interfaces.DATASET_OVERDUE)
+    for c in changes:
+        if c["new_status"] == OVERDUE:
+            overdue.send(c["package_id"], due=c.get("due") or c["at"].date(), status=c["new_status"])
 
 
 def events_of(package_id: str, kind: str | None = None) -> list[Any]:

@@ -19,6 +19,7 @@ import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
+from ckanext.imwg import interfaces
 from ckanext.imwg.indexing import as_list
 
 from . import reference
@@ -94,18 +95,24 @@ def announce(context: dict[str, Any], dataset: dict[str, Any]) -> int:
     allowed: dict[str, bool] = {}
     now = dt.datetime.utcnow()
     told = 0
+    matched: dict[str, list[str]] = {}
     for row in untold:
         if row.name == actor:
             continue
         if row.name not in allowed:
             allowed[row.name] = bool(visible_datasets(row.name, [dataset["id"]]))
         if allowed[row.name]:
-            model.Session.execute(
+            inserted = model.Session.execute(
                 insert(notice_table)
                 .values(need_id=row.need_id, package_id=dataset["id"], user_id=row.user_id, created=now)
                 .on_conflict_do_nothing()
             )
             told += 1
+            if inserted.rowcount:
+                matched.setdefault(row.need_id, []).append(row.user_id)
+    # the notifications (when a plugin listens) are stored in this transaction too
+    for need_id, followers in matched.items():
+        interfaces.signal(interfaces.NEED_MATCHED).send(need_id, package_id=dataset["id"], followers=followers)
     return told
 
 

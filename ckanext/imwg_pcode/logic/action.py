@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -11,14 +12,14 @@ from ckan.types import Context, DataDict
 
 from ckanext.imwg.text import fold
 
-from .. import gazetteer, places
+from .. import export, gazetteer, places
 from ..model import name_table, unit_table
 from . import schema
 
 #: candidates per way of matching considered for ranking (see pcode_search)
 CANDIDATES = 200
 
-__all__ = ["pcode_show", "pcode_search", "pcode_list", "pcode_lookup"]
+__all__ = ["pcode_show", "pcode_search", "pcode_list", "pcode_lookup", "pcode_export"]
 
 
 def _names(session: Any, codes: list[str]) -> dict[str, dict[str, str]]:
@@ -254,4 +255,103 @@ def pcode_lookup(context: Context, data_dict: DataDict) -> dict[str, dict[str, A
             "bbox": list(unit.bbox) if unit.bbox else None,
         }
         for code, unit in found.found.items()
+    }
+
+
+def _export_selection(session: Any, data_dict: DataDict) -> export.Selection:
+    """The units a validated ``pcode_export`` call asks for; raises
+    ``ValidationError`` (field by field) or ``ObjectNotFound``."""
+    country, root, level = data_dict.get("country"), data_dict.get("pcode"), data_dict.get("level")
+    if not country and not root:
+        message = tk._("Give a country (ISO3 code) or a P-code")
+        raise tk.ValidationError({"country": [message], "pcode": [message]})
+    if country and root:
+        raise tk.ValidationError({"pcode": [tk._("Give a country or a P-code, not both")]})
+    if root:
+        code = gazetteer.normalise(root)
+        unit_level = session.execute(sa.select(unit_table.c.level).where(unit_table.c.pcode == code)).scalar()
+        if unit_level is None:
+            raise tk.ObjectNotFound(tk._("No administrative unit with P-code {code}").format(code=code))
+        if level is not None and level <= unit_level:
+            raise tk.ValidationError(
+                {
+                    "level": [
+                        tk._("{code} is at admin level {level}: its sub-units are at the levels below it").format(
+                            code=code, level=unit_level
+                        )
+                    ]
+                }
+            )
+        selection = export.Selection(root=code, level=level)
+    else:
+        code = gazetteer.normalise(country)
+        exists = session.execute(sa.select(unit_table.c.pcode).where(unit_table.c.country == code).limit(1)).first()
+        if exists is None:
+            raise tk.ObjectNotFound(tk._("No country {code} in the gazetteer").format(code=code))
+        selection = export.Selection(country=code, level=level)
+    return dataclasses.replace(
+        selection, include_retired=data_dict["include_retired"], simplify=data_dict.get("simplify") or None
+    )
+
+
+@tk.side_effect_free
+@validate(schema.pcode_export)
+def pcode_export(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Describe a download of the gazetteer as a geodata file, and where it is.
+
+    The file holds every unit of a country, or the descendants of a unit (not
+    the unit itself), at one admin level or all: code, name, names in every
+    language of the gazetteer (``name_<lang>``), level, parent, country,
+    validity dates (``valid_from``, ``retired_on``), version, and (except in
+    CSV) the boundary in longitude/latitude (EPSG:4326).
+
+    :param country: the country's ISO3 code (or give ``pcode``)
+    :type country: string
+    :param pcode: the P-code of the unit whose descendants are wanted
+    :type pcode: string
+    :param level: only the units of this admin level (0-5; below the unit's
+        own level when ``pcode`` is given)
+    :type level: int
+    :param format: ``geojson`` (default), ``gpkg``, ``shp`` (zipped) or ``csv``
+    :type format: string
+    :param simplify: simplify the boundaries further, with this tolerance in
+        degrees (0 to 1; the stored boundaries are already simplified for
+        display when loaded)
+    :type simplify: float
+    :param include_retired: include retired codes (default: false)
+    :type include_retired: bool
+
+    :returns: ``url`` (the file, streamed), ``filename``, ``format``,
+        ``media_type``, ``count`` (features), ``columns`` (their attributes),
+        and the selection as understood: ``country`` or ``pcode`` (normalised,
+        the other null), ``level``, ``simplify``, ``include_retired``
+    """
+    tk.check_access("pcode_export", context, data_dict)
+    session = context["session"]
+    selection = _export_selection(session, data_dict)
+    fmt = data_dict["format"]
+    args: dict[str, Any] = {"fmt": fmt, "qualified": True}
+    if selection.level is not None:
+        args["level"] = selection.level
+    if selection.simplify:
+        args["simplify"] = selection.simplify
+    if selection.include_retired:
+        args["include_retired"] = "true"
+    if selection.root:
+        url = tk.h.url_for("imwg_pcode_export.subtree", pcode=selection.root, **args)
+    else:
+        url = tk.h.url_for("imwg_pcode_export.country", country=selection.country, **args)
+    connection = session.connection()
+    return {
+        "url": url,
+        "filename": export.filename(selection, fmt),
+        "format": fmt,
+        "media_type": export.FORMATS[fmt][0],
+        "count": export.count(connection, selection),
+        "columns": export.columns(export.languages(connection)),
+        "country": selection.country,
+        "pcode": selection.root,
+        "level": selection.level,
+        "simplify": selection.simplify,
+        "include_retired": selection.include_retired,
     }

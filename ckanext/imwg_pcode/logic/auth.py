@@ -5,7 +5,7 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
-__all__ = ["pcode_show", "pcode_search", "pcode_list", "pcode_lookup"]
+__all__ = ["pcode_show", "pcode_search", "pcode_list", "pcode_lookup", "pcode_export"]
 
 
 @tk.auth_allow_anonymous_access
@@ -13,4 +13,4 @@ def _anyone(context: Context, data_dict: DataDict) -> AuthResult:
     return {"success": True}
 
 
-pcode_show = pcode_search = pcode_list = pcode_lookup = _anyone
+pcode_show = pcode_search = pcode_list = pcode_lookup = pcode_export = _anyone

@@ -45,6 +45,14 @@ def access_request_decide(context: Context, data_dict: DataDict) -> AuthResult:
     return _decides(context, data_dict.get("package_id"))
 
 
+def access_request_cancel(context: Context, data_dict: DataDict) -> AuthResult:
+    """The requester only."""
+    access = Access.of(context)
+    if access.user is not None and data_dict.get("user_id") == access.user.id:
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only the requester cancels a request")}
+
+
 @tk.auth_allow_anonymous_access
 def access_grant_list(context: Context, data_dict: DataDict) -> AuthResult:
     if data_dict.get("package_id"):
@@ -90,6 +98,17 @@ def access_audit_list(context: Context, data_dict: DataDict) -> AuthResult:
     if data_dict.get("package_id"):
         pkg = model.Package.get(data_dict["package_id"])
         org_id = pkg.owner_org if pkg else None
+    elif not org_id:
+        # the log of every organisation the caller administers
+        if any(authz.users_role_for_group_or_org(o, access.user.name) == "admin" for o in access.orgs):
+            return {"success": True}
     if org_id and authz.users_role_for_group_or_org(org_id, access.user.name) == "admin":
         return {"success": True}
     return {"success": False, "msg": tk._("Only sysadmins and the organisation's admins read the audit log")}
+
+
+def access_audit_record(context: Context, data_dict: DataDict) -> AuthResult:
+    """The portal's own internal calls (``ignore_auth``) and sysadmins."""
+    if Access.of(context).sysadmin:
+        return {"success": True}
+    return {"success": False, "msg": tk._("Only the portal itself writes to the audit log")}

@@ -1,25 +1,27 @@
-"""Access requests: asked for, listed, shown and decided (a decision to
-approve writes the grant); the deciders and the requester told by e-mail."""
+"""Access requests: asked for, listed, shown, cancelled and decided (a
+decision to approve writes the grant). Each event is sent as one of the
+suite's signals before it is committed (``ckanext.imwg.interfaces``): the
+notifications tell the deciders and the requester."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
 from typing import Any
 
 import ckan.model as model
+import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan.logic import validate
 from ckan.types import Context, DataDict
 
+from ckanext.imwg import interfaces
+
 from .. import audit, config
 from ..access import Access
-from ..model import request_table
+from ..model import grant_table, request_table
 from . import records, schema
-
-log = logging.getLogger(__name__)
 
 
 def access_request_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -92,48 +94,57 @@ def access_request_create(context: Context, data_dict: DataDict) -> dict[str, An
     }
     model.Session.execute(request_table.insert().values(**row))
     audit.record("request_created", actor=access.user.id, package_id=pkg.id, request_id=row["id"])
+    interfaces.signal(interfaces.ACCESS_REQUEST_CREATED).send(
+        row["id"],
+        package_id=pkg.id,
+        user_id=access.user.id,
+        deciders=_deciders(pkg),
+        contacts=[pkg.maintainer_email] if pkg.maintainer_email else [],
+    )
     model.Session.commit()
-    _notify_deciders(pkg, row, access)
     return records.answer(row)
 
 
-def _notify_deciders(pkg: model.Package, row: dict[str, Any], access: Access) -> None:
-    """E-mail the maintainer and the owner organisation's admins (CKAN's mailer);
-    a mail server that fails does not undo the request."""
-    recipients: dict[str, str] = {}
-    if pkg.maintainer_email:
-        recipients[pkg.maintainer_email] = pkg.maintainer or pkg.maintainer_email
+def _deciders(pkg: model.Package) -> list[str]:
+    """Ids of the users who decide a dataset's requests and are told of them:
+    the owner organisation's active admins and the site's focal points
+    (sysadmins decide too, but are told only of an escalation)."""
+    ids: list[str] = []
     if pkg.owner_org:
-        for member in model.Session.query(model.Member).filter_by(
-            group_id=pkg.owner_org, table_name="user", capacity="admin", state="active"
-        ):
-            user = model.User.get(member.table_id)
-            if user and user.email:
-                recipients[user.email] = user.display_name
-    body = tk._(
-        '{user} ({org}) asks for access to the data of "{title}".\n\nPurpose: {purpose}\nUse: {use}\n\n'
-        "Decide on the pending requests page: {url}"
-    ).format(
-        user=access.user.display_name,
-        org=row["organization"],
-        title=pkg.title or pkg.name,
-        purpose=row["purpose"],
-        use=row["intended_use"],
-        url=tk.url_for("imwg_sensitivity.pending", _external=True),
-    )
-    for email, name in recipients.items():
-        _mail(name, email, pkg, body)
+        ids.extend(
+            user.id
+            for user in model.Session.query(model.User)
+            .join(model.Member, model.Member.table_id == model.User.id)
+            .filter(
+                model.Member.group_id == pkg.owner_org,
+                model.Member.table_name == "user",
+                model.Member.capacity == "admin",
+                model.Member.state == "active",
+                model.User.state == "active",
+            )
+            .order_by(model.User.name)
+        )
+    for name in sorted(config.focal_points()):
+        user = model.User.get(name)
+        if user is not None and user.state == "active":
+            ids.append(user.id)
+    return list(dict.fromkeys(ids))
 
 
-def _mail(name: str, email: str, pkg: model.Package, body: str) -> None:
-    """One e-mail about an access request; a mail server that fails does not
-    undo what was decided."""
-    from ckan.lib import mailer
-
-    try:
-        mailer.mail_recipient(name, email, tk._("Access request: {title}").format(title=pkg.title or pkg.name), body)
-    except Exception:  # noqa: BLE001 - an unset or broken mail setup is logged, never a 500
-        log.warning("Could not e-mail %s about an access request", email, exc_info=True)
+def _with_grant(row: dict[str, Any]) -> dict[str, Any]:
+    """A request as answered, with its grant's real expiry and revocation."""
+    answer = records.answer(row)
+    if row.get("grant_id"):
+        grant = model.Session.execute(sa.select(grant_table).where(grant_table.c.id == row["grant_id"])).first()
+        if grant is not None:
+            now = dt.datetime.utcnow()
+            answer.update(
+                expires=grant.expires.isoformat() if grant.expires else None,
+                revoked=grant.revoked.isoformat() if grant.revoked else None,
+                revoked_reason=grant.revoked_reason,
+                grant_active=grant.revoked is None and (grant.expires is None or grant.expires > now),
+            )
+    return answer
 
 
 @tk.side_effect_free
@@ -144,8 +155,11 @@ def access_request_list(context: Context, data_dict: DataDict) -> list[dict[str,
     :param package_id: only those for this dataset
     :type package_id: string
     :param status: only those with this status (``pending``, ``approved``,
-        ``rejected``, ``more_info``)
+        ``rejected``, ``more_info``, ``cancelled``)
     :type status: string
+
+    :returns: requests, newest first; an approved one with its grant's
+        ``expires``, ``revoked``, ``revoked_reason`` and ``grant_active``
     """
     tk.check_access("access_request_list", context, data_dict)
     access = Access.of(context)
@@ -160,7 +174,7 @@ def access_request_list(context: Context, data_dict: DataDict) -> list[dict[str,
     for row in rows:
         pkg = model.Package.get(row["package_id"])
         if row["user_id"] == access.user.id or (pkg is not None and access.can_decide(pkg)):
-            visible.append(records.answer(row))
+            visible.append(_with_grant(row))
     return visible
 
 
@@ -174,7 +188,7 @@ def access_request_show(context: Context, data_dict: DataDict) -> dict[str, Any]
     """
     row = records.row(request_table, data_dict["id"])
     tk.check_access("access_request_show", context, row)
-    return records.answer(row)
+    return _with_grant(row)
 
 
 @validate(schema.access_request_decide)
@@ -192,6 +206,9 @@ def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, An
     :param days: how long the access lasts (default: what was asked for, or
         ``ckanext.imwg_sensitivity.default_expiry_days``)
     :type days: int
+    :param expires: or the day the access ends (``YYYY-MM-DD``, after today and
+        at most ``ckanext.imwg_sensitivity.max_request_days`` away)
+    :type expires: string
     :param to_organization: grant the requester's whole organisation (default false)
     :type to_organization: bool
     :param organization_id: which of the requester's organisations, with
@@ -219,7 +236,7 @@ def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, An
             raise tk.ValidationError({"resource_ids": [tk._("Only resources that were asked for")]})
         if not any(access.allows_requests(pkg, r) for r in records.wanted(pkg, resource_ids)):
             raise tk.ValidationError({"id": [tk._("The sharing protocol allows no grants for this data")]})
-        days = data_dict.get("days") or row["days"] or config.default_expiry_days()
+        expires = _expiry(data_dict, now, row["days"] or config.default_expiry_days())
         grant_id = records.grant(
             pkg,
             resource_ids,
@@ -228,18 +245,118 @@ def access_request_decide(context: Context, data_dict: DataDict) -> dict[str, An
             if data_dict.get("to_organization")
             else None,
             granted_by=access.user.id,
-            expires=now + dt.timedelta(days=days),
+            expires=expires,
             request_id=row["id"],
         )
         changes.update(status="approved", grant_id=grant_id)
+        changes_expires: dt.datetime | None = expires
     else:
+        changes_expires = None
         changes["status"] = "rejected" if decision == "reject" else "more_info"
     model.Session.execute(request_table.update().where(request_table.c.id == row["id"]).values(**changes))
     event = {"approve": "request_approved", "reject": "request_rejected", "more_info": "request_more_info"}[decision]
-    audit.record(event, actor=access.user.id, package_id=pkg.id, request_id=row["id"], grant_id=changes.get("grant_id"))
+    audit.record(
+        event,
+        actor=access.user.id,
+        package_id=pkg.id,
+        request_id=row["id"],
+        grant_id=changes.get("grant_id"),
+        **({"reason": changes["reason"]} if changes.get("reason") else {}),
+        **({"expires": changes_expires.date().isoformat()} if changes_expires else {}),
+    )
+    interfaces.signal(interfaces.ACCESS_REQUEST_DECIDED).send(
+        row["id"],
+        package_id=pkg.id,
+        user_id=row["user_id"],
+        decision=changes["status"],
+        reason=changes.get("reason"),
+        expires=changes_expires,
+        grant_id=changes.get("grant_id"),
+        decided_by=access.user.id,
+    )
     model.Session.commit()
-    _notify_requester(pkg, {**row, **changes})
+    return _with_grant({**row, **changes})
+
+
+def _expiry(data_dict: DataDict, now: dt.datetime, default_days: int) -> dt.datetime:
+    """When access given now ends: ``expires`` (a day after today, at most
+    ``max_request_days`` away), else ``days`` from now, else the default."""
+    if data_dict.get("expires"):
+        day = data_dict["expires"]
+        longest = (now + dt.timedelta(days=config.max_request_days())).date()
+        if day <= now.date():
+            raise tk.ValidationError({"expires": [tk._("The end of access must be after today")]})
+        if day > longest:
+            raise tk.ValidationError(
+                {"expires": [tk._("At most {n} days from today").format(n=config.max_request_days())]}
+            )
+        return dt.datetime.combine(day, dt.time())
+    return now + dt.timedelta(days=data_dict.get("days") or default_days)
+
+
+@validate(schema.by_id)
+def access_request_cancel(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Withdraw one's own request while it waits for a decision.
+
+    :param id: the request's id
+    :type id: string
+
+    :returns: the request (status ``cancelled``)
+    """
+    row = records.row(request_table, data_dict["id"])
+    tk.check_access("access_request_cancel", context, row)
+    if row["status"] not in ("pending", "more_info"):
+        raise tk.ValidationError(
+            {
+                "id": [
+                    tk._("Only a request waiting for a decision can be cancelled ({status})").format(
+                        status=row["status"]
+                    )
+                ]
+            }
+        )
+    access = Access.of(context)
+    changes = {"status": "cancelled", "decided": dt.datetime.utcnow(), "decided_by": access.user.id}
+    model.Session.execute(request_table.update().where(request_table.c.id == row["id"]).values(**changes))
+    audit.record("request_cancelled", actor=access.user.id, package_id=row["package_id"], request_id=row["id"])
+    model.Session.commit()
     return records.answer({**row, **changes})
+
+
+def _remind(now: dt.datetime) -> int:
+    """Send ``ACCESS_REQUEST_WAITING`` for the requests pending longer than
+    ``reminder_days`` (once), and again, escalated, after twice as long
+    (once); the reminders sent are marked, in the same transaction. The
+    number of signals sent."""
+    days = config.reminder_days()
+    if days < 1:
+        return 0
+    c = request_table.c
+    due = model.Session.execute(
+        sa.select(request_table).where(
+            c.status == "pending",
+            c.created <= now - dt.timedelta(days=days),
+            sa.or_(
+                c.reminded.is_(None), sa.and_(c.escalated.is_(None), c.created <= now - dt.timedelta(days=2 * days))
+            ),
+        )
+    ).all()
+    for row in due:
+        pkg = model.Package.get(row.package_id)
+        if pkg is None or pkg.state != "active":
+            continue
+        escalate = row.created <= now - dt.timedelta(days=2 * days)
+        interfaces.signal(interfaces.ACCESS_REQUEST_WAITING).send(
+            row.id,
+            package_id=pkg.id,
+            user_id=row.user_id,
+            deciders=_deciders(pkg),
+            days=(now - row.created).days,
+            escalate=escalate,
+        )
+        marks = {"reminded": row.reminded or now, **({"escalated": now} if escalate else {})}
+        model.Session.execute(request_table.update().where(c.id == row.id).values(**marks))
+    return len(due)
 
 
 def _organization_of(user_id: str, chosen: str | None) -> str:
@@ -260,13 +377,11 @@ def _organization_of(user_id: str, chosen: str | None) -> str:
     return next(iter(orgs))
 
 
-def _notify_requester(pkg: model.Package, row: dict[str, Any]) -> None:
-    user = model.User.get(row["user_id"])
-    if not user or not user.email:
-        return
-    # the title as the requester may see it now (the dataset may have been hidden since)
-    title = pkg.title or pkg.name if Access(user).sees_metadata(pkg) else tk._("a dataset")
-    body = tk._('Your request for the data of "{title}" is now: {status}.\n{reason}').format(
-        title=title, status=row["status"], reason=row.get("reason") or ""
-    )
-    _mail(user.display_name, user.email, pkg, body)
+def _on_tick(now: dt.datetime, **kwargs: Any) -> None:
+    """``TICK``: remind the deciders of the requests that wait (and commit)."""
+    if plugins.plugin_loaded("imwg_sensitivity") and _remind(now):
+        model.Session.commit()
+
+
+#: what this module does at the suite's ``TICK`` (the plugin subscribes it)
+TICK_RECEIVERS = (_on_tick,)

@@ -11,6 +11,8 @@ field: validation would otherwise drop a list of objects, and no
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import Invalid
@@ -24,6 +26,7 @@ from ..access import Access
 
 PURPOSES = ["humanitarian_response", "research", "advocacy", "other"]
 DECISIONS = ["approve", "reject", "more_info"]
+STATUSES = ["pending", "approved", "rejected", "more_info", "cancelled"]
 #: most audit entries one call returns (what the CSV export asks for)
 MAX_AUDIT_ROWS = 100000
 
@@ -37,6 +40,26 @@ def visible_dataset(value: str, context: Context) -> str:
     if pkg is None or (not context.get("ignore_auth") and not Access.of(context).sees_metadata(pkg)):
         raise Invalid("%s: %s" % (tk._("Not found"), tk._("Dataset")))  # noqa: UP031 - CKAN's own message
     return value
+
+
+def a_date(value: object) -> dt.date:
+    """A calendar date (``YYYY-MM-DD``, or the date of an ISO 8601 time)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise Invalid(tk._("Not a date (YYYY-MM-DD): {value}").format(value=str(value)[:40])) from None
+
+
+def known_user(value: str, context: Context) -> str:
+    """An active user (id or name), answered with its id."""
+    user = model.User.get(value)
+    if user is None or user.state != "active":
+        raise Invalid(tk._("No such user: {id}").format(id=value[:100]))
+    return user.id
 
 
 def _days() -> Validator:
@@ -77,6 +100,7 @@ def access_request_decide(
         "reason": [ignore_missing, unicode_safe, no_nul],
         "resource_ids": [ignore_missing, list_of_text],
         "days": [ignore_missing, _days()],
+        "expires": [ignore_missing, a_date],
         "to_organization": [ignore_missing, boolean],
         "organization_id": [ignore_missing, unicode_safe, no_nul],
         "__junk": [nested_fields_are_errors],
@@ -95,6 +119,16 @@ def access_grant_create(
         "organization_id": [ignore_missing, unicode_safe, no_nul],
         "resource_ids": [ignore_missing, list_of_text],
         "days": [ignore_missing, _days()],
+        "expires": [ignore_missing, a_date],
+        "__junk": [nested_fields_are_errors],
+    }
+
+
+@validator_args
+def access_grant_revoke(not_empty: Validator, unicode_safe: Validator, ignore_missing: Validator) -> Schema:
+    return {
+        "id": [not_empty, unicode_safe, no_nul],
+        "reason": [ignore_missing, unicode_safe, no_nul],
         "__junk": [nested_fields_are_errors],
     }
 
@@ -118,7 +152,7 @@ def listing(
 ) -> Schema:
     return {
         "package_id": [ignore_missing, unicode_safe, no_nul, visible_dataset],
-        "status": [ignore_missing, one_of(["pending", "approved", "rejected", "more_info"])],
+        "status": [ignore_missing, one_of(STATUSES)],
     }
 
 
@@ -130,6 +164,23 @@ def audit_list(
     return {
         "package_id": [ignore_missing, unicode_safe, no_nul, visible_dataset],
         "organization_id": [ignore_missing, unicode_safe, no_nul],
+        "user": [ignore_missing, unicode_safe, no_nul, known_user],
+        "event": [ignore_missing, unicode_safe, no_nul],
+        "date_from": [ignore_missing, a_date],
+        "date_to": [ignore_missing, a_date],
         "limit": [ignore_missing, whole_number(0, MAX_AUDIT_ROWS)],
         "offset": [ignore_missing, whole_number(0, MAX_INT)],
+        "__junk": [nested_fields_are_errors],
+    }
+
+
+@validator_args
+def audit_record(not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator) -> Schema:
+    """An entry written by another feature of the portal (``detail`` is checked apart)."""
+    return {
+        "event": [not_empty, unicode_safe, no_nul],
+        "actor": [ignore_missing, unicode_safe, no_nul, known_user],
+        "package_id": [ignore_missing, unicode_safe, no_nul],
+        "resource_id": [ignore_missing, unicode_safe, no_nul],
+        "__junk": [nested_fields_are_errors],
     }

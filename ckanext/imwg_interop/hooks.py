@@ -1,0 +1,21 @@
+"""What the plugin's hooks do (the plugin class only declares them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import actions as dcat_actions
+from . import guard, settings, sitemap
+
+
+def actions() -> dict[str, Callable[..., Any]]:
+    return dcat_actions.actions()
+
+
+def blueprints() -> list[Any]:
+    return [guard.blueprint, sitemap.blueprint]
+
+
+def profiles_config(config: Any) -> None:
+    settings.profiles_config(config)
