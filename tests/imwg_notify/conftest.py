@@ -62,7 +62,14 @@ def empty_queue():
 
 
 def run_jobs() -> None:
-    """Run the queued jobs as a portal's worker does (each in a forked process), until none is left."""
-    from ckan.lib.jobs import Worker
+    """Run every queued job until none is left, with rq's worker on CKAN's real
+    Redis queue, in this process: a forked work horse would share the test's
+    open database connection (and a job left by an earlier test would run in
+    its own fork, out of the test's sight)."""
+    import rq
+    from ckan import model
+    from ckan.lib import jobs
 
-    Worker(["default"]).work(burst=True)
+    queue = jobs.get_queue()
+    rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    model.Session.remove()

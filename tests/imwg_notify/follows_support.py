@@ -10,20 +10,9 @@ from ckan import model
 from ckan.tests.helpers import call_action
 
 from ckanext.imwg_notify import model as notify_model
+from tests.imwg_notify.conftest import run_jobs  # noqa: F401 - the notification tests' one way to run jobs
 
 KACHIN, MYITKYINA_DISTRICT, WAINGMAW, SHAN = "MMR001", "MMR001D001", "MMR001014", "MMR015"
-
-
-def run_jobs() -> None:
-    """Run every queued job, in this process (rq's SimpleWorker on CKAN's real
-    Redis queue): a forked work horse would inherit the test's open database
-    connections."""
-    import rq
-    from ckan.lib import jobs
-
-    queue = jobs.get_queue()
-    rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
-    model.Session.remove()
 
 
 def prefer(user_id: str, kind: str, frequency: str) -> None:

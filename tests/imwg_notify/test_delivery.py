@@ -86,8 +86,9 @@ class TestDelivery:
         """A refused message waits and is retried; the tick sends it when due, once."""
         dataset = editor_dataset()
         editor = model.User.get("editor")
+        editor_id, email = editor.id, editor.email
         inbox.refuse = True
-        overdue(editor.id, dataset)
+        overdue(editor_id, dataset)
         run_jobs()
         [row] = rows()
         assert row["status"] == "queued" and row["attempts"] == 1
@@ -103,7 +104,7 @@ class TestDelivery:
         time_passes()
         assert tick.tick()["requeued"] == 1
         run_jobs()
-        assert len(inbox.to(editor.email)) == 1
+        assert len(inbox.to(email)) == 1
         assert rows()[0]["status"] == "sent"
 
     def test_gives_up_after_max_attempts(self, inbox, ckan_config, monkeypatch):
@@ -111,8 +112,9 @@ class TestDelivery:
         monkeypatch.setitem(ckan_config, "ckanext.imwg_notify.max_attempts", 2)
         dataset = editor_dataset()
         editor = model.User.get("editor")
+        editor_id = editor.id
         inbox.refuse = True
-        overdue(editor.id, dataset)
+        overdue(editor_id, dataset)
         run_jobs()
         from ckanext.imwg_notify.mail import tick
 
