@@ -69,12 +69,7 @@ def run_jobs() -> None:
     import rq
     from ckan import model
     from ckan.lib import jobs
-    from ckan.tests.helpers import _get_test_app
 
-    # the jobs write mail with the portal's app, as a worker's process has
-    # it: one built now, with the plugins this test loaded
-    flask_app = _get_test_app().flask_app
     queue = jobs.get_queue()
-    with flask_app.app_context():
-        rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
     model.Session.remove()

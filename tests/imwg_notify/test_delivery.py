@@ -48,6 +48,7 @@ def overdue(user_id, dataset, key="k1"):
 @pytest.mark.usefixtures("with_plugins", "clean_db", "empty_queue")
 @pytest.mark.ckan_config("ckan.plugins", PLUGINS)
 @pytest.mark.ckan_config("smtp.server", SMTP_SERVER)
+@pytest.mark.usefixtures("app")  # the jobs write mail with the app last built: this one, with these plugins
 class TestDelivery:
     def test_queued_message_arrives_once(self, inbox):
         """A stored message goes to the queue on commit; the worker sends it and marks it sent."""
