@@ -13,7 +13,7 @@ from flask import Blueprint, request, send_file
 from ckanext.imwg.csrf import protected
 
 from . import agreements, config
-from .agreements import agreement_table
+from .model import agreement_table
 
 blueprint = Blueprint("imwg_agreements", __name__)
 

@@ -23,53 +23,13 @@ import os
 from typing import Any
 
 import ckan.model as model
-import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan.lib.uploader import get_storage_path
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from ckanext.imwg import interfaces
 
 from . import config
-
-NOTICE_DAYS = "ckanext.imwg_sensitivity.agreement_notice_days"
-MAX_DOCUMENT_MB = "ckanext.imwg_sensitivity.agreement_max_document_mb"
-
-agreement_table = sa.Table(
-    "imwg_sensitivity_agreement",
-    tk.BaseModel.metadata,
-    sa.Column("id", sa.UnicodeText, primary_key=True),
-    sa.Column("provider_id", sa.UnicodeText, nullable=False),
-    sa.Column("receiver_id", sa.UnicodeText, nullable=False),
-    sa.Column("title", sa.UnicodeText, nullable=False),
-    sa.Column("purpose", sa.UnicodeText, nullable=False),
-    sa.Column("package_ids", ARRAY(sa.UnicodeText)),
-    sa.Column("by_rule", sa.Boolean, nullable=False),
-    sa.Column("sectors", ARRAY(sa.UnicodeText)),
-    sa.Column("places", ARRAY(sa.UnicodeText)),
-    sa.Column("max_level", sa.UnicodeText),
-    sa.Column("starts", sa.Date, nullable=False),
-    sa.Column("ends", sa.Date, nullable=False),
-    sa.Column("document", sa.UnicodeText),
-    sa.Column("document_name", sa.UnicodeText),
-    sa.Column("created", sa.DateTime, nullable=False),
-    sa.Column("created_by", sa.UnicodeText, nullable=False),
-    sa.Column("updated", sa.DateTime),
-    sa.Column("updated_by", sa.UnicodeText),
-    sa.Column("terminated", sa.DateTime),
-    sa.Column("terminated_by", sa.UnicodeText),
-    sa.Column("terminated_reason", sa.UnicodeText),
-    sa.Column("notice_sent", sa.DateTime),
-    sa.Column("end_notice_sent", sa.DateTime),
-)
-
-
-def notice_days() -> int:
-    return tk.config[NOTICE_DAYS]
-
-
-def max_document_mb() -> int:
-    return tk.config[MAX_DOCUMENT_MB]
+from .model import agreement_table
 
 
 def today() -> dt.date:
@@ -294,7 +254,7 @@ def on_tick(sender: Any, **kwargs: Any) -> None:
         a.terminated.is_(None),
         a.notice_sent.is_(None),
         a.ends >= on,
-        a.ends <= on + dt.timedelta(days=notice_days()),
+        a.ends <= on + dt.timedelta(days=config.agreement_notice_days()),
     )
     ended = sa.select(agreement_table).where(a.terminated.is_(None), a.end_notice_sent.is_(None), a.ends < on)
     signal = interfaces.signal(interfaces.AGREEMENT_EXPIRING)

@@ -17,6 +17,8 @@ MAX_REQUEST_DAYS = "ckanext.imwg_sensitivity.max_request_days"
 TERMS = "ckanext.imwg_sensitivity.terms"
 FOCAL_POINTS = "ckanext.imwg_sensitivity.focal_points"
 EXPIRY_NOTICE_DAYS = "ckanext.imwg_sensitivity.expiry_notice_days"
+AGREEMENT_NOTICE_DAYS = "ckanext.imwg_sensitivity.agreement_notice_days"
+AGREEMENT_MAX_DOCUMENT_MB = "ckanext.imwg_sensitivity.agreement_max_document_mb"
 REMINDER_DAYS = "ckanext.imwg_sensitivity.reminder_days"
 
 
@@ -117,6 +119,16 @@ def max_request_days() -> int:
 def expiry_notice_days() -> int:
     """Days before a grant ends that its end is announced."""
     return tk.config[EXPIRY_NOTICE_DAYS]
+
+
+def agreement_notice_days() -> int:
+    """Days before an agreement ends that both parties' admins are told."""
+    return tk.config[AGREEMENT_NOTICE_DAYS]
+
+
+def agreement_max_document_mb() -> int:
+    """The largest signed document of an agreement."""
+    return tk.config[AGREEMENT_MAX_DOCUMENT_MB]
 
 
 def reminder_days() -> int:

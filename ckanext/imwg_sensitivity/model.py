@@ -79,3 +79,32 @@ screen_table = sa.Table(
     sa.Column("confirmed", sa.DateTime),
     sa.Column("confirmed_by", sa.UnicodeText),
 )
+
+#: data-sharing agreements between two organisations (``agreements.py``)
+agreement_table = sa.Table(
+    "imwg_sensitivity_agreement",
+    tk.BaseModel.metadata,
+    sa.Column("id", sa.UnicodeText, primary_key=True),
+    sa.Column("provider_id", sa.UnicodeText, nullable=False),
+    sa.Column("receiver_id", sa.UnicodeText, nullable=False),
+    sa.Column("title", sa.UnicodeText, nullable=False),
+    sa.Column("purpose", sa.UnicodeText, nullable=False),
+    sa.Column("package_ids", ARRAY(sa.UnicodeText)),
+    sa.Column("by_rule", sa.Boolean, nullable=False),
+    sa.Column("sectors", ARRAY(sa.UnicodeText)),
+    sa.Column("places", ARRAY(sa.UnicodeText)),
+    sa.Column("max_level", sa.UnicodeText),
+    sa.Column("starts", sa.Date, nullable=False),
+    sa.Column("ends", sa.Date, nullable=False),
+    sa.Column("document", sa.UnicodeText),
+    sa.Column("document_name", sa.UnicodeText),
+    sa.Column("created", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.UnicodeText, nullable=False),
+    sa.Column("updated", sa.DateTime),
+    sa.Column("updated_by", sa.UnicodeText),
+    sa.Column("terminated", sa.DateTime),
+    sa.Column("terminated_by", sa.UnicodeText),
+    sa.Column("terminated_reason", sa.UnicodeText),
+    sa.Column("notice_sent", sa.DateTime),
+    sa.Column("end_notice_sent", sa.DateTime),
+)

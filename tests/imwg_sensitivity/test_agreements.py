@@ -15,8 +15,7 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from ckanext.imwg import interfaces
-from ckanext.imwg_sensitivity.agreements import agreement_table
-from ckanext.imwg_sensitivity.model import audit_table
+from ckanext.imwg_sensitivity.model import agreement_table, audit_table
 
 PLUGINS = "activity imwg scheming_datasets scheming_organizations imwg_sensitivity imwg_search"
 pytestmark = [

@@ -26,7 +26,7 @@ from ckanext.imwg.guard import boolean, has_nul, list_of_text, nested_fields_are
 
 from .. import agreements, audit, config
 from ..access import Access
-from ..agreements import agreement_table
+from ..model import agreement_table
 
 #: fields of the scope; writing any of the rule's turns the rule on
 RULE_FIELDS = ("sectors", "places", "max_level")
@@ -225,10 +225,10 @@ def _messages(error: tk.ValidationError) -> list[str]:
 
 def _save_document(up: Any) -> None:
     try:
-        up.upload(agreements.max_document_mb())
+        up.upload(config.agreement_max_document_mb())
     except tk.ValidationError:
         raise tk.ValidationError(
-            {"document": [tk._("The document is larger than {n} MB").format(n=agreements.max_document_mb())]}
+            {"document": [tk._("The document is larger than {n} MB").format(n=config.agreement_max_document_mb())]}
         ) from None
 
 
