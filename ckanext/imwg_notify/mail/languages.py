@@ -1,11 +1,13 @@
 """The language each signed-in user last used, recorded from their page
 views (only when it changed: the last one known per process is kept in
-memory), so that their mail is written in it."""
+memory for a few minutes, as another process of the portal may have
+recorded another since), so that their mail is written in it."""
 
 from __future__ import annotations
 
 import datetime
 import logging
+import time
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -17,14 +19,17 @@ from .. import model as notify_model
 
 log = logging.getLogger(__name__)
 
-#: user id -> the language last recorded by this process
-_known: dict[str, str] = {}
+#: user id -> (the language last recorded by this process, when)
+_known: dict[str, tuple[str, float]] = {}
+#: seconds a language recorded here is taken as the stored one
+KNOWN_FOR = 300
 
 
 def record(user_id: str, locale: str) -> bool:
     """Store ``locale`` as ``user_id``'s language, in a transaction of its own
     (the request's stays untouched). Returns whether it was written."""
-    if _known.get(user_id) == locale or locale not in config.locales():
+    known = _known.get(user_id)
+    if (known and known[0] == locale and time.monotonic() - known[1] < KNOWN_FOR) or locale not in config.locales():
         return False
     table = notify_model.locale_table
     now = datetime.datetime.utcnow()
@@ -36,7 +41,7 @@ def record(user_id: str, locale: str) -> bool:
     )
     with model.meta.engine.begin() as connection:
         connection.execute(statement)
-    _known[user_id] = locale
+    _known[user_id] = (locale, time.monotonic())
     return True
 
 
