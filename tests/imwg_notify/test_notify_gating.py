@@ -120,3 +120,38 @@ def test_a_level_raised_after_the_change_withholds_the_held_notification(portal,
     assert ds["title"] not in outsider
     assert ds["title"] in insider
     assert SECRET not in outsider + insider
+
+
+#: the mails of the access workflow and of freshness, each about one dataset:
+#: (kind, template, data), as their receivers store them
+ABOUT_A_DATASET = [
+    ("access", "access_request_decided", {"decision": "approved", "reason": "", "expires": "2026-12-31"}),
+    ("access", "access_grant_revoked", {"reason": "Project over", "organization": ""}),
+    ("access", "access_grant_expiring", {"expires": "2026-12-31", "expired": False, "organization": ""}),
+    ("overdue", "dataset_overdue", {"due": "2026-11-01", "status": "overdue"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "template", "data"), ABOUT_A_DATASET)
+def test_mails_about_a_dataset_name_it_only_to_those_who_see_it(portal, inbox, kind, template, data):
+    """Every role is told about each level's dataset: the title (and name) reaches exactly
+    the roles that see its metadata; an access mail says "a dataset" to the others, any
+    other kind is withheld; no mail holds a gated address."""
+    from ckanext.imwg_notify import outbox
+
+    for role in FOLLOWERS:
+        for level, ds in portal["datasets"].items():
+            outbox.notify(_user_id(role), kind, f"{template}:{level}", template, dict(data), package_id=ds["id"])
+    model.Session.commit()
+    run_jobs()
+    assert inbox.messages, "no mail was sent"
+    for role in FOLLOWERS:
+        texts = "\n".join(f"{m['Subject']}\n{text_of(m)}" for m in inbox.to(_email(role)))
+        assert "secret.example.org" not in texts, role
+        for level, ds in portal["datasets"].items():
+            sees = role in METADATA[level]
+            assert (ds["title"] in texts) == sees, (role, level, template)
+            if not sees:
+                assert ds["name"] not in texts and ds["id"] not in texts, (role, level, template)
+        expected = sum(1 for level in portal["datasets"] if role in METADATA[level] or kind == "access")
+        assert len(inbox.to(_email(role))) == expected, (role, template)
