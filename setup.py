@@ -43,6 +43,7 @@ setup(
             "imwg_exchange = ckanext.imwg_exchange.plugin:ImwgExchangePlugin",
             "imwg_interop = ckanext.imwg_interop.plugin:ImwgInteropPlugin",
             "imwg_notify = ckanext.imwg_notify.plugin:ImwgNotifyPlugin",
+            "imwg_imsma = ckanext.imwg_imsma.plugin:ImwgImsmaPlugin",
         ],
         # the suite's fields in DCAT-AP and schema.org (ckanext-dcat's profiles)
         "ckan.rdf.profiles": [

@@ -1,0 +1,1 @@
+"""imwg_imsma: importing mine-action (IMSMA) exports into shareable aggregates by P-code."""

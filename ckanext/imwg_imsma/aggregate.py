@@ -1,0 +1,416 @@
+"""From placed records to aggregates by P-code and month, with small-cell
+suppression. No database, no CKAN.
+
+Each record contributes to *measures* (GICHD's minimum data requirements):
+hazardous areas (count and area, by status), area released (by method:
+cancelled, reduced, cleared, or the ``method`` column's value), items
+destroyed (by type), casualties (killed and injured, by sex and age group).
+A record placed in a unit counts in that unit and in each of its ancestors:
+the aggregate of admin level *L* holds every record placed at level *L* or
+deeper; level 0 is the country.
+
+Suppression (casualty figures only: they count people). *Primary*: a cell
+(one unit, one month, one casualty measure) above zero and below
+``suppress_below`` is hidden. *Complementary*: the published figures obey
+sums: within a row, the total killed (injured) is the sum of its
+sex-and-age cells; down the hierarchy, a unit's cell is the sum of its
+children's cells plus what was placed no deeper than the unit (taken as
+known). While one of these sums has exactly one hidden cell (which it would
+give away), its smallest shown cell is hidden too. Areas are rounded."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .place import Gazetteer
+from .roles import AREA_UNITS, Mapping, normalise
+
+SEXES = {
+    "f": "f", "female": "f", "woman": "f", "women": "f", "girl": "f", "femenino": "f", "mujer": "f", "nina": "f",
+    "feminin": "f", "femme": "f", "fille": "f", "feminino": "f", "mulher": "f", "menina": "f",
+    "m": "m", "male": "m", "man": "m", "men": "m", "boy": "m", "masculino": "m", "hombre": "m", "nino": "m",
+    "masculin": "m", "homme": "m", "garcon": "m", "homem": "m", "menino": "m", "h": "m",
+}  # fmt: skip
+CHILDREN = {"child", "children", "boy", "girl", "minor", "nino", "nina", "menor", "enfant", "crianca", "menino",
+            "menina", "under 18", "0 17", "17"}  # fmt: skip
+ADULTS = {"adult", "adults", "adulto", "adulte", "adultos", "18", "18 and over", "over 18"}
+KILLED = {"killed", "dead", "death", "fatal", "muerto", "fallecido", "tue", "mort", "morto", "died", "muerta"}
+INJURED = {"injured", "wounded", "herido", "lesionado", "blesse", "ferido", "herida", "injury"}
+RELEASE = ("cancelled", "reduced", "cleared")
+#: what a hidden figure is written as
+HIDDEN = ""
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str
+    hashtag: str
+    kind: str  # count | area | people
+
+
+def _slug(value: Any) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", normalise(value)).strip("_")[:40] or "unknown"
+
+
+def measure(key: str) -> Measure:
+    """What a measure key means (label in English, HXL hashtag, kind)."""
+    parts = key.split("__")
+    head, rest = parts[0], parts[1:]
+    attrs = "".join(f"+{p}" for p in rest)
+    words = ", ".join(rest)
+    if head == "hazards":
+        return Measure(key, f"Hazardous areas ({words})" if rest else "Hazardous areas",
+                       f"#indicator+hazards{attrs}+num", "count")  # fmt: skip
+    if head == "hazard_area":
+        return Measure(key, f"Hazardous area, m² ({words})" if rest else "Hazardous area, m²",
+                       f"#indicator+hazard_area{attrs}+m2", "area")  # fmt: skip
+    if head == "released":
+        return Measure(key, f"Area released, m² ({words})" if rest else "Area released, m²",
+                       f"#indicator+released{attrs}+m2", "area")  # fmt: skip
+    if head == "items":
+        return Measure(key, f"Items destroyed ({words})" if rest else "Items destroyed",
+                       f"#indicator+items_destroyed{attrs}+num", "count")  # fmt: skip
+    if head in ("killed", "injured"):
+        hashtag = (
+            "#affected+"
+            + head
+            + "".join("+" + {"f": "f", "m": "m", "child": "children", "adult": "adults"}.get(p, p) for p in rest)
+        )
+        return Measure(key, f"{head.capitalize()} ({words})" if rest else head.capitalize(), hashtag, "people")
+    return Measure(key, key, f"#indicator+{_slug(key)}", "count")
+
+
+def is_casualty(key: str) -> bool:
+    return key.split("__")[0] in ("killed", "injured")
+
+
+@dataclass
+class Contributions:
+    """Each record's figures (``values``: measure key -> number), its month
+    (``YYYY-MM`` or None), and ``problems``: record index -> (reason, detail)."""
+
+    values: list[dict[str, float]]
+    months: list[str | None]
+    problems: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def note(self, i: int, reason: str, detail: str = "") -> None:
+        self.problems.setdefault(i, []).append((reason, detail))
+
+
+def _number(text: Any) -> float | None:
+    if text is None or text == "":
+        return None
+    value = str(text).strip().replace(" ", "")
+    if "," in value and "." not in value:
+        value = value.replace(",", ".")
+    else:
+        value = value.replace(",", "")
+    return float(value)
+
+
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-\d{2})?(?:[T ].*)?$")
+_DATE_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_month(text: str) -> str:
+    """``YYYY-MM`` of a date written in one of the usual ways; ValueError otherwise."""
+    iso = _ISO_MONTH.match(text)
+    if iso and 1 <= int(iso.group(2)) <= 12:
+        return f"{iso.group(1)}-{iso.group(2)}"
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).strftime("%Y-%m")
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _month(date: Any, year: Any, month: Any) -> str | None:
+    if date:
+        return _date_month(str(date).strip())
+    if year:
+        y = int(float(str(year)))
+        m = int(float(str(month))) if month else None
+        if not 1900 <= y <= 2100 or (m is not None and not 1 <= m <= 12):
+            raise ValueError(f"{year}-{month}")
+        return f"{y:04d}-{m:02d}" if m else None
+    return None
+
+
+def _age_group(age_group: Any, age: Any) -> str:
+    if age_group:
+        g = normalise(age_group)
+        if g in CHILDREN or g.startswith(("child", "nin", "enfant", "crian", "menor")):
+            return "child"
+        if g in ADULTS or g.startswith(("adult", "adulto", "adulte")):
+            return "adult"
+        return "unknown"
+    if age not in (None, ""):
+        try:
+            return "child" if float(str(age)) < 18 else "adult"
+        except ValueError:
+            return "unknown"
+    return "unknown"
+
+
+def contributions(values: dict[str, list[Any]], count: int, mapping: Mapping) -> Contributions:
+    """Each record's figures from the mapped columns; invalid values are
+    reported and leave out that figure (never the record's other figures)."""
+    factor = AREA_UNITS[mapping.area_unit]
+
+    def col(role: str) -> list[Any]:
+        name = mapping.column(role)
+        return values[name] if name else [None] * count
+
+    c = {role: col(role) for role in (
+        "area", "cleared", "reduced", "cancelled", "items", "item_type", "device_type", "killed", "injured",
+        "outcome", "sex", "age", "age_group", "date", "year", "month", "status", "hazard_type", "method",
+        "record_type",
+    )}  # fmt: skip
+    result = Contributions([], [])
+    has_method = mapping.column("method") is not None
+    victims_by_outcome = mapping.column("outcome") is not None and not (
+        mapping.column("killed") or mapping.column("injured")
+    )
+    for i in range(count):
+        figures: dict[str, float] = defaultdict(float)
+
+        def number(role: str, i: int = i) -> float | None:
+            try:
+                value = _number(c[role][i])
+            except ValueError:
+                result.note(i, "bad_number", f"{mapping.column(role)}: {c[role][i]}")
+                return None
+            if value is not None and value < 0:
+                result.note(i, "bad_number", f"{mapping.column(role)}: {c[role][i]}")
+                return None
+            return value
+
+        try:
+            result.months.append(_month(c["date"][i], c["year"][i], c["month"][i]))
+        except ValueError:
+            result.months.append(None)
+            result.note(i, "bad_date", str(c["date"][i] or f"{c['year'][i]}-{c['month'][i]}"))
+        area = number("area")
+        if area is not None and has_method and c["method"][i]:
+            figures[f"released__{_slug(c['method'][i])}"] += area * factor
+            figures["released"] += area * factor
+        elif area is not None or c["status"][i] or c["hazard_type"][i]:
+            status = _slug(c["status"][i]) if c["status"][i] else "unknown"
+            figures["hazards"] += 1
+            figures[f"hazards__{status}"] += 1
+            if area is not None:
+                figures["hazard_area"] += area * factor
+                figures[f"hazard_area__{status}"] += area * factor
+        for method in RELEASE:
+            value = number(method)
+            if value:
+                figures[f"released__{method}"] += value * factor
+                figures["released"] += value * factor
+        items = number("items")
+        kind = c["item_type"][i] or (None if mapping.column("killed") else c["device_type"][i])
+        if items is None and kind and not mapping.column("items"):
+            items = 1.0
+        if items:
+            figures["items"] += items
+            figures[f"items__{_slug(kind) if kind else 'unknown'}"] += items
+        sex = SEXES.get(normalise(c["sex"][i]), "unknown") if c["sex"][i] else "unknown"
+        age = _age_group(c["age_group"][i], c["age"][i])
+        people = {"killed": number("killed"), "injured": number("injured")}
+        if victims_by_outcome and c["outcome"][i]:
+            outcome = normalise(c["outcome"][i])
+            if outcome in KILLED or outcome.startswith(("kill", "muert", "fallec", "tue", "mort")):
+                people["killed"] = 1
+            elif outcome in INJURED or outcome.startswith(("injur", "herid", "lesion", "bless", "ferid")):
+                people["injured"] = 1
+            else:
+                result.note(i, "bad_value", f"{mapping.column('outcome')}: {c['outcome'][i]}")
+        for what, value in people.items():
+            if value:
+                figures[what] += value
+                figures[f"{what}__{sex}__{age}"] += value
+        result.values.append(dict(figures))
+    return result
+
+
+@dataclass
+class Aggregates:
+    """``cells``: level -> (P-code, month) -> measure key -> value;
+    ``hidden``: level -> set of (P-code, month, key); ``remainder``: level ->
+    (P-code, month) -> key -> what was placed no deeper than the unit."""
+
+    cells: dict[int, dict[tuple[str, str], dict[str, float]]]
+    hidden: dict[int, set[tuple[str, str, str]]]
+    remainder: dict[int, dict[tuple[str, str], dict[str, float]]]
+    keys: list[str]
+
+    def total(self, level: int, key: str) -> float:
+        return sum(row.get(key, 0.0) for row in self.cells.get(level, {}).values())
+
+    @property
+    def hidden_count(self) -> int:
+        return sum(len(h) for h in self.hidden.values())
+
+
+def aggregate(gazetteer: Gazetteer, codes: list[str | None], figures: Contributions, suppress_below: int) -> Aggregates:
+    """Sum the placed records' figures per unit and month at each level present, then suppress."""
+    cells: dict[int, dict[tuple[str, str], dict[str, float]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(float))
+    )
+    remainder: dict[int, dict[tuple[str, str], dict[str, float]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(float))
+    )
+    # each record into its own unit's row, then each such row into its ancestors' (far fewer rows than records)
+    own: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for i, code in enumerate(codes):
+        if code is None or not figures.values[i]:
+            continue
+        row = own[(code, figures.months[i] or "")]
+        for key, value in figures.values[i].items():
+            row[key] += value
+    keys: set[str] = set()
+    for (code, month), figures_of in own.items():
+        remainder[gazetteer.units[code].level][(code, month)] = figures_of
+        keys.update(figures_of)
+        for unit in gazetteer.ancestors(code):
+            row = cells[gazetteer.units[unit].level][(unit, month)]
+            for key, value in figures_of.items():
+                row[key] += value
+    result = Aggregates(
+        {lvl: {k: dict(v) for k, v in rows.items()} for lvl, rows in cells.items()},
+        {lvl: set() for lvl in cells},
+        {lvl: {k: dict(v) for k, v in rows.items()} for lvl, rows in remainder.items()},
+        sorted(keys, key=_order),
+    )
+    suppress(gazetteer, result, suppress_below)
+    return result
+
+
+def _order(key: str) -> tuple[int, str]:
+    head = key.split("__")[0]
+    rank = ["hazards", "hazard_area", "released", "items", "killed", "injured"]
+    return (rank.index(head) if head in rank else 99, "" if "__" not in key else key)
+
+
+def equations(
+    gazetteer: Gazetteer, agg: Aggregates
+) -> list[tuple[tuple[int, str, str, str], list[tuple[int, str, str, str]]]]:
+    """The sums an attacker knows among published casualty cells: (total cell,
+    member cells); a cell is (level, P-code, month, key). Remainders (what
+    was placed no deeper than a unit) count as known."""
+    eqs = []
+    for level, rows in agg.cells.items():
+        for (code, month), row in rows.items():
+            for head in ("killed", "injured"):
+                members = [k for k in row if k.startswith(head + "__")]
+                if head in row and members:
+                    eqs.append(((level, code, month, head), [(level, code, month, k) for k in members]))
+    children: dict[tuple[int, str, str], list[str]] = defaultdict(list)
+    for level, rows in agg.cells.items():
+        if level == 0:
+            continue
+        for code, month in rows:
+            parent = gazetteer.at_level(code, _parent_level(gazetteer, code, agg))
+            if parent:
+                children[(gazetteer.units[parent].level, parent, month)].append(code)
+    for (level, parent, month), kids in children.items():
+        row = agg.cells[level][(parent, month)]
+        child_level = gazetteer.units[kids[0]].level
+        for key in row:
+            if is_casualty(key):
+                eqs.append(((level, parent, month, key), [(child_level, k, month, key) for k in kids]))
+    return eqs
+
+
+def _parent_level(gazetteer: Gazetteer, code: str, agg: Aggregates) -> int:
+    """The level of the nearest ancestor level that has aggregates."""
+    level = gazetteer.units[code].level - 1
+    while level > 0 and level not in agg.cells:
+        level -= 1
+    return level
+
+
+def value_of(agg: Aggregates, cell: tuple[int, str, str, str]) -> float:
+    level, code, month, key = cell
+    return agg.cells.get(level, {}).get((code, month), {}).get(key, 0.0)
+
+
+def suppress(gazetteer: Gazetteer, agg: Aggregates, below: int) -> None:
+    """Primary and complementary suppression of the casualty cells (in place)."""
+    if below <= 1:
+        return
+    values: dict[tuple[int, str, str, str], float] = {}
+    hidden: set[tuple[int, str, str, str]] = set()
+    for level, rows in agg.cells.items():
+        for (code, month), row in rows.items():
+            for key, value in row.items():
+                if is_casualty(key):
+                    cell = (level, code, month, key)
+                    values[cell] = value
+                    if 0 < value < below:
+                        hidden.add(cell)
+    eqs = equations(gazetteer, agg)
+    using: dict[tuple[int, str, str, str], list[int]] = defaultdict(list)
+    for n, (total, members) in enumerate(eqs):
+        using[total].append(n)
+        for cell in members:
+            using[cell].append(n)
+    # a sum is looked at again whenever one of its cells is hidden
+    todo = list(range(len(eqs)))
+    while todo:
+        total, members = eqs[todo.pop()]
+        unknown = (total in hidden) + sum(1 for c in members if c in hidden)
+        if unknown != 1:
+            continue
+        shown = [c for c in members if c not in hidden and values.get(c, 0.0) > 0] or [
+            c for c in (total, *members) if c not in hidden
+        ]
+        if not shown:
+            continue
+        pick = min(shown, key=lambda c: (values.get(c, 0.0), c))
+        hidden.add(pick)
+        todo.extend(using[pick])
+    for level, code, month, key in hidden:
+        agg.hidden.setdefault(level, set()).add((code, month, key))
+
+
+def rounded(value: float, step: int) -> float | int:
+    if step and step > 1:
+        return int(round(value / step) * step)
+    return round(value, 2) if value != int(value) else int(value)
+
+
+def level_csv(gazetteer: Gazetteer, agg: Aggregates, level: int, area_round: int) -> str:
+    """One level's aggregate as CSV with a row of HXL hashtags."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    prefix = "country" if level == 0 else f"adm{level}"
+    measures = [measure(k) for k in agg.keys]
+    writer.writerow(["P-code", "Admin unit", "Parent P-code", "Month"] + [m.label for m in measures])
+    parent_tag = "" if level <= 1 else f"#adm{level - 1}+code"
+    if level == 1:
+        parent_tag = "#country+code"
+    writer.writerow([f"#{prefix}+code", f"#{prefix}+name", parent_tag, "#date+month"] + [m.hashtag for m in measures])
+    hidden = agg.hidden.get(level, set())
+    for (code, month), row in sorted(agg.cells.get(level, {}).items()):
+        unit = gazetteer.units[code]
+        line: list[Any] = [code, unit.name, unit.parent or "", month]
+        for m in measures:
+            value = row.get(m.key, 0.0)
+            if (code, month, m.key) in hidden:
+                line.append(HIDDEN)
+            elif m.kind == "area":
+                line.append(rounded(value, area_round))
+            else:
+                line.append(int(value) if float(value).is_integer() else value)
+        writer.writerow(line)
+    return out.getvalue()

@@ -1,0 +1,84 @@
+"""The imports' table (created by migration ``imwg_imsma_0001``) and the queries on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+RUNNING, DONE, FAILED = "running", "done", "failed"
+
+import_table = sa.Table(
+    "imwg_imsma_import",
+    tk.BaseModel.metadata,
+    sa.Column("id", sa.UnicodeText, primary_key=True),
+    sa.Column("package_id", sa.UnicodeText, nullable=False),
+    sa.Column("user_id", sa.UnicodeText),
+    sa.Column("filename", sa.UnicodeText, nullable=False),
+    sa.Column("status", sa.UnicodeText, nullable=False),
+    sa.Column("report", JSONB, nullable=False),
+    sa.Column("created", sa.DateTime, nullable=False),
+    sa.Column("finished", sa.DateTime),
+)
+
+
+def record(
+    package_id: str,
+    user_id: str | None,
+    filename: str,
+    status: str,
+    report: dict[str, Any],
+    import_id: str | None = None,
+) -> str:
+    """Store one import (in the session's transaction): a new row, or the
+    row ``import_id`` (a background import's) updated; its id."""
+    now = dt.datetime.utcnow()
+    values = {"status": status, "report": report, "finished": None if status == RUNNING else now}
+    if (
+        import_id
+        and model.Session.execute(import_table.update().where(import_table.c.id == import_id).values(**values)).rowcount
+    ):
+        return import_id
+    import_id = import_id or str(uuid.uuid4())
+    model.Session.execute(
+        import_table.insert().values(
+            id=import_id, package_id=package_id, user_id=user_id, filename=filename, created=now, **values
+        )
+    )
+    return import_id
+
+
+def progress(import_id: str, step: str, done: int, total: int) -> None:
+    """Record a running import's progress at once (its own transaction: the
+    import's is not committed before its end)."""
+    with model.meta.engine.begin() as connection:
+        connection.execute(
+            import_table.update()
+            .where(import_table.c.id == import_id, import_table.c.status == RUNNING)
+            .values(
+                report=sa.func.jsonb_build_object(
+                    "progress", sa.func.jsonb_build_object("step", step, "done", done, "total", total)
+                )
+            )
+        )
+
+
+def last(package_id: str) -> dict[str, Any] | None:
+    """The dataset's last import as a dictionary, or None."""
+    row = model.Session.execute(
+        sa.select(import_table)
+        .where(import_table.c.package_id == package_id)
+        .order_by(import_table.c.created.desc(), import_table.c.finished.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    data = dict(row._mapping)
+    for key in ("created", "finished"):
+        data[key] = data[key].isoformat() if data[key] else None
+    return data
