@@ -7,10 +7,20 @@ from typing import Any
 
 from . import actions as dcat_actions
 from . import guard, settings, sitemap
+from .hdx import auth as hdx_auth
+from .hdx import cli as hdx_cli
 
 
 def actions() -> dict[str, Callable[..., Any]]:
     return dcat_actions.actions()
+
+
+def auth_functions() -> dict[str, Callable[..., Any]]:
+    return hdx_auth.auth_functions()
+
+
+def cli() -> list[Any]:
+    return [hdx_cli.hdx]
 
 
 def blueprints() -> list[Any]:
