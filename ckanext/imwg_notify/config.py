@@ -10,6 +10,9 @@ MAX_ATTEMPTS = "ckanext.imwg_notify.max_attempts"
 RETRY_SECONDS = "ckanext.imwg_notify.retry_seconds"
 WEEKLY_DAY = "ckanext.imwg_notify.weekly_day"
 LOCALES = "ckanext.imwg_notify.locales"
+DIGEST_MAX_ITEMS = "ckanext.imwg_notify.digest_max_items"
+KEEP_CHANGES_DAYS = "ckanext.imwg_notify.keep_changes_days"
+SEND_THREADS = "ckanext.imwg_notify.send_threads"
 CATCH_DIR = "ckanext.imwg_notify.catch_dir"
 CATCH_PORT = "ckanext.imwg_notify.catch_port"
 
@@ -27,6 +30,21 @@ def retry_delay(attempts: int) -> datetime.timedelta:
 def weekly_day() -> int:
     """The weekday (0 Monday) weekly digests are built on."""
     return tk.config[WEEKLY_DAY]
+
+
+def digest_max_items() -> int:
+    """The most changes a digest lists."""
+    return max(tk.config[DIGEST_MAX_ITEMS], 1)
+
+
+def keep_changes() -> datetime.timedelta:
+    """How long the changes told to followers are kept (a week at least)."""
+    return datetime.timedelta(days=max(tk.config[KEEP_CHANGES_DAYS], 7))
+
+
+def send_threads() -> int:
+    """How many connections to the mail server a send job holds at once."""
+    return max(tk.config[SEND_THREADS], 1)
 
 
 def locales() -> list[str]:

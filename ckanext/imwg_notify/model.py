@@ -1,4 +1,4 @@
-"""The notifications' tables (created by migration ``imwg_notify_0001``),
+"""The notifications' tables (created by migrations ``imwg_notify_0001`` and ``_0003``),
 declared on CKAN's metadata, and the queries on them."""
 
 from __future__ import annotations
@@ -51,4 +51,27 @@ locale_table = sa.Table(
     sa.Column("user_id", sa.UnicodeText, primary_key=True),
     sa.Column("locale", sa.UnicodeText, nullable=False),
     sa.Column("modified", sa.DateTime, nullable=False),
+)
+
+#: one run of a digest per period (``digest:daily:2026-11-27``): the changes
+#: it covered end at ``covered_until``, where the next run's begin
+digest_run_table = sa.Table(
+    "imwg_notify_digest_run",
+    tk.BaseModel.metadata,
+    sa.Column("digest", sa.UnicodeText, primary_key=True),
+    sa.Column("key", sa.UnicodeText, primary_key=True),
+    sa.Column("covered_until", sa.DateTime, nullable=False),
+)
+
+#: what a group of alike recipients of one digest share (the same items, in
+#: the same language); each one's message names it, and only their name and
+#: links are put in when it is sent
+digest_content_table = sa.Table(
+    "imwg_notify_digest_content",
+    tk.BaseModel.metadata,
+    sa.Column("id", sa.UnicodeText, primary_key=True),
+    sa.Column("subject", sa.UnicodeText, nullable=False),
+    sa.Column("body", sa.UnicodeText, nullable=False),
+    sa.Column("html", sa.UnicodeText),
+    sa.Column("created", sa.DateTime, nullable=False),
 )

@@ -10,15 +10,21 @@ asked for in a digest is held for it; "none" stores nothing.
 
 from __future__ import annotations
 
+import atexit
 import datetime
+import json
 import logging
+import os
+import queue
+import threading
 import uuid
 from typing import Any
 
 import ckan.model as model
+import flask
+import rq
 import sqlalchemy as sa
 from sqlalchemy import orm
-from sqlalchemy.dialects.postgresql import insert
 
 from . import model as notify_model
 
@@ -75,37 +81,58 @@ def notify(
         raise ValueError(f"imwg_notify: unknown kind {kind!r}")
     if not user_id and not email:
         raise ValueError("imwg_notify: a notification needs a user_id or an email")
-    how = frequency(user_id, kind) if user_id else IMMEDIATE
-    if how == NONE:
-        return False
+    # the recipient's choice read and the message stored in one statement
+    spec = KINDS[kind]
     now = datetime.datetime.utcnow()
     message_id = str(uuid.uuid4())
-    values = {
-        "id": message_id,
-        "recipient": user_id or f"mailto:{email.strip().lower()}",
-        "user_id": user_id,
-        "email": None if user_id else email.strip(),
-        "kind": kind,
-        "key": key,
-        "template": template,
-        "data": data,
-        "package_id": package_id,
-        "status": notify_model.QUEUED if how == IMMEDIATE else notify_model.HELD,
-        "digest": None if how == IMMEDIATE else how,
-        "attempts": 0,
-        "next_attempt": now + REQUEUE_AFTER if how == IMMEDIATE else None,
-        "created": now,
-    }
-    statement = (
-        insert(notify_model.message_table)
-        .values(**values)
-        .on_conflict_do_nothing(constraint="imwg_notify_message_recipient_key")
-        .returning(notify_model.message_table.c.id)
-    )
-    stored = model.Session.execute(statement).scalar() is not None
-    if stored and how == IMMEDIATE:
+    stored = model.Session.execute(
+        _STORE,
+        {
+            "id": message_id,
+            "recipient": user_id or f"mailto:{email.strip().lower()}",
+            "user_id": user_id,
+            "email": None if user_id else email.strip(),
+            "kind": kind,
+            "key": key,
+            "template": template,
+            "data": json.dumps(data),
+            "package_id": package_id,
+            "allowed": list(spec["frequencies"]),
+            "default": spec["default"] if user_id else IMMEDIATE,
+            "next_attempt": now + REQUEUE_AFTER,
+            "now": now,
+        },
+    ).first()
+    if stored is None:  # told already (the same key), or the recipient chose "none"
+        return False
+    if stored.status == notify_model.QUEUED:
         send_after_commit(message_id)
-    return stored
+    return True
+
+
+#: one message stored as its recipient's choice for its kind says: queued
+#: (immediate), held for a digest (daily, weekly) or not at all (none)
+_STORE = sa.text(
+    """
+    INSERT INTO imwg_notify_message
+        (id, recipient, user_id, email, kind, key, template, data, package_id, status, digest, attempts,
+         next_attempt, created)
+    SELECT :id, :recipient, :user_id, :email, :kind, :key, :template, CAST(:data AS jsonb), :package_id,
+           CASE WHEN f.how = 'immediate' THEN 'queued' ELSE 'held' END,
+           CASE WHEN f.how = 'immediate' THEN NULL ELSE f.how END,
+           0,
+           CASE WHEN f.how = 'immediate' THEN CAST(:next_attempt AS timestamp) END,
+           :now
+    FROM (
+        SELECT CASE WHEN p.frequency = ANY(CAST(:allowed AS text[])) THEN p.frequency ELSE :default END AS how
+        FROM (SELECT 1) AS one
+        LEFT JOIN imwg_notify_preference p ON p.user_id = :user_id AND p.kind = :kind
+    ) AS f
+    WHERE f.how <> 'none'
+    ON CONFLICT ON CONSTRAINT imwg_notify_message_recipient_key DO NOTHING
+    RETURNING id, status
+    """
+)
 
 
 def send_after_commit(message_id: str) -> None:
@@ -131,13 +158,58 @@ def _after_commit(session: orm.Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    if flask.has_request_context() and rq.get_current_job() is None:
+        # a web request's answer does not wait for Redis: a thread of this
+        # process queues them (a job's work horse ends with a hard exit that
+        # would leave them to the tick: jobs queue them themselves)
+        _hand_over(pending)
+    else:
+        _enqueue(pending)
+
+
+def _enqueue(pending: list[str]) -> None:
     from .mail import sender
 
-    for message_id in pending:
+    try:  # one job for the transaction's messages
+        if len(pending) == 1:
+            sender.enqueue(pending[0])
+        else:
+            sender.enqueue_many(pending)
+    except Exception:  # Redis down: the tick hands the messages to the queue later
+        log.exception("imwg_notify: could not queue messages %s", ", ".join(pending))
+
+
+#: the messages web requests of this process committed, waiting for the thread that queues them
+_handed: queue.Queue[list[str]] | None = None
+_handed_in = 0  # the process that made the thread (a forked child makes its own)
+_handing = threading.Lock()
+
+
+def _hand_over(pending: list[str]) -> None:
+    global _handed, _handed_in
+    with _handing:
+        if _handed is None or _handed_in != os.getpid():
+            _handed, _handed_in = queue.Queue(), os.getpid()
+            threading.Thread(target=_queue_handed, args=(_handed,), name="imwg_notify-queue", daemon=True).start()
+            atexit.register(flush)
+    _handed.put(pending)
+
+
+def _queue_handed(handed: queue.Queue[list[str]]) -> None:
+    while True:
+        pending = handed.get()
         try:
-            sender.enqueue(message_id)
-        except Exception:  # Redis down: the tick hands the message to the queue later
-            log.exception("imwg_notify: could not queue message %s", message_id)
+            _enqueue(pending)
+        finally:
+            handed.task_done()
+
+
+def flush() -> None:
+    """Wait until the messages this process's web requests committed are on
+    the jobs queue (a process that ends, tests). A message whose queueing is
+    lost all the same (the process killed) is queued again by the tick."""
+    if _handed is not None and _handed_in == os.getpid():
+        _handed.join()
 
 
 def _after_rollback(session: orm.Session) -> None:

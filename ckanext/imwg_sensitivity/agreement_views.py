@@ -1,7 +1,8 @@
 """Pages of data-sharing agreements: an organisation's agreements, a new
-one, one agreement, its signed document, terminating it. Every page calls
-the agreement actions as the visitor; anyone who is not a member of either
-party gets the answer a missing page gets."""
+one, one agreement, changing it, its signed document, terminating it (after
+a confirmation). Every page calls the agreement actions as the visitor;
+anyone who is not a member of either party gets the answer a missing page
+gets, a member who may not manage it a refusal."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from . import agreements, config
 from .model import agreement_table
 
 blueprint = Blueprint("imwg_agreements", __name__)
+
+#: the scope's fields written as comma-separated lists in the forms
+LISTS = ("package_ids", "sectors", "places")
 
 
 def _context():
@@ -113,9 +117,132 @@ def read(id: str):
     return tk.render("imwg_sensitivity/agreement.html", {"agreement": agreement})
 
 
-@blueprint.route("/agreement/<id>/terminate", methods=["POST"])
+def _listed(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+def _managed(id: str) -> dict:
+    """The agreement, to its provider's admins (and sysadmins); 404 to
+    those who may not see it, 403 to the other members of the parties."""
+    try:
+        agreement = tk.get_action("access_agreement_show")(_context(), {"id": id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Agreement not found"))
+    if not agreement.get("can_manage"):
+        return tk.abort(403, tk._("Only the providing organisation's admins manage its agreements"))
+    return agreement
+
+
+def _form_of(agreement: dict) -> dict:
+    """An agreement's values as the form shows them (its datasets by name)."""
+    names = []
+    for package_id in agreement.get("package_ids") or []:
+        pkg = tk.h.imwg_sensitivity_package(package_id)
+        names.append(pkg["name"] if pkg else package_id)
+    return {
+        "title": agreement.get("title") or "",
+        "purpose": agreement.get("purpose") or "",
+        "package_ids": ", ".join(names),
+        "by_rule": bool(agreement.get("by_rule")),
+        "sectors": ", ".join(agreement.get("sectors") or []),
+        "places": ", ".join(agreement.get("places") or []),
+        "max_level": agreement.get("max_level") or "",
+        "starts": (agreement.get("starts") or "")[:10],
+        "ends": (agreement.get("ends") or "")[:10],
+    }
+
+
+def _changes(form: dict, stored: dict) -> tuple[dict, dict]:
+    """What the edit form changes of the stored values (the action keeps the
+    fields left out), and the errors the action cannot see: a field emptied
+    that the action would silently keep."""
+    changes: dict = {}
+    errors: dict = {}
+    for key in ("title", "purpose", "starts", "ends", "max_level"):
+        if form[key].strip() != stored[key]:
+            changes[key] = form[key].strip()
+    for key in LISTS:
+        if _listed(form[key]) != _listed(stored[key]):
+            changes[key] = form[key]
+    # as on the new agreement's form: the rule is on when ticked or when any of its parts is filled in
+    by_rule = form["by_rule"] == "true" or any(form[k].strip() for k in ("sectors", "places", "max_level"))
+    if by_rule != stored["by_rule"]:
+        changes["by_rule"] = by_rule
+    if not form["ends"].strip():
+        errors["ends"] = [tk._("Missing value")]
+    if not form["starts"].strip() and stored["starts"]:
+        errors["starts"] = [tk._("Missing value")]
+    if "max_level" in changes and not changes["max_level"]:
+        if by_rule:
+            errors["max_level"] = [
+                tk._("An agreement's level cannot be widened to any level: choose one, or record a new agreement")
+            ]
+        del changes["max_level"]
+    if "title" in changes and not changes["title"]:
+        errors["title"] = [tk._("Missing value")]
+    return changes, errors
+
+
+@blueprint.route("/agreement/<id>/edit", methods=["GET", "POST"])
+@protected
+def edit(id: str):
+    """Change an agreement's title, purpose, scope, dates or document (the
+    parties do not change); a form with errors is shown again as sent."""
+    if not tk.current_user.is_authenticated:
+        return tk.redirect_to("user.login", came_from=request.path)
+    agreement = _managed(id)
+    if agreement.get("terminated"):
+        tk.h.flash_error(tk._("This agreement was terminated"))
+        return tk.redirect_to("imwg_agreements.read", id=agreement["id"])
+    stored = _form_of(agreement)
+    data = dict(stored)
+    errors: dict = {}
+    if request.method == "POST":
+        data = {key: request.form.get(key, "") for key in stored if key != "by_rule"}
+        data["by_rule"] = request.form.get("by_rule", "")
+        payload, errors = _changes(data, stored)
+        if request.files.get("document") and request.files["document"].filename:
+            payload["document"] = request.files["document"]
+        elif request.form.get("clear_document"):
+            payload["clear_document"] = True
+        data["by_rule"] = data["by_rule"] == "true"
+        if not errors and not payload:  # nothing changed: nothing to record (nor to audit)
+            return tk.redirect_to("imwg_agreements.read", id=agreement["id"])
+        if not errors:
+            try:
+                tk.get_action("access_agreement_update")(_context(), {"id": agreement["id"], **payload})
+            except tk.ValidationError as e:
+                errors = e.error_dict
+            except tk.NotAuthorized:
+                return tk.abort(403, tk._("Only the providing organisation's admins manage its agreements"))
+            else:
+                tk.h.flash_success(tk._("The agreement was changed."))
+                return tk.redirect_to("imwg_agreements.read", id=agreement["id"])
+    return tk.render(
+        "imwg_sensitivity/agreement_form.html",
+        {
+            "group_dict": _organization(agreement["provider_id"]),
+            "group_type": "organization",
+            "agreement": agreement,
+            "data": data,
+            "errors": errors,
+            "organizations": [],
+            "levels": config.LEVELS,
+        },
+    )
+
+
+@blueprint.route("/agreement/<id>/terminate", methods=["GET", "POST"])
 @protected
 def terminate(id: str):
+    """GET: the confirmation (with an optional reason); POST: terminate now."""
+    if request.method == "GET":
+        if not tk.current_user.is_authenticated:
+            return tk.redirect_to("user.login", came_from=request.path)
+        agreement = _managed(id)
+        if agreement.get("terminated"):
+            return tk.redirect_to("imwg_agreements.read", id=agreement["id"])
+        return tk.render("imwg_sensitivity/agreement_terminate.html", {"agreement": agreement})
     try:
         tk.get_action("access_agreement_terminate")(_context(), {"id": id, "reason": request.form.get("reason") or ""})
     except tk.ObjectNotFound:

@@ -43,6 +43,22 @@ def record(
     )
 
 
+def record_many(entries: list[dict[str, Any]]) -> None:
+    """Add many entries in one statement (in the caller's transaction); each
+    as :func:`record`'s arguments, ``detail`` a dict."""
+    if not entries:
+        return
+    now = dt.datetime.utcnow()
+    columns = ("actor", "package_id", "resource_id", "request_id", "grant_id", "path")
+    model.Session.execute(
+        audit_table.insert(),
+        [
+            {"at": now, "event": e["event"], "detail": e.get("detail") or {}, **{c: e.get(c) for c in columns}}
+            for e in entries
+        ],
+    )
+
+
 def served(context: dict[str, Any], package_id: str, resource_id: str, kind: str) -> None:
     """Record that a preview served figures of a resource whose data is not
     public (``IDataAccess.data_served``): who, which resource, and how

@@ -195,6 +195,10 @@ ACTIONS: dict[str, str] = _classes(
         # unsubscribing, proved by the signed link of a message
         "notify_preferences_update",
         "notify_unsubscribe",
+        # imwg_imsma: importing an export, and its report (which lists raw
+        # records): those who may package_update the dataset
+        "imsma_import",
+        "imsma_import_show",
     ),
     sysadmin=(
         "group_purge",
@@ -362,6 +366,11 @@ ROUTES: dict[str, str] = _classes(
         "ckanext.imwg_interop.sitemap.part",
     ),
     write=(
+        # imwg_imsma: the import's pages (upload, mapping preview, confirmation,
+        # progress and report), for those who may package_update the dataset
+        "ckanext.imwg_imsma.views.upload",
+        "ckanext.imwg_imsma.views.confirm",
+        "ckanext.imwg_imsma.views.status",
         "ckan.views.dataset.new",
         "ckan.views.dataset.edit",
         "ckan.views.dataset.delete",
@@ -468,6 +477,7 @@ ROUTES: dict[str, str] = _classes(
         "ckanext.imwg_sensitivity.agreement_views.read",
         "ckanext.imwg_sensitivity.agreement_views.document",
         "ckanext.imwg_sensitivity.agreement_views.terminate",
+        "ckanext.imwg_sensitivity.agreement_views.edit",
     ),
 )
 
@@ -475,6 +485,16 @@ ROUTES: dict[str, str] = _classes(
 #: CKAN's views that an enabled plugin serves with its own (the route stays,
 #: under the plugin's view function): both are classified above
 REPLACED = {"ckan.views.home.index": "ckanext.imwg_exchange.overview.page.index"}
+
+
+#: command-line commands that send content elsewhere or bring it in
+COMMANDS: dict[str, str] = {
+    # imwg_interop: package_search / package_show as an anonymous visitor; strictly
+    # confidential datasets never leave, gated ones leave as metadata without files
+    "hdx push": SHOWN,
+    # imwg_interop: HDX's public datasets written here as the site user (sysadmin)
+    "hdx pull": SYSADMIN,
+}
 
 
 #: data routes whose use is recorded as a download (the others as a preview)

@@ -57,6 +57,9 @@ def empty_queue():
     """No job left from another test in the tests' queue."""
     from ckan.lib import jobs
 
+    from ckanext.imwg_notify import outbox
+
+    outbox.flush()
     for queue in jobs.get_all_queues():
         queue.empty()
 
@@ -70,6 +73,9 @@ def run_jobs() -> None:
     from ckan import model
     from ckan.lib import jobs
 
+    from ckanext.imwg_notify import outbox
+
+    outbox.flush()  # what web requests committed is on the queue
     queue = jobs.get_queue()
     rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
     model.Session.remove()

@@ -20,8 +20,10 @@ from tests.imwg_notify.follows_support import (
     SHAN,
     WAINGMAW,
     as_user,
+    changes,
     messages,
     publish,
+    told,
 )
 from tests.imwg_pcode import places
 
@@ -160,9 +162,21 @@ def test_followed_places_page(site, app):
 
 
 # -- who is told ----------------------------------------------------------------------------
+#
+# Each test runs twice: with followers told at once (a message each, stored
+# with the change) and with followers who chose the daily digest (the change
+# stored once, its recipients found when the digest is built).
 
 
-def test_following_a_state_covers_its_townships(site):
+@pytest.fixture(params=["immediate", "daily"])
+def how(request, monkeypatch):
+    from ckanext.imwg_notify import outbox
+
+    monkeypatch.setitem(outbox.KINDS["changes"], "default", request.param)
+    return request.param
+
+
+def test_following_a_state_covers_its_townships(site, how):
     """A dataset placed in a township reaches the followers of the township's state and district,
     not those of another state."""
     users = {code: factories.User() for code in (KACHIN, MYITKYINA_DISTRICT, WAINGMAW, SHAN)}
@@ -170,70 +184,79 @@ def test_following_a_state_covers_its_townships(site):
         call_action("notify_place_follow", context=as_user(user["name"]), pcode=code)
     ds = publish("editor", site["org"], pcodes=[WAINGMAW])
     for code in (KACHIN, MYITKYINA_DISTRICT, WAINGMAW):
-        (msg,) = messages(users[code]["id"])
+        (msg,) = told(users[code]["id"], how)
         assert msg["package_id"] == ds["id"]
-        assert msg["data"]["event"] == "new"
-        assert msg["data"]["reason"] == "place"
-        assert msg["data"]["pcode"] == code
-    assert messages(users[SHAN]["id"]) == []
+        assert msg["event"] == "new"
+        assert msg["reason"] == "place"
+        assert msg["pcode"] == code
+    assert told(users[SHAN]["id"], how) == []
 
 
-def test_dataset_and_organisation_followers_are_told(site):
+def test_dataset_and_organisation_followers_are_told(site, how):
     """Followers of the organisation hear of a new dataset; followers of the dataset of a new resource."""
     call_action("follow_group", context=as_user("follower"), id=site["org"]["id"])
     ds = publish("editor", site["org"], pcodes=[WAINGMAW])
-    (msg,) = messages(site["users"]["follower"]["id"])
-    assert (msg["data"]["event"], msg["data"]["reason"]) == ("new", "organization")
+    (msg,) = told(site["users"]["follower"]["id"], how)
+    assert (msg["event"], msg["reason"]) == ("new", "organization")
     call_action("follow_dataset", context=as_user("stranger"), id=ds["id"])
     call_action("resource_create", context=as_user("editor"), package_id=ds["id"], url="http://x.example/a.csv")
-    told = messages(site["users"]["stranger"]["id"])
-    assert [(m["data"]["event"], m["data"]["reason"]) for m in told] == [("resource_new", "dataset")]
+    told_stranger = told(site["users"]["stranger"]["id"], how)
+    assert [(m["event"], m["reason"]) for m in told_stranger] == [("resource_new", "dataset")]
 
 
-def test_no_self_notification(site):
+def test_no_self_notification(site, how):
     """The one who makes the change is not told of it, whatever they follow."""
     call_action("notify_place_follow", context=as_user("editor"), pcode=KACHIN)
     call_action("follow_group", context=as_user("editor"), id=site["org"]["id"])
     ds = publish("editor", site["org"], pcodes=[WAINGMAW])
     call_action("resource_create", context=as_user("editor"), package_id=ds["id"], url="http://x.example/a.csv")
-    assert messages(site["users"]["editor"]["id"]) == []
+    assert told(site["users"]["editor"]["id"], how) == []
 
 
-def test_a_burst_of_edits_is_one_notification_per_resource_and_day(site):
-    """Ten updates of the same resource on one day: one notification for it."""
+def test_a_burst_of_edits_is_one_notification_per_resource_and_day(site, how):
+    """Ten updates of the same resource on one day: one notification for it, one change stored."""
     call_action("notify_place_follow", context=as_user("follower"), pcode=KACHIN)
     ds = publish("editor", site["org"], pcodes=[WAINGMAW])
     res = call_action("resource_create", context=as_user("editor"), package_id=ds["id"], url="http://x.example/a")
     for i in range(10):
         call_action("resource_patch", context=as_user("editor"), id=res["id"], description=f"edit {i}")
-    events = sorted(m["data"]["event"] for m in messages(site["users"]["follower"]["id"]))
+    events = sorted(m["event"] for m in told(site["users"]["follower"]["id"], how))
     assert events == ["new", "resource_changed", "resource_new"]
+    assert sorted(c["event"] for c in changes(ds["id"])) == events
 
 
-def test_a_draft_is_not_announced_until_active(site):
+def test_a_draft_is_not_announced_until_active(site, how):
     """A draft tells nobody; made active (as the web form does) it is new to the followers, once."""
     call_action("notify_place_follow", context=as_user("follower"), pcode=KACHIN)
     ds = publish("editor", site["org"], pcodes=[WAINGMAW], state="draft")
-    assert messages(site["users"]["follower"]["id"]) == []
+    assert told(site["users"]["follower"]["id"], how) == []
     call_action("package_patch", context=as_user("editor"), id=ds["id"], state="active")
     call_action("package_patch", context=as_user("editor"), id=ds["id"], notes="again")
-    assert [m["data"]["event"] for m in messages(site["users"]["follower"]["id"])] == ["new"]
+    assert [m["event"] for m in told(site["users"]["follower"]["id"], how)] == ["new"]
 
 
-def test_followers_who_cannot_see_the_dataset_are_not_told(site):
+def test_a_dataset_is_new_only_to_those_who_followed_before_it(site, how):
+    """Who follows a place after a dataset in it was published is not told it is new."""
+    publish("editor", site["org"], pcodes=[WAINGMAW])
+    call_action("notify_place_follow", context=as_user("follower"), pcode=KACHIN)
+    assert told(site["users"]["follower"]["id"], how) == []
+
+
+def test_followers_who_cannot_see_the_dataset_are_not_told(site, how):
     """A strictly confidential dataset: a follower of its place outside the organisation is not told."""
     call_action("notify_place_follow", context=as_user("stranger"), pcode=KACHIN)
     publish("editor", site["org"], pcodes=[WAINGMAW], sensitivity="strictly_confidential")
-    assert messages(site["users"]["stranger"]["id"]) == []
+    assert told(site["users"]["stranger"]["id"], how) == []
 
 
-def test_no_resource_address_is_stored(site):
+def test_no_resource_address_is_stored(site, how):
     """What is stored for the mail holds ids and plain values, never a resource's address."""
     call_action("notify_place_follow", context=as_user("follower"), pcode=KACHIN)
     ds = publish("editor", site["org"], pcodes=[WAINGMAW])
     call_action("resource_create", context=as_user("editor"), package_id=ds["id"], url="https://secret.example.org/x")
-    for msg in messages(site["users"]["follower"]["id"]):
-        assert "secret.example.org" not in str(msg["data"])
+    stored = told(site["users"]["follower"]["id"], how) + changes(ds["id"])
+    assert stored
+    assert "secret.example.org" not in str(stored)
 
 
 def test_need_matched_signal_notifies_the_followers(site):
@@ -248,24 +271,25 @@ def test_need_matched_signal_notifies_the_followers(site):
     assert msg["data"] == {"need_id": "need-1", "package_id": ds["id"]}
 
 
-def test_level_changed_signal_tells_followers_who_still_see_it(site):
+def test_level_changed_signal_tells_followers_who_still_see_it(site, how):
     """LEVEL_CHANGED: followers of the dataset who still see it are told, the changer is not."""
     ds = publish("editor", site["org"], pcodes=[WAINGMAW])
     call_action("follow_dataset", context=as_user("follower"), id=ds["id"])
-    told = fanout.fan_out({"user": "editor"}, ds["id"], fanout.LEVEL, extra={"old": "public", "new": "restricted"})
-    assert told == 1
-    (msg,) = [m for m in messages(site["users"]["follower"]["id"]) if m["data"]["event"] == "level"]
-    assert (msg["data"]["old"], msg["data"]["new"]) == ("public", "restricted")
+    stored = fanout.fan_out({"user": "editor"}, ds["id"], fanout.LEVEL, extra={"old": "public", "new": "restricted"})
+    assert stored == (1 if how == "immediate" else 0)  # a digest's reader gets no message of their own
+    (msg,) = [m for m in told(site["users"]["follower"]["id"], how) if m["event"] == "level"]
+    assert (msg["old"], msg["new"]) == ("public", "restricted")
+    assert told(site["users"]["editor"]["id"], how) == []
 
 
-def test_a_level_change_tells_the_followers(site):
+def test_a_level_change_tells_the_followers(site, how):
     """Raising a dataset's level (imwg_sensitivity's LEVEL_CHANGED) tells its followers who still see it."""
     ds = publish("editor", site["org"], pcodes=[WAINGMAW])
     call_action("follow_dataset", context=as_user("follower"), id=ds["id"])
     call_action("package_patch", context=as_user("editor"), id=ds["id"], sensitivity="confidential")
-    (msg,) = [m for m in messages(site["users"]["follower"]["id"]) if m["data"]["event"] == "level"]
-    assert (msg["data"]["old"], msg["data"]["new"]) == ("public", "confidential")
-    assert messages(site["users"]["editor"]["id"]) == []
+    (msg,) = [m for m in told(site["users"]["follower"]["id"], how) if m["event"] == "level"]
+    assert (msg["old"], msg["new"]) == ("public", "confidential")
+    assert told(site["users"]["editor"]["id"], how) == []
 
 
 def test_a_matched_need_tells_its_followers(site):

@@ -52,6 +52,7 @@ def portal():
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db", "empty_queue")
+@pytest.mark.usefixtures("app")  # the jobs write mail with the app last built: this one, with these plugins
 @pytest.mark.ckan_config("ckan.plugins", PLUGINS)
 @pytest.mark.ckan_config("smtp.server", SMTP_SERVER)
 class TestReceivers:

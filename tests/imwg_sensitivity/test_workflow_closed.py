@@ -325,3 +325,24 @@ def test_access_audit_record(portal):
                 "access_audit_record", context=as_user(sysadmin["name"]), **{"event": "notification_sent", **bad}
             )
         assert field in err.value.error_dict
+
+
+def test_access_audit_record_many_entries_all_or_none(portal):
+    """``entries`` records many entries at once; one bad entry records none and names its position."""
+    pkg = portal["confidential"]
+    entries = [{"event": "notification_sent", "package_id": pkg["id"], "detail": {"n": i}} for i in range(3)]
+    assert call_action("access_audit_record", context={"ignore_auth": True}, entries=entries) == {"recorded": 3}
+    model.Session.commit()
+    listed = call_action("access_audit_list", context=as_user("owner-admin"), package_id=pkg["id"])
+    assert sorted(e["detail"]["n"] for e in listed if e["event"] == "notification_sent") == [0, 1, 2]
+    bad = [*entries, {"event": "notification_sent", "package_id": "no-such"}]
+    with pytest.raises(logic.ValidationError) as err:
+        call_action("access_audit_record", context={"ignore_auth": True}, entries=bad)
+    assert "package_id" in err.value.error_dict["entries"][0]["3"]
+    for wrong in ([], "not a list", [{}] * 1001):
+        with pytest.raises(logic.ValidationError) as err:
+            call_action("access_audit_record", context={"ignore_auth": True}, entries=wrong)
+        assert "entries" in err.value.error_dict
+    model.Session.rollback()
+    listed = call_action("access_audit_list", context=as_user("owner-admin"), package_id=pkg["id"])
+    assert len([e for e in listed if e["event"] == "notification_sent"]) == 3

@@ -3,26 +3,27 @@ that the dataset changed.
 
 A dataset placed in a township concerns the followers of the township and
 of every unit above it (``places_with_ancestors``): following a state
-covers its districts and townships. Each follower is told once per event,
-dataset, resource and day (the notification's key), never of their own
-change, and only when the permission labels let them see the dataset now;
-the outbox checks again, with ``package_show`` as the recipient, when it
-sends. What is stored is ids and plain values: the mail is rendered from the
-dataset as its recipient may see it, never with a resource's address.
+covers its districts and townships. A change is stored once per event,
+dataset, resource and day (its key), whatever the number of followers: those
+who chose to be told at once get their own message then, when the
+permission labels let them see the dataset (the outbox checks again, with
+``package_show`` as the recipient, when it sends); those who chose a digest
+are found when it is built (``follows.digest``). Nobody is told of their own
+change. What is stored is ids and plain values, never a resource's address.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert
 
 from ckanext.imwg import interfaces
 from ckanext.imwg.indexing import as_list
@@ -84,15 +85,25 @@ def _actor_id(context: dict[str, Any]) -> str | None:
 
 
 def recipients(
-    dataset: Any, actor_id: str | None = None, audience: Audience | None = None, event: str | None = None
+    dataset: Any,
+    actor_id: str | None = None,
+    audience: Audience | None = None,
+    event: str | None = None,
+    at_once: bool = False,
 ) -> list[tuple[str, str, str | None]]:
     """``(user_id, reason, pcode)`` of the followers to tell of a change of
-    ``dataset`` (a ``model.Package``): those who see it, the actor excepted."""
+    ``dataset`` (a ``model.Package``): those who see it, the actor excepted;
+    with ``at_once``, only those who chose to be told of changes at once."""
     scope = place_scope(dataset_places(dataset))
     # a dataset is new only to those who followed before it was created (the
     # one-day window lets a draft made active later count as new)
     before = dataset.metadata_created if event == NEW else None
-    rows = follow_model.followers(dataset.id, dataset.owner_org, scope, before)
+    wanted = None
+    if at_once:
+        from ckanext.imwg_notify import outbox
+
+        wanted = (KIND, outbox.IMMEDIATE, outbox.KINDS[KIND]["default"])
+    rows = follow_model.followers(dataset.id, dataset.owner_org, scope, before, wanted)
     rows = [r for r in rows if r[0] != actor_id]
     if not rows:
         return []
@@ -110,104 +121,50 @@ def fan_out(
     audience: Audience | None = None,
     day: dt.date | None = None,
 ) -> int:
-    """Store a notification of ``event`` for each follower who sees the
-    dataset (in the caller's transaction). Returns how many were stored."""
+    """Store the change once (in the caller's transaction), and a message for
+    each follower who chose to be told at once and sees the dataset. The
+    followers who chose a digest are found when it is built
+    (``follows.digest``). Returns how many messages were stored now."""
     from ckanext.imwg_notify import outbox
 
     dataset = model.Package.get(package_id)
     if dataset is None or dataset.state != "active" or dataset.type != "dataset":
         return 0
-    if event == NEW and dt.datetime.utcnow() - (dataset.metadata_created or dt.datetime.min) > NEW_WINDOW:
+    now = dt.datetime.utcnow()
+    if event == NEW and now - (dataset.metadata_created or dt.datetime.min) > NEW_WINDOW:
+        return 0
+    key = key_of(event, dataset.id, resource_id, day)
+    actor = _actor_id(context)
+    stored = model.Session.execute(
+        insert(follow_model.change_table)
+        .values(
+            id=str(uuid.uuid4()),
+            key=key,
+            event=event,
+            package_id=dataset.id,
+            resource_id=resource_id,
+            actor_id=actor,
+            data=extra or {},
+            created=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(follow_model.change_table.c.id)
+    ).scalar()
+    if stored is None:  # this event of this dataset (and resource) was told today already
         return 0
     scope = place_scope(dataset_places(dataset))
-    key = key_of(event, dataset.id, resource_id, day)
-    owed = [
-        (
-            user_id,
-            {
-                "event": event,
-                "reason": reason,
-                "pcode": pcode,
-                "place": (scope.get(pcode) or {}).get("name") if pcode else None,
-                "resource_id": resource_id,
-                **(extra or {}),
-            },
-        )
-        for user_id, reason, pcode in recipients(dataset, _actor_id(context), audience, event)
-    ]
-    if len(owed) < BULK:
-        return sum(bool(outbox.notify(u, KIND, key, TEMPLATE, data, package_id=dataset.id)) for u, data in owed)
-    return _notify_many(owed, key, dataset.id)
-
-
-#: from this many recipients of one event on, the held ones are stored in one statement
-BULK = 50
-
-
-def _notify_many(owed: list[tuple[str, dict[str, Any]]], key: str, package_id: str) -> int:
-    """``outbox.notify`` for many recipients of one event: the preferences read
-    in one query, the messages held for a digest inserted in one statement
-    (what ``notify`` stores for each, idempotent per recipient and key), the
-    immediate ones through ``notify`` itself (they join the queue after commit)."""
-    import uuid
-
-    from ckanext.imwg_notify import model as notify_model
-    from ckanext.imwg_notify import outbox
-
-    spec = outbox.KINDS[KIND]
-    table = notify_model.preference_table
-    chosen = dict(
-        model.Session.execute(
-            sa.select(table.c.user_id, table.c.frequency).where(
-                table.c.kind == KIND,
-                table.c.user_id == sa.func.any(sa.cast([u for u, _ in owed], ARRAY(sa.UnicodeText))),
-            )
-        ).all()
-    )
-    held, stored = [], 0
-    for user_id, data in owed:
-        how = chosen.get(user_id)
-        how = how if how in spec["frequencies"] else spec["default"]
-        if how == outbox.NONE:
-            continue
-        if how == outbox.IMMEDIATE:
-            stored += bool(outbox.notify(user_id, KIND, key, TEMPLATE, data, package_id=package_id))
-            continue
-        held.append((str(uuid.uuid4()), user_id, json.dumps(data), how))
-    if held:
-        ids, users, datas, digests = (list(column) for column in zip(*held, strict=False))
-        done = model.Session.execute(
-            _HOLD_MANY,
-            {
-                "ids": ids,
-                "users": users,
-                "datas": datas,
-                "digests": digests,
-                "kind": KIND,
-                "key": key,
-                "template": TEMPLATE,
-                "package": package_id,
-                "status": notify_model.HELD,
-                "now": dt.datetime.utcnow(),
-            },
-        )
-        stored += len(done.all())
-    return stored
-
-
-#: the messages ``outbox.notify`` stores to be held for a digest, many in one statement
-_HOLD_MANY = sa.text(
-    """
-    INSERT INTO imwg_notify_message
-        (id, recipient, user_id, email, kind, key, template, data, package_id, status, digest, attempts, created)
-    SELECT v.id, v.user_id, v.user_id, NULL, :kind, :key, :template, CAST(v.data AS jsonb), :package,
-           :status, v.digest, 0, :now
-    FROM unnest(CAST(:ids AS text[]), CAST(:users AS text[]), CAST(:datas AS text[]), CAST(:digests AS text[]))
-         AS v (id, user_id, data, digest)
-    ON CONFLICT ON CONSTRAINT imwg_notify_message_recipient_key DO NOTHING
-    RETURNING id
-    """
-)
+    told = 0
+    for user_id, reason, pcode in recipients(dataset, actor, audience, event, at_once=True):
+        data = {
+            "event": event,
+            "reason": reason,
+            "pcode": pcode,
+            "place": (scope.get(pcode) or {}).get("name") if pcode else None,
+            "resource_id": resource_id,
+            **(extra or {}),
+        }
+        told += bool(outbox.notify(user_id, KIND, key, TEMPLATE, data, package_id=dataset.id))
+    return told
 
 
 def _safely(context: dict[str, Any], package_id: str | None, event: str, **kwargs: Any) -> None:

@@ -1,5 +1,6 @@
-"""The followed places (created by migration imwg_notify_0002), declared on
-CKAN's metadata, and the queries on them and on CKAN's own follow tables."""
+"""The followed places and the changes told to followers (created by
+migrations imwg_notify_0002 and _0003), declared on CKAN's metadata, and the
+queries on them and on CKAN's own follow tables."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterable
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 
 #: a user follows a place (a P-code of the gazetteer) and, through it, every place inside it
 place_follow_table = sa.Table(
@@ -17,6 +18,23 @@ place_follow_table = sa.Table(
     tk.BaseModel.metadata,
     sa.Column("user_id", sa.UnicodeText, primary_key=True),
     sa.Column("pcode", sa.UnicodeText, primary_key=True),
+    sa.Column("created", sa.DateTime, nullable=False),
+)
+
+#: a change of a dataset its followers are told of, stored once (the
+#: followers who chose a digest are found when it is built)
+change_table = sa.Table(
+    "imwg_notify_change",
+    tk.BaseModel.metadata,
+    sa.Column("id", sa.UnicodeText, primary_key=True),
+    #: one per event, dataset, resource and day (see ``fanout.key_of``)
+    sa.Column("key", sa.UnicodeText, nullable=False, unique=True),
+    sa.Column("event", sa.UnicodeText, nullable=False),
+    sa.Column("package_id", sa.UnicodeText, nullable=False),
+    sa.Column("resource_id", sa.UnicodeText),
+    #: who made it (never told of it)
+    sa.Column("actor_id", sa.UnicodeText),
+    sa.Column("data", JSONB, nullable=False),
     sa.Column("created", sa.DateTime, nullable=False),
 )
 
@@ -75,20 +93,28 @@ _FOLLOWERS = sa.text(
           FROM imwg_notify_place_follow WHERE pcode = ANY(:codes)
     ) f
     JOIN "user" u ON u.id = f.user_id AND u.state = 'active'
-    WHERE CAST(:before AS timestamp) IS NULL OR f.since <= CAST(:before AS timestamp)
+    LEFT JOIN imwg_notify_preference p ON p.user_id = f.user_id AND p.kind = :kind
+    WHERE (CAST(:before AS timestamp) IS NULL OR f.since <= CAST(:before AS timestamp))
+      AND (CAST(:frequency AS text) IS NULL OR COALESCE(p.frequency, :default) = :frequency)
     ORDER BY f.user_id, f.rank, f.pcode
     """
 )
 
 
 def followers(
-    package_id: str, org_id: str | None, codes: Iterable[str], before: dt.datetime | None = None
+    package_id: str,
+    org_id: str | None,
+    codes: Iterable[str],
+    before: dt.datetime | None = None,
+    frequency: tuple[str, str, str] | None = None,
 ) -> list[tuple[str, str, str | None]]:
     """``(user_id, reason, pcode)`` for each active follower of the dataset,
     its organisation or one of ``codes`` (reason ``dataset``, ``organization``
     or ``place``; pcode only for a place); with ``before``, only those who
-    followed by then."""
-    rows = model.Session.execute(
-        _FOLLOWERS, {"package": package_id, "org": org_id or "", "codes": list(codes), "before": before}
-    )
+    followed by then; with ``frequency`` (kind, frequency, the kind's
+    default), only those who chose that frequency for that kind."""
+    kind, chosen, default = frequency or (None, None, None)
+    params = {"package": package_id, "org": org_id or "", "codes": list(codes), "before": before}
+    params.update(kind=kind, frequency=chosen, default=default)
+    rows = model.Session.execute(_FOLLOWERS, params)
     return [(r.user_id, r.reason, r.pcode) for r in rows]

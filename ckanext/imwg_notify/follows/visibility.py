@@ -104,6 +104,14 @@ class Audience:
                 seen |= members & users
         return seen
 
+    def labels_of(self, user_id: str) -> frozenset[str]:
+        """The label set of a user already added (:data:`EVERYTHING` for a sysadmin)."""
+        return self._labels.get(user_id, frozenset())
+
+    def sees(self, key: frozenset[str], dataset_labels: frozenset[str]) -> bool:
+        """Whether the holders of label set ``key`` see a dataset with ``dataset_labels``."""
+        return key == EVERYTHING or bool(key & dataset_labels)
+
     @property
     def groups(self) -> int:
         """How many distinct label sets the recipients met so far have."""

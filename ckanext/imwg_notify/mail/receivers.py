@@ -35,7 +35,8 @@ def _plain(value: Any) -> Any:
 
 
 def _name(user_id: str | None) -> str:
-    user = model.User.get(user_id) if user_id else None
+    # by id, from the session when the action that sent the signal read the user
+    user = model.Session.get(model.User, user_id) if user_id else None
     return user.display_name if user else ""
 
 

@@ -79,10 +79,20 @@ def visible_package(package_id: str | None, user: model.User | None) -> dict[str
         return None
 
 
+#: the plain-text environment made for each app (its templates compiled once)
+_TEXT_ENVIRONMENTS: dict[int, tuple[jinja2.Environment, jinja2.Environment]] = {}
+
+
 def _text_environment() -> jinja2.Environment:
     # CKAN's environment (its loader over every plugin's templates, ``_()``),
-    # without HTML escaping for the plain-text parts.
-    return _flask_app().jinja_env.overlay(autoescape=False)
+    # without HTML escaping for the plain-text parts; made once per app (an
+    # overlay keeps no cache of its own otherwise).
+    base = _flask_app().jinja_env
+    made = _TEXT_ENVIRONMENTS.get(id(base))
+    if made is None or made[0] is not base:
+        made = (base, base.overlay(autoescape=False, cache_size=400))
+        _TEXT_ENVIRONMENTS[id(base)] = made
+    return made[1]
 
 
 def _exists(name: str) -> bool:
@@ -93,7 +103,12 @@ def _exists(name: str) -> bool:
     return True
 
 
-def _variables(row: dict[str, Any], user: model.User | None, package: dict[str, Any] | None) -> dict[str, Any]:
+def variables_for(
+    data: dict[str, Any], package: dict[str, Any] | None, user: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What a template is given: the message's ``data``, the dataset as its
+    recipient sees it, the recipient (a dict), and ``link()`` to the portal's
+    pages in the current language."""
     locale = tk.h.lang()
     # the default language's pages have no prefix (/fr/dataset/..., /dataset/...)
     prefix = {"locale": locale} if locale != config.default_locale() else {}
@@ -101,22 +116,29 @@ def _variables(row: dict[str, Any], user: model.User | None, package: dict[str, 
     def link(endpoint: str, **kwargs: Any) -> str:
         return tk.h.url_for(endpoint, _external=True, **prefix, **kwargs)
 
-    unsubscribe_url = None
-    if user is not None:
-        unsubscribe_url = link("imwg_notify.unsubscribe", token=tokens.unsubscribe_token(user.id, row["kind"]))
     return {
-        "data": row["data"],
+        "data": data,
         "package": package,
-        "user": {"id": user.id, "name": user.name, "display_name": user.display_name} if user else None,
+        "user": user,
         "site_title": tk.config["ckan.site_title"],
         "site_url": tk.config["ckan.site_url"],
-        "unsubscribe_url": unsubscribe_url,
+        "unsubscribe_url": None,
         "link": link,
         "h": tk.h,
     }
 
 
-def _render(template: str, part: str, variables: dict[str, Any]) -> str:
+def _variables(row: dict[str, Any], user: model.User | None, package: dict[str, Any] | None) -> dict[str, Any]:
+    person = {"id": user.id, "name": user.name, "display_name": user.display_name} if user else None
+    variables = variables_for(row["data"], package, person)
+    if user is not None:
+        token = tokens.unsubscribe_token(user.id, row["kind"])
+        variables["unsubscribe_url"] = variables["link"]("imwg_notify.unsubscribe", token=token)
+    return variables
+
+
+def render(template: str, part: str, variables: dict[str, Any]) -> str:
+    """``<template>.<part>`` (``subject.txt``, ``txt``, ``short.txt``) rendered as plain text."""
     return _text_environment().get_template(f"{FOLDER}/{template}.{part}").render(**variables)
 
 
@@ -148,7 +170,7 @@ def write(
             lines.append(
                 {
                     "kind": item["kind"],
-                    "text": _render(item["template"], part, item_variables).strip(),
+                    "text": render(item["template"], part, item_variables).strip(),
                     "unsubscribe_url": item_variables["unsubscribe_url"],
                 }
             )
@@ -156,8 +178,8 @@ def write(
             return None
         variables["items"] = lines
         variables["kinds"] = sorted({line["kind"] for line in lines})
-    subject = " ".join(_render(row["template"], "subject.txt", variables).split())
-    body = _render(row["template"], "txt", variables)
+    subject = " ".join(render(row["template"], "subject.txt", variables).split())
+    body = render(row["template"], "txt", variables)
     html = None
     if _exists(f"{FOLDER}/{row['template']}.html"):
         html = _flask_app().jinja_env.get_template(f"{FOLDER}/{row['template']}.html").render(**variables)

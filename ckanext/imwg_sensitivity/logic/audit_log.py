@@ -92,9 +92,10 @@ def _administered(access: Access) -> list[str]:
 
 
 def access_audit_record(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Add one entry to the audit log, in the caller's transaction (not
-    committed): for the portal's own features (called with ``ignore_auth``,
-    as the notifications do for each message sent) and sysadmins.
+    """Add one entry to the audit log, or many (``entries``), in the caller's
+    transaction (not committed): for the portal's own features (called with
+    ``ignore_auth``, as the notifications do for the messages they send) and
+    sysadmins.
 
     :param event: what happened (``notification_sent``...)
     :type event: string
@@ -106,10 +107,39 @@ def access_audit_record(context: Context, data_dict: DataDict) -> dict[str, Any]
     :type resource_id: string
     :param detail: what else to keep (an object of plain values)
     :type detail: dict
+    :param entries: instead of the above, a list of entries (at most 1000),
+        each an object with the same keys: all are recorded, or none (the
+        errors under ``entries``, by position)
+    :type entries: list of dicts
 
-    :returns: the entry
+    :returns: the entry (with ``entries``: ``{"recorded": n}``)
     """
     tk.check_access("access_audit_record", context, data_dict)
+    if "entries" not in data_dict:
+        entry = _entry(context, data_dict)
+        audit.record_many([entry])
+        return {"event": entry["event"], "actor": entry["actor"], "package_id": entry["package_id"]}
+    entries = data_dict["entries"]
+    if not isinstance(entries, list) or not entries or len(entries) > MAX_ENTRIES:
+        raise tk.ValidationError({"entries": [tk._("A list of 1 to {max} entries").format(max=MAX_ENTRIES)]})
+    checked, errors = [], {}
+    for position, item in enumerate(entries):
+        try:
+            checked.append(_entry(context, item if isinstance(item, dict) else {"event": None}))
+        except tk.ValidationError as error:
+            errors[str(position)] = error.error_dict
+    if errors:
+        raise tk.ValidationError({"entries": [errors]})
+    audit.record_many(checked)
+    return {"recorded": len(checked)}
+
+
+#: the most entries one call records
+MAX_ENTRIES = 1000
+
+
+def _entry(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """One entry checked, as ``audit.record_many`` takes it; a ValidationError otherwise."""
     data_dict = dict(data_dict)
     detail = data_dict.pop("detail", None) or {}
     data, errors = tk.navl_validate(data_dict, schema.audit_record(), context)
@@ -131,12 +161,10 @@ def access_audit_record(context: Context, data_dict: DataDict) -> dict[str, Any]
     if errors:
         raise tk.ValidationError(errors)
     reserved = {"event", "actor", "package_id", "resource_id", "request_id", "grant_id", "path"}
-    detail = {k: v for k, v in detail.items() if k not in reserved}
-    audit.record(
-        data["event"],
-        actor=data.get("actor"),
-        package_id=pkg.id if pkg else (res.package_id if res else None),
-        resource_id=res.id if res else None,
-        **detail,
-    )
-    return {"event": data["event"], "actor": data.get("actor"), "package_id": pkg.id if pkg else None}
+    return {
+        "event": data["event"],
+        "actor": data.get("actor"),
+        "package_id": pkg.id if pkg else (res.package_id if res else None),
+        "resource_id": res.id if res else None,
+        "detail": {k: v for k, v in detail.items() if k not in reserved},
+    }
