@@ -5,8 +5,9 @@ VENV := .venv
 CKAN := $(VENV)/bin/ckan
 PORTAL_INI := portal.ini
 PORT ?= 5000
+HOST ?= 127.0.0.1
 
-.PHONY: install services venv i18n i18n-update db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity benchmark-hxl benchmark-uploads benchmark-overview benchmark-notify benchmark-export clean solr-configset solr solr-stop solrcloud test-solr
+.PHONY: install services venv i18n i18n-update db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity benchmark-hxl benchmark-uploads benchmark-overview benchmark-notify benchmark-export benchmark-imsma clean solr-configset solr solr-stop solrcloud test-solr
 
 ## install: virtualenv, pinned dependencies, translations, services, databases, migrations (idempotent)
 install: services venv i18n db
@@ -33,7 +34,7 @@ i18n-update: venv
 	@PYBABEL=$(VENV)/bin/pybabel bash scripts/i18n.sh update
 
 db: services venv
-	@bash scripts/db.sh ckan_imwg ckan_imwg_test
+	@bash scripts/db.sh ckan_imwg ckan_imwg_test ckan_imwg_test_hdx
 	@CKAN=$(CKAN) bash scripts/datastore-db.sh
 	@CKAN=$(CKAN) bash scripts/portal-config.sh $(PORTAL_INI)
 	@mkdir -p .data/storage .data/test-storage
@@ -55,18 +56,11 @@ demo: install
 	@$(CKAN) -c $(PORTAL_INI) pcode load --if-empty ckanext/imwg_pcode/demo_data/mmr_demo_units.geojson
 	@$(CKAN) -c $(PORTAL_INI) imwg demo
 
-## portal: everything above, a background-jobs worker, the local mail catcher (mail written to
-## .data/mail, shown at /ckan-admin/mail), the notifications' tick every 5 minutes, and the web server
+## portal: everything above, served by gunicorn on $(HOST):$(PORT) (HOST=0.0.0.0 behind a proxy),
+## with a supervised background-jobs worker, the local mail catcher (mail written to .data/mail,
+## shown at /ckan-admin/mail) and the notifications' tick every 5 minutes (scripts/portal.sh)
 portal: demo
-	@echo "Starting a background-jobs worker (log: .data/worker.log), the mail catcher (.data/mail)"
-	@echo "and the notifications' tick (log: .data/tick.log)"
-	@mkdir -p .data/mail
-	@$(CKAN) -c $(PORTAL_INI) jobs worker > .data/worker.log 2>&1 & worker=$$!; \
-	  $(CKAN) -c $(PORTAL_INI) notify mailcatcher > .data/mailcatcher.log 2>&1 & catcher=$$!; \
-	  $(CKAN) -c $(PORTAL_INI) notify tick --every 300 > .data/tick.log 2>&1 & ticker=$$!; \
-	  trap "kill $$worker $$catcher $$ticker 2>/dev/null" EXIT INT TERM; \
-	  echo "Portal: http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"; \
-	  $(CKAN) -c $(PORTAL_INI) run -H 127.0.0.1 -p $(PORT)
+	@CKAN=$(CKAN) HOST=$(HOST) PORT=$(PORT) bash scripts/portal.sh $(PORTAL_INI)
 
 ## test: the whole test suite against real PostgreSQL, Redis and chromium
 test: install tools
@@ -135,6 +129,10 @@ benchmark-overview: install
 ## benchmark-notify: 10,000 followers of a state, 1,000 datasets changing in a day: fan-out and daily digest to SMTP; access requests with and without imwg_notify
 benchmark-notify: install
 	$(VENV)/bin/python benchmarks/notify.py $(NOTIFY_BENCH_ARGS)
+
+## benchmark-imsma: IMSMA import: 100,000 points and 20,000 polygons placed and aggregated against 5,000 admin-3 units
+benchmark-imsma: install
+	$(VENV)/bin/python benchmarks/imsma.py $(IMSMA_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .data $(PORTAL_INI) *.egg-info

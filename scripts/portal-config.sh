@@ -4,7 +4,7 @@
 set -euo pipefail
 INI=${1:-portal.ini}
 CKAN=${CKAN:-.venv/bin/ckan}
-PLUGINS="activity imwg image_view datatables_view scheming_datasets scheming_organizations spatial_metadata spatial_query dcat structured_data imwg_interop imwg_exchange imwg_notify imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
+PLUGINS="activity imwg image_view datatables_view scheming_datasets scheming_organizations spatial_metadata spatial_query dcat structured_data imwg_interop imwg_exchange imwg_notify imwg_imsma imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
 if [ -f "$INI" ]; then
   # A portal.ini written by an earlier version gets the plugins added since.
   if ! grep -q "^ckan.plugins = $PLUGINS\$" "$INI"; then
@@ -21,6 +21,12 @@ if [ -f "$INI" ]; then
     "$CKAN" config-tool "$INI" "ckan.auth.user_create_organizations = false"
     echo "portal-config: organisations of $INI are now created by sysadmins only"
   fi
+  # web uploads, and the suite's log at INFO (an older portal.ini had neither)
+  if ! grep -q "^ckan.uploads_enabled = true\$" "$INI"; then
+    "$CKAN" config-tool "$INI" "ckan.uploads_enabled = true" "ckan.max_resource_size = 100"
+    echo "portal-config: web uploads of $INI are now enabled"
+  fi
+  "$CKAN" config-tool "$INI" -s logger_ckanext "level = INFO" >/dev/null
   exit 0
 fi
 "$CKAN" generate config "$INI" >/dev/null
@@ -31,6 +37,9 @@ fi
   "ckan.site_title = IMWG country data portal" \
   "ckan.redis.url = redis://127.0.0.1:6379/0" \
   "ckan.storage_path = $(pwd)/.data/storage" \
+  "ckan.uploads_enabled = true" \
+  "ckan.max_resource_size = 100" \
+  "debug = false" \
   "ckan.plugins = $PLUGINS" \
   "ckan.views.default_views = image_view datatables_view" \
   "scheming.dataset_schemas = ckanext.imwg.schemas:dataset.yaml ckanext.imwg.schemas:mine_action.yaml" \
@@ -44,4 +53,5 @@ fi
   "smtp.server = 127.0.0.1:8025" \
   "ckanext.imwg_notify.catch_dir = $(pwd)/.data/mail" \
   "solr_url = http://127.0.0.1:8983/solr/not-used"
+"$CKAN" config-tool "$INI" -s logger_ckanext "level = INFO" >/dev/null
 echo "portal-config: wrote $INI"

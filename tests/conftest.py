@@ -15,6 +15,7 @@ MIGRATED_PLUGINS = (
     "imwg_hxl",
     "imwg_exchange",
     "imwg_notify",
+    "imwg_imsma",
 )
 
 

@@ -33,7 +33,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 ALL_PLUGINS = (
     "activity imwg image_view datatables_view text_view webpage_view resource_proxy datastore "
     "scheming_datasets scheming_organizations spatial_metadata spatial_query "
-    "dcat structured_data imwg_interop imwg_exchange imwg_notify imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
+    "dcat structured_data imwg_interop imwg_exchange imwg_notify imwg_imsma imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
 )
 #: host, port and database of the DataStore the tests that enable it use (``make install`` creates it)
 DATASTORE = "127.0.0.1:5432/ckan_imwg_datastore_test"
@@ -71,6 +71,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_portal(url: str, proc: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    """Wait until the portal at ``url`` answers; its log's end in the error if
+    ``proc`` (what serves it) stops or the time runs out."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url + "/api/3/action/status_show", timeout=2)
+            return
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("the portal did not start:\n" + log.read_text()[-3000:]) from None
+            time.sleep(0.3)
+
+
 @contextmanager
 def live_server(tmp: Path, **options: str) -> Iterator[str]:
     """Serve CKAN (``ckan run``) on a free loopback port; yields its base URL."""
@@ -80,23 +94,13 @@ def live_server(tmp: Path, **options: str) -> Iterator[str]:
     log = open(tmp / "server.log", "wb")
     ckan = str(Path(sys.executable).parent / "ckan")
     proc = subprocess.Popen(
-        [ckan, "-c", str(ini), "run", "-H", "127.0.0.1", "-p", str(port)],
+        [ckan, "-c", str(ini), "run", "-H", "127.0.0.1", "-p", str(port), "--disable-reloader"],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=dict(os.environ),
     )
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + "/api/3/action/status_show", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(
-                        "the portal did not start:\n" + (tmp / "server.log").read_text()[-3000:]
-                    ) from None
-                time.sleep(0.3)
+        wait_for_portal(url, proc, tmp / "server.log")
         yield url
     finally:
         proc.terminate()

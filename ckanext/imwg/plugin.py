@@ -7,7 +7,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from . import facets, guard, indexing, presets
+from . import branding, facets, guard, indexing, presets
 
 
 @tk.blanket.config_declarations
@@ -25,6 +25,7 @@ class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
+        branding.apply(config)
         presets.restore(config)
 
     def dataset_facets(self, facets_dict, package_type):

@@ -70,10 +70,19 @@ def make_connection(decode_dates: bool = True) -> Any:
 def check_solr_schema_version(schema_file: str | None = None) -> bool:
     """Stands in for ``ckan.lib.search.check_solr_schema_version``: the schema
     the backend follows is read and its version checked as CKAN checks Solr's."""
-    if active():
+    if active() or configured():
         solr_schema.check(schema_file)
         return True
     return _original_check_schema(schema_file)
+
+
+def configured() -> bool:
+    """Whether ``ckan.plugins`` names the plugin: CKAN reloads every plugin
+    (a jobs worker does for each job) and checks the search schema while
+    they are unloaded, before this one is loaded again."""
+    from ckan.common import aslist, config
+
+    return PLUGIN in aslist(config.get("ckan.plugins"))
 
 
 def notify(plugin: Any, entity: Any, operation: Any) -> None:
