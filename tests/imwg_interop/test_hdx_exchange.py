@@ -423,3 +423,43 @@ def test_bad_country_is_refused(cli, tmp_path, hdx, owner):
     code, out = run(cli, tmp_path, hdx, "pull", "--country", "Myanmar")
     assert code == 2
     assert "ISO3" in out
+
+
+# -- what is never taken over or overwritten ---------------------------------------------------
+
+
+def test_push_never_overwrites_another_publishers_dataset_of_the_same_name(cli, tmp_path, hdx, remote, owner):
+    """A dataset of the same name held on HDX by an organisation that is not ours fails, untouched."""
+    try:
+        remote.action.organization_create(name="someone-else", title="Someone else")
+    except ckanapi.ValidationError:  # made by an earlier test of the module
+        pass
+    hdx_dataset(remote, "hazards-public", owner_org="someone-else", caveats="Theirs.")
+    dataset(owner, "hazards-public")
+    code, out = run(cli, tmp_path, hdx, "push", "hazards-public")
+    assert code == 1, out
+    assert statuses(out) == {"hazards-public": "failed"}
+    assert "someone-else" in out
+    theirs = remote.action.package_show(id="hazards-public")
+    assert theirs["caveats"] == "Theirs." and theirs["organization"]["name"] == "someone-else"
+
+
+def test_pull_never_takes_over_a_deleted_dataset_of_this_portal(cli, tmp_path, hdx, remote, owner):
+    """HDX's dataset named like a deleted dataset of ours fails: the deleted one stays deleted, confidential."""
+    ours = dataset(owner, "clinics-mmr", sensitivity="confidential")
+    call_action("package_delete", context={"user": "owner-editor"}, id=ours["id"])
+    hdx_dataset(remote, "clinics-mmr")
+    code, out = run(cli, tmp_path, hdx, "pull", "--country", "MMR")
+    assert code == 1, out
+    assert statuses(out) == {"clinics-mmr": "failed"}
+    kept = model.Package.get(ours["id"])
+    assert kept.state == "deleted" and kept.extras.get("sensitivity") == "confidential"
+
+
+def test_push_is_refused_without_the_sharing_protocol(cli, tmp_path, hdx, remote, owner):
+    """With imwg_sensitivity not enabled nothing would gate what leaves: the push refuses, HDX is untouched."""
+    dataset(owner, "hazards-public")
+    plugins = " ".join(p for p in PLUGINS.split() if p != "imwg_sensitivity")
+    code, out = run(cli, tmp_path, hdx, "push", **{"ckan.plugins": plugins})
+    assert code != 0 and "imwg_sensitivity is not enabled" in out
+    assert remote.action.package_search(q="name:hazards-public")["count"] == 0

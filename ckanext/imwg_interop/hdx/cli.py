@@ -34,8 +34,13 @@ def hdx() -> None:
 @click.argument("datasets", nargs=-1)
 def push(datasets: tuple[str, ...]) -> None:
     """Publish DATASETS (default: every dataset anonymous visitors see) on HDX or bring them up to date."""
+    import ckan.plugins as p
+
     from . import push as pushing
 
+    if not p.plugin_loaded("imwg_sensitivity"):
+        # without the sharing protocol nothing would keep a gated file's address from leaving
+        raise click.UsageError("imwg_sensitivity is not enabled: nothing would gate what leaves; not pushing")
     _report(pushing.push(datasets or None, remote=_remote()))
 
 

@@ -93,15 +93,21 @@ def pull_one(remote_pkg: dict[str, Any], base_url: str) -> Outcome:
     except (mapping.MappingError, KeyError) as error:
         return Outcome(name, "failed", str(error))
     existing = model.Package.get(name)
-    if existing is not None and existing.state != "deleted":
+    if existing is not None:
         marks = _extras(existing)
+        # a dataset of this portal (even a deleted one: its grants, members and history
+        # would come back with HDX's content) is never taken over
         if marks.get(mapping.HARVEST_SOURCE) != mapping.HARVESTED_FROM:
             return Outcome(name, "failed", "a dataset of this portal already has this name")
-        if marks.get(HDX_MODIFIED) == str(remote_pkg.get("metadata_modified") or "") and marks.get(HDX_MODIFIED):
+        if (
+            existing.state != "deleted"
+            and marks.get(HDX_MODIFIED)
+            and marks.get(HDX_MODIFIED) == str(remote_pkg.get("metadata_modified") or "")
+        ):
             return Outcome(name, "unchanged")
     try:
         if existing is None or existing.state == "deleted":
-            if existing is not None:  # a deleted one keeps its name: take it back
+            if existing is not None:  # a deleted pulled one keeps its name: take it back
                 ours["id"] = existing.id
                 ours["state"] = "active"
                 tk.get_action("package_update")(site_context(), ours)

@@ -104,6 +104,10 @@ def push_one(remote: Remote, name: str, organisations: dict[str, str]) -> Outcom
         if current is None:
             remote.call("package_create", **wanted)
             return Outcome(name, "created", "requestable (metadata only)" if gated(pkg) else "")
+        held_by = ((current.get("organization") or {}).get("name")) or ""
+        if held_by and held_by not in organisations.values():
+            # another publisher's dataset of the same name: never overwritten
+            return Outcome(name, "failed", f"HDX's dataset of this name belongs to {held_by}, not to our organisations")
         changed = mapping.differs(wanted, current)
         if not changed:
             return Outcome(name, "unchanged")
