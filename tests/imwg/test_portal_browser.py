@@ -17,6 +17,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 import pytest
 from ckan.tests import factories
@@ -127,6 +128,7 @@ def test_the_portal_as_make_portal_serves_it(portal, page, tmp_path):
     screenshot(page, "portal-3-upload")
     with page.expect_navigation():
         page.click("button[name=save][value=go-dataset-complete]")
+    model.Session.remove()  # the portal wrote it: this process reads it afresh
     (resource,) = call_action("package_show", id=portal["dataset"]["id"])["resources"]
     assert resource["url_type"] == "upload"
     # (this process names the file with its own site URL; the portal serves it at the same path)
