@@ -112,9 +112,10 @@ class TestHomePage:
 
     @pytest.mark.ckan_config("ckan.site_logo", "/base/images/ckan-logo.png")
     def test_ckan_logo_is_not_the_site_logo(self, app):
-        """CKAN's own logo is not shown as the portal's in the overview."""
+        """CKAN's own logo is not shown as the portal's in the overview: the suite's is."""
         body = app.get("/").get_data(as_text=True)
-        assert 'class="imwg-overview-logo"' not in body
+        assert 'class="imwg-overview-logo" src="/imwg/logo.svg"' in body
+        assert "ckan-logo.png" not in body
 
     @pytest.mark.ckan_config("ckan.site_logo", "https://imwg.example.org/logo.png")
     def test_site_logo(self, app):
