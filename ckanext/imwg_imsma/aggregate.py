@@ -9,14 +9,27 @@ A record placed in a unit counts in that unit and in each of its ancestors:
 the aggregate of admin level *L* holds every record placed at level *L* or
 deeper; level 0 is the country.
 
+Each record is of one kind, decided by the roles it fills: a *victim*
+record (a number killed or injured above zero, an outcome, a sex, an age or
+an age group) counts in the casualty measures only; any other record counts
+as land released (an area with a method, or cleared/reduced/cancelled
+areas), as a hazardous area (an area, a status or a hazard type, without a
+method) and as items destroyed (items, an item type or, when no killed
+column is mapped, a device type). So no measure but the casualties' counts
+victims, and the suppressed casualty cells cannot be read from the others.
+
 Suppression (casualty figures only: they count people). *Primary*: a cell
 (one unit, one month, one casualty measure) above zero and below
 ``suppress_below`` is hidden. *Complementary*: the published figures obey
 sums: within a row, the total killed (injured) is the sum of its
 sex-and-age cells; down the hierarchy, a unit's cell is the sum of its
 children's cells plus what was placed no deeper than the unit (taken as
-known). While one of these sums has exactly one hidden cell (which it would
-give away), its smallest shown cell is hidden too. Areas are rounded."""
+known). The whole system of these sums is audited: a hidden cell can be
+worked out from the published ones exactly when its unit vector lies in the
+row space of the sums restricted to the hidden cells. While a hidden cell
+can be, the smallest shown cell above zero of a sum holding it is hidden
+too (cells worth zero are never hidden: they protect nothing). Areas are
+rounded."""
 
 from __future__ import annotations
 
@@ -24,10 +37,13 @@ import csv
 import datetime as dt
 import functools
 import io
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from .place import Gazetteer
 from .roles import AREA_UNITS, Mapping, normalise
@@ -113,7 +129,10 @@ def _number(text: Any) -> float | None:
         value = value.replace(",", ".")
     else:
         value = value.replace(",", "")
-    return float(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
 
 
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-\d{2})?(?:[T ].*)?$")
@@ -138,8 +157,8 @@ def _month(date: Any, year: Any, month: Any) -> str | None:
     if date:
         return _date_month(str(date).strip())
     if year:
-        y = int(float(str(year)))
-        m = int(float(str(month))) if month else None
+        y = int(_number(year) or 0)
+        m = int(_number(month) or 0) if month else None
         if not 1900 <= y <= 2100 or (m is not None and not 1 <= m <= 12):
             raise ValueError(f"{year}-{month}")
         return f"{y:04d}-{m:02d}" if m else None
@@ -156,7 +175,7 @@ def _age_group(age_group: Any, age: Any) -> str:
         return "unknown"
     if age not in (None, ""):
         try:
-            return "child" if float(str(age)) < 18 else "adult"
+            return "child" if (_number(age) or 0.0) < 18 else "adult"
         except ValueError:
             return "unknown"
     return "unknown"
@@ -200,29 +219,6 @@ def contributions(values: dict[str, list[Any]], count: int, mapping: Mapping) ->
         except ValueError:
             result.months.append(None)
             result.note(i, "bad_date", str(c["date"][i] or f"{c['year'][i]}-{c['month'][i]}"))
-        area = number("area")
-        if area is not None and has_method and c["method"][i]:
-            figures[f"released__{_slug(c['method'][i])}"] += area * factor
-            figures["released"] += area * factor
-        elif area is not None or c["status"][i] or c["hazard_type"][i]:
-            status = _slug(c["status"][i]) if c["status"][i] else "unknown"
-            figures["hazards"] += 1
-            figures[f"hazards__{status}"] += 1
-            if area is not None:
-                figures["hazard_area"] += area * factor
-                figures[f"hazard_area__{status}"] += area * factor
-        for method in RELEASE:
-            value = number(method)
-            if value:
-                figures[f"released__{method}"] += value * factor
-                figures["released"] += value * factor
-        items = number("items")
-        kind = c["item_type"][i] or (None if mapping.column("killed") else c["device_type"][i])
-        if items is None and kind and not mapping.column("items"):
-            items = 1.0
-        if items:
-            figures["items"] += items
-            figures[f"items__{_slug(kind) if kind else 'unknown'}"] += items
         sex = SEXES.get(normalise(c["sex"][i]), "unknown") if c["sex"][i] else "unknown"
         age = _age_group(c["age_group"][i], c["age"][i])
         people = {"killed": number("killed"), "injured": number("injured")}
@@ -234,12 +230,51 @@ def contributions(values: dict[str, list[Any]], count: int, mapping: Mapping) ->
                 people["injured"] = 1
             else:
                 result.note(i, "bad_value", f"{mapping.column('outcome')}: {c['outcome'][i]}")
+        # a victim record counts in the casualty measures alone (see the module's docstring)
+        victim = any(people.values()) or any(c[r][i] for r in ("outcome", "sex", "age", "age_group"))
+        if not victim:
+            _other_figures(figures, c, i, number, has_method, factor, mapping)
         for what, value in people.items():
             if value:
                 figures[what] += value
                 figures[f"{what}__{sex}__{age}"] += value
         result.values.append(dict(figures))
     return result
+
+
+def _other_figures(
+    figures: dict[str, float],
+    c: dict[str, list[Any]],
+    i: int,
+    number: Any,
+    has_method: bool,
+    factor: float,
+    mapping: Mapping,
+) -> None:
+    """A record's hazard, land release and items figures (not a victim record's)."""
+    area = number("area")
+    if area is not None and has_method and c["method"][i]:
+        figures[f"released__{_slug(c['method'][i])}"] += area * factor
+        figures["released"] += area * factor
+    elif area is not None or c["status"][i] or c["hazard_type"][i]:
+        status = _slug(c["status"][i]) if c["status"][i] else "unknown"
+        figures["hazards"] += 1
+        figures[f"hazards__{status}"] += 1
+        if area is not None:
+            figures["hazard_area"] += area * factor
+            figures[f"hazard_area__{status}"] += area * factor
+    for method in RELEASE:
+        value = number(method)
+        if value:
+            figures[f"released__{method}"] += value * factor
+            figures["released"] += value * factor
+    items = number("items")
+    kind = c["item_type"][i] or (None if mapping.column("killed") else c["device_type"][i])
+    if items is None and kind and not mapping.column("items"):
+        items = 1.0
+    if items:
+        figures["items"] += items
+        figures[f"items__{_slug(kind) if kind else 'unknown'}"] += items
 
 
 @dataclass
@@ -358,29 +393,260 @@ def suppress(gazetteer: Gazetteer, agg: Aggregates, below: int) -> None:
                     values[cell] = value
                     if 0 < value < below:
                         hidden.add(cell)
-    eqs = equations(gazetteer, agg)
+    sums = [(total, *members) for total, members in equations(gazetteer, agg)]
     using: dict[tuple[int, str, str, str], list[int]] = defaultdict(list)
-    for n, (total, members) in enumerate(eqs):
-        using[total].append(n)
-        for cell in members:
+    for n, cells in enumerate(sums):
+        for cell in cells:
             using[cell].append(n)
-    # a sum is looked at again whenever one of its cells is hidden
-    todo = list(range(len(eqs)))
+    given_up: set[tuple[int, str, str, str]] = set()
+    # first, cheaply, the sums that have exactly one hidden cell (most of what
+    # the whole system gives away); then the whole system, until it gives nothing
+    todo = list(range(len(sums)))
     while todo:
-        total, members = eqs[todo.pop()]
-        unknown = (total in hidden) + sum(1 for c in members if c in hidden)
-        if unknown != 1:
+        cells = sums[todo.pop()]
+        unknown = [c for c in cells if c in hidden]
+        if len(unknown) != 1:
             continue
-        shown = [c for c in members if c not in hidden and values.get(c, 0.0) > 0] or [
-            c for c in (total, *members) if c not in hidden
-        ]
-        if not shown:
-            continue
-        pick = min(shown, key=lambda c: (values.get(c, 0.0), c))
-        hidden.add(pick)
-        todo.extend(using[pick])
+        shown = [c for c in cells if c not in hidden and values.get(c, 0.0) > 0]
+        if shown:
+            pick = min(shown, key=lambda c: (values[c], c))
+            hidden.add(pick)
+            todo.extend(using[pick])
+    # each cell's place in the sums the audit solves (once); then the families
+    # of linked cells (a month's killed, or injured) audited again only when
+    # one of their cells was hidden since
+    incidence: dict[tuple[int, str, str, str], list[tuple[int, float]]] = defaultdict(list)
+    for n in _needed(sums):
+        for cell in sums[n]:
+            incidence[cell].append((n, _coefficient(sums[n], cell)))
+    # a graph for all the cells (see ``exposed_cells``) is one for any of them hidden
+    graph = _is_graph(incidence)
+    ends = {c: [n for n, _ in found] for c, found in incidence.items()}
+    by_family: dict[tuple[str, str], set[tuple[int, str, str, str]]] = defaultdict(set)
+    for cell in hidden:
+        by_family[_family(cell)].add(cell)
+    for family in sorted(by_family):  # the families' sums share no cell: each is audited to its end alone
+        audited = by_family[family]
+        while True:
+            if graph:
+                exposed = _bridges({c: ends[c] for c in audited if c in ends})
+            else:
+                exposed = exposed_cells(sums, audited, incidence=incidence)
+            exposed -= given_up
+            if not exposed:
+                break
+            for cell in sorted(exposed):
+                pick = _nearest_shown(cell, sums, using, hidden, values)
+                if pick is None:  # no shown cell above zero is linked to it: nothing can protect it
+                    given_up.add(cell)
+                    continue
+                hidden.add(pick)
+                by_family[_family(pick)].add(pick)
     for level, code, month, key in hidden:
         agg.hidden.setdefault(level, set()).add((code, month, key))
+
+
+def _family(cell: tuple[int, str, str, str]) -> tuple[str, str]:
+    """The cells a cell's sums link it to are of its month and head (killed, injured)."""
+    return cell[2], cell[3].split("__")[0]
+
+
+def _nearest_shown(
+    cell: Any, sums: list[tuple[Any, ...]], using: dict[Any, list[int]], hidden: set[Any], values: dict[Any, float]
+) -> Any:
+    """The smallest shown cell above zero of a sum holding ``cell``; when
+    there is none, of the sums holding those sums' hidden cells, and so on."""
+    seen_cells, seen_sums, ring = {cell}, set(), [cell]
+    while ring:
+        sums_now = {n for c in ring for n in using.get(c, ()) if n not in seen_sums}
+        seen_sums |= sums_now
+        shown = {c for n in sums_now for c in sums[n] if c not in hidden and values.get(c, 0.0) > 0}
+        if shown:
+            return min(shown, key=lambda c: (values[c], c))
+        ring = [c for n in sums_now for c in sums[n] if c in hidden and c not in seen_cells]
+        seen_cells.update(ring)
+    return None
+
+
+def exposed_cells(
+    sums: list[tuple[Any, ...]],
+    hidden: set[Any],
+    using: dict[Any, list[int]] | None = None,
+    incidence: dict[Any, list[tuple[int, float]]] | None = None,
+) -> set[Any]:
+    """The hidden cells that the published cells and the sums (each tuple:
+    a total, then its members: total - sum(members) is known) determine,
+    all sums solved together: a hidden cell is determined exactly when its
+    unit vector lies in the row space of the sums restricted to the hidden
+    cells.
+
+    A row's sum (total = its sex-and-age cells) of a unit with children
+    follows from its children's rows and the sums down the hierarchy, so it
+    is left out; then each cell is in at most two sums, with signs that
+    flipping some sums makes opposite: the sums are the nodes of a graph
+    whose edges are the hidden cells (a cell in one sum only is an edge to
+    a common "outside" node), its matrix an incidence matrix, whose row
+    space holds a cell's unit vector exactly when the cell is a bridge. A
+    part of the system that is not of this form is solved with numpy (an
+    SVD: the cell is determined when every null-space vector is zero at it)."""
+    edges: dict[Any, list[tuple[int, float]]] = {}
+    used = _needed(sums) if incidence is None else set()
+    for cell in hidden:
+        if incidence is not None:
+            edges[cell] = incidence.get(cell, [])
+            continue
+        if using is not None:
+            found = [(n, _coefficient(sums[n], cell)) for n in using.get(cell, ()) if n in used]
+        else:
+            found = [(n, _coefficient(sums[n], cell)) for n in used if cell in sums[n]]
+        edges[cell] = [(n, c) for n, c in found if c]
+    # the sums' sign flips that make every cell +1 in one sum and -1 in the other
+    flip: dict[int, float] = {}
+    odd: set[int] = set()
+    graph: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    for cell, ends in edges.items():
+        if len(ends) == 2:
+            (n1, _), (n2, _) = ends
+            graph[n1].append((n2, cell))
+            graph[n2].append((n1, cell))
+    by_cell = {cell: dict(ends) for cell, ends in edges.items()}
+    for start in graph:
+        if start in flip:
+            continue
+        flip[start] = 1.0
+        stack, part = [start], [start]
+        while stack:
+            n = stack.pop()
+            for m, cell in graph[n]:
+                want = -by_cell[cell][n] * flip[n] / by_cell[cell][m]
+                if m not in flip:
+                    flip[m] = want
+                    stack.append(m)
+                    part.append(m)
+                elif flip[m] != want:
+                    odd.update(part)
+    awkward = {cell for cell, ends in edges.items() if len(ends) > 2 or any(n in odd for n, _ in ends)}
+    exposed = _bridges({cell: [n for n, _ in ends] for cell, ends in edges.items() if ends and cell not in awkward})
+    if awkward:  # linked to the rest: the whole linked part by the SVD
+        linked = _linked(edges, awkward)
+        rows = sorted({n for cell in linked for n, _ in edges[cell]})
+        exposed -= linked
+        exposed |= _solved([sums[n] for n in rows], linked)
+    return exposed
+
+
+def _is_graph(incidence: dict[Any, list[tuple[int, float]]]) -> bool:
+    """Whether each cell is in at most two sums and flipping some sums'
+    signs makes each cell +1 in one and -1 in the other."""
+    flip: dict[int, float] = {}
+    neighbours: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
+    for ends in incidence.values():
+        if len(ends) > 2:
+            return False
+        if len(ends) == 2:
+            (n1, c1), (n2, c2) = ends
+            neighbours[n1].append((n2, c1, c2))
+            neighbours[n2].append((n1, c2, c1))
+    for start in neighbours:
+        if start in flip:
+            continue
+        flip[start] = 1.0
+        stack = [start]
+        while stack:
+            n = stack.pop()
+            for m, cn, cm in neighbours[n]:
+                want = -cn * flip[n] / cm
+                if m not in flip:
+                    flip[m] = want
+                    stack.append(m)
+                elif flip[m] != want:
+                    return False
+    return True
+
+
+def _coefficient(cells: tuple[Any, ...], cell: Any) -> float:
+    return (1.0 if cells[0] == cell else 0.0) - sum(1.0 for c in cells[1:] if c == cell)
+
+
+def _needed(sums: list[tuple[Any, ...]]) -> set[int]:
+    """The sums less the rows' sums of units with children (they follow from the others)."""
+    parents = {total for total, *members in sums if members and members[0][:3] != total[:3]}
+    return {
+        n for n, (total, *members) in enumerate(sums)
+        if not (members and all(m[:3] == total[:3] for m in members) and total in parents)
+    }  # fmt: skip
+
+
+def _bridges(edges: dict[Any, list[int]]) -> set[Any]:
+    """The edges (cells, each between its one or two sums; one: to the outside) that are bridges."""
+    outside = -1
+    adjacency: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    for cell, ends in edges.items():
+        a, b = (ends[0], outside) if len(ends) == 1 else ends
+        adjacency[a].append((b, cell))
+        adjacency[b].append((a, cell))
+    order: dict[int, int] = {}
+    low: dict[int, int] = {}
+    bridges: set[Any] = set()
+    for root in adjacency:
+        if root in order:
+            continue
+        order[root] = low[root] = len(order)
+        stack = [(root, None, iter(adjacency[root]))]
+        while stack:
+            node, via, neighbours = stack[-1]
+            step = next(neighbours, None)
+            if step is None:
+                stack.pop()
+                if stack:
+                    parent = stack[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                    if low[node] > order[parent]:
+                        bridges.add(via)
+                continue
+            other, cell = step
+            if cell == via:
+                continue
+            if other in order:
+                low[node] = min(low[node], order[other])
+            else:
+                order[other] = low[other] = len(order)
+                stack.append((other, cell, iter(adjacency[other])))
+    return bridges
+
+
+def _linked(edges: dict[Any, list[tuple[int, float]]], start: set[Any]) -> set[Any]:
+    """The hidden cells linked to ``start`` through sums."""
+    by_sum: dict[int, list[Any]] = defaultdict(list)
+    for cell, ends in edges.items():
+        for n, _ in ends:
+            by_sum[n].append(cell)
+    seen, todo = set(start), list(start)
+    while todo:
+        for n, _ in edges[todo.pop()]:
+            for other in by_sum[n]:
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+    return seen
+
+
+def _solved(sums: list[tuple[Any, ...]], hidden: set[Any]) -> set[Any]:
+    """The hidden cells the sums determine, by the null space of their matrix (an SVD)."""
+    cells = sorted(hidden)
+    index = {c: j for j, c in enumerate(cells)}
+    matrix = np.zeros((max(len(sums), 1), len(cells)))
+    for r, (total, *members) in enumerate(sums):
+        if total in index:
+            matrix[r, index[total]] += 1.0
+        for c in members:
+            if c in index:
+                matrix[r, index[c]] -= 1.0
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=True)
+    rank = int((singular > 1e-9 * max(1.0, singular[0] if len(singular) else 1.0)).sum())
+    null = vt[rank:]
+    norms = np.abs(null).max(axis=0) if len(null) else np.zeros(len(cells))
+    return {c for c, norm in zip(cells, norms, strict=True) if norm < 1e-9}
 
 
 def rounded(value: float, step: int) -> float | int:

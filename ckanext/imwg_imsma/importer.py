@@ -23,7 +23,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from werkzeug.datastructures import FileStorage
 
-from ckanext.imwg import interfaces, uploads
+from ckanext.imwg import interfaces, levels, uploads
 
 from . import aggregate, analysis, config, gazetteer, read, roles
 from . import model as imsma_model
@@ -32,7 +32,8 @@ DATASET_TYPE = "mine-action"
 #: the resource field that says what a resource is to the importer
 ROLE_FIELD = "imsma_role"
 RAW = "raw"
-LEVELS = ("public", "logged_in", "restricted", "confidential")
+#: the suite's sensitivity levels, least to most sensitive
+LEVELS = levels.LEVELS
 SOURCE_SYSTEMS = ("imsma_core", "imsma_ng", "other_db", "survey")
 LEVEL_NAMES = {0: "national", 1: "adm1", 2: "adm2", 3: "adm3"}
 #: the options an import takes besides its dataset and file
@@ -106,6 +107,9 @@ def _invalid(field_name: str, message: str) -> tk.ValidationError:
 def prepare(context: dict[str, Any], options: Options) -> tuple[dict[str, Any], analysis.Result, roles.Mapping, str]:
     """Check, read, place and sum, writing nothing: (dataset, result,
     mapping, country). ValidationError (field by field) for bad input."""
+    if not p.plugin_loaded("imwg_sensitivity"):
+        # nothing would keep the raw export at its level
+        raise _invalid("import", tk._("Imports need the sensitivity plugin, which keeps the raw export at its level"))
     size_limit = config.max_bytes()
     try:
         read.check_size(options.path, size_limit)
@@ -229,7 +233,11 @@ def _write(
     mapping: roles.Mapping,
     country: str,
 ) -> dict[str, Any]:
-    """The one ``package_update`` of the import; the report."""
+    """The one ``package_update`` of the import; the report. The dataset is
+    read again by the site (the caller's access was checked): as the caller
+    sees it, resources withheld from them come without their addresses,
+    which the update would then write."""
+    dataset = tk.get_action("package_show")({"ignore_auth": True}, {"id": dataset["id"]})
     level = dataset.get("sensitivity") if dataset.get("sensitivity") in LEVELS else "confidential"
     raw_level = _stricter(options.raw_level or config.raw_level(), level)
     aggregate_level = _stricter(options.aggregate_level or config.aggregate_level(), level)
@@ -238,7 +246,10 @@ def _write(
     raw = by_role.get(RAW) or {ROLE_FIELD: RAW}
     raw.update(
         {
-            "name": tk._("Raw export: {filename}").format(filename=options.filename),
+            # the file's name may say what it holds: the name shown to all who see the dataset does not
+            "name": tk._("Raw export ({format}, {date})").format(
+                format=result.report["file"]["kind"].upper(), date=options.export_date or dt.date.today().isoformat()
+            ),
             "format": result.report["file"]["kind"].upper(),
             "sensitivity": raw_level,
             "upload": _file(options.path, options.filename),
@@ -313,7 +324,8 @@ def _units(result: analysis.Result) -> list[str]:
 
 
 def _stricter(a: str, b: str) -> str:
-    return max(a if a in LEVELS else "confidential", b, key=LEVELS.index)
+    """The more sensitive of two levels (an unknown one counts as confidential)."""
+    return max((x if x in LEVELS else "confidential" for x in (a, b)), key=LEVELS.index)
 
 
 def _analyse_files(report: dict[str, Any]) -> None:

@@ -127,18 +127,21 @@ def _csv(path: Path, name: str) -> Table:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    header = next(reader, None)
-    if not header or not any(h.strip() for h in header):
-        raise ReadError("no_header")
-    columns = _unique([h.strip() for h in header])
-    values: dict[str, list[Any]] = {c: [] for c in columns}
-    where = []
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        where.append(f"{name}:{reader.line_num}")
-        for i, column in enumerate(columns):
-            values[column].append(_text(row[i]) if i < len(row) else None)
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise ReadError("no_header")
+        columns = _unique([h.strip() for h in header])
+        values: dict[str, list[Any]] = {c: [] for c in columns}
+        where = []
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            where.append(f"{name}:{reader.line_num}")
+            for i, column in enumerate(columns):
+                values[column].append(_text(row[i]) if i < len(row) else None)
+    except csv.Error as error:  # a field past the csv module's limit, a broken quote...
+        raise ReadError("unreadable", reason=f"{name}:{reader.line_num}: {error}") from error
     return Table(columns, values, where, kind="csv")
 
 
@@ -263,9 +266,12 @@ def _geo(path: Path, name: str, kind: str, layer: str | None) -> Table:
     crs = meta.get("crs")
     geometry = None
     if wkb is not None:
-        geometry = shapely.from_wkb(wkb)
-        if crs and not _is_wgs84(crs):
-            geometry = _to_wgs84(geometry, crs)
+        try:
+            geometry = shapely.from_wkb(wkb)
+            if crs and not _is_wgs84(crs):
+                geometry = _to_wgs84(geometry, crs)
+        except (shapely.errors.ShapelyError, ValueError) as error:  # a broken geometry (an unclosed ring...)
+            raise ReadError("unreadable", reason=str(error).splitlines()[0] if str(error) else "geometry") from error
     table = Table(columns, values, where, geometry=geometry, crs=crs, kind=kind, layer=chosen)
     if geometry is not None and not crs and kind != "geojson":
         raise ReadError("no_crs")

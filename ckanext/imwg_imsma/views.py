@@ -63,8 +63,17 @@ def _options(form: Any) -> dict[str, str]:
     return {k: form.get(k, "").strip() for k in importer.OPTION_FIELDS if form.get(k, "").strip()}
 
 
+def _reads_reports(pkg: dict[str, Any]) -> bool:
+    """Whether the visitor may read the imports' reports (they list raw records)."""
+    try:
+        tk.check_access("imsma_import_show", _context(), {"id": pkg["id"]})
+    except tk.NotAuthorized:
+        return False
+    return True
+
+
 def _render(pkg: dict[str, Any], **extra: Any) -> str:
-    last = imsma_model.last(pkg["id"])
+    last = imsma_model.last(pkg["id"]) if _reads_reports(pkg) else None
     return tk.render(
         "imwg_imsma/import.html",
         {
@@ -161,6 +170,9 @@ def confirm(id: str):
         return _preview(pkg, token, path, meta["filename"], data)
     (jobs.pending_dir() / f"{token}.json").unlink(missing_ok=True)
     jobs.enqueue(tk.current_user.name, pkg["id"], path, meta["filename"], data)
+    if not _reads_reports(pkg):
+        tk.h.flash_success(tk._("The import has started."))
+        return tk.redirect_to(f"{pkg['type']}.read", id=pkg["name"])
     tk.h.flash_success(tk._("The import has started; this page shows its progress."))
     return tk.redirect_to("imwg_imsma.status", id=pkg["name"])
 
@@ -171,4 +183,6 @@ def status(id: str):
     if not tk.current_user.is_authenticated:
         return tk.redirect_to("user.login", came_from=request.path)
     pkg = _dataset(id)
+    if not _reads_reports(pkg):
+        return tk.abort(403, tk._("The report lists records of the raw export, which is not yours to see"))
     return tk.render("imwg_imsma/status.html", {"pkg": pkg, "pkg_dict": pkg, "last": imsma_model.last(pkg["id"])})

@@ -19,9 +19,17 @@ __all__ = ["imsma_import", "imsma_import_show"]
 
 
 def _package_id(context: Context, name_or_id: str) -> str:
+    """The dataset's id; not found (never refused: a refusal would say it
+    exists) when it is missing or the caller may not see it."""
     package = model.Package.get(name_or_id)
     if package is None or package.state == "deleted":
         raise tk.ObjectNotFound(tk._("Dataset not found"))
+    if not context.get("ignore_auth"):
+        caller = {"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")}
+        try:
+            tk.get_action("package_show")(caller, {"id": package.id})
+        except (tk.NotAuthorized, tk.ObjectNotFound) as error:
+            raise tk.ObjectNotFound(tk._("Dataset not found")) from error
     return package.id
 
 
@@ -58,7 +66,9 @@ def imsma_import(context: Context, data_dict: DataDict) -> dict[str, Any]:
         then the job's id, and ``imsma_import_show`` tells its progress
     :type background: bool
 
-    :returns: the import (as ``imsma_import_show``), or ``{"job": id}`` (the import's id)
+    :returns: the import (as ``imsma_import_show``; without its report and
+        file name for a caller the raw export is withheld from), or
+        ``{"job": id}`` (the import's id)
     """
     package_id = _package_id(context, data_dict["id"])
     tk.check_access("imsma_import", context, {"id": package_id})
@@ -76,7 +86,12 @@ def imsma_import(context: Context, data_dict: DataDict) -> dict[str, Any]:
         importer.run({"user": context.get("user"), "auth_user_obj": context.get("auth_user_obj")}, options)
     finally:
         path.unlink(missing_ok=True)
-    return imsma_model.last(package_id) or {}
+    done = imsma_model.last(package_id) or {}
+    try:
+        tk.check_access("imsma_import_show", context, {"id": package_id})
+    except tk.NotAuthorized:  # the report lists raw records: only its status for those the raw file is withheld from
+        return {k: v for k, v in done.items() if k not in ("report", "filename")}
+    return done
 
 
 @tk.side_effect_free
