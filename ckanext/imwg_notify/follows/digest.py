@@ -131,7 +131,7 @@ def groups(found: list[Change], digest: str, audience: Audience) -> list[Group]:
         "orgs": list({c.package.owner_org for c in found if c.package.owner_org}),
         "codes": list({code for c in found for code in c.scope}),
         "kind": fanout.KIND,
-        "default": _default_frequency(),
+        "default": fanout.default_frequency(),
         "digest": digest,
     }
     for row in model.Session.execute(_FOLLOWERS, params):
@@ -204,12 +204,6 @@ def _why(group: Group, change: Change) -> dict[str, Any] | None:
         "resource_id": change.row.resource_id,
         **(change.row.data or {}),
     }
-
-
-def _default_frequency() -> str:
-    from .. import outbox
-
-    return outbox.KINDS[fanout.KIND]["default"]
 
 
 def _locales(user_ids: list[str]) -> dict[str, str]:

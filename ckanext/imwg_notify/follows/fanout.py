@@ -74,6 +74,13 @@ def key_of(event: str, package_id: str, resource_id: str | None = None, day: dt.
     return f"follow:{event}:{package_id}:{resource_id or ''}:{day.isoformat()}"
 
 
+def default_frequency() -> str:
+    """How often followers who chose nothing hear of changes."""
+    from ckanext.imwg_notify import outbox
+
+    return outbox.KINDS[KIND]["default"]
+
+
 def _actor_id(context: dict[str, Any]) -> str | None:
     user = context.get("auth_user_obj") or context.get("user")
     if isinstance(user, model.User):
@@ -102,7 +109,7 @@ def recipients(
     if at_once:
         from ckanext.imwg_notify import outbox
 
-        wanted = (KIND, outbox.IMMEDIATE, outbox.KINDS[KIND]["default"])
+        wanted = (KIND, outbox.IMMEDIATE, default_frequency())
     rows = follow_model.followers(dataset.id, dataset.owner_org, scope, before, wanted)
     rows = [r for r in rows if r[0] != actor_id]
     if not rows:

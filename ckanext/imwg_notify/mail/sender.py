@@ -161,13 +161,13 @@ def _mark(row: dict[str, Any], status: str, error: str | None = None) -> str:
 
 
 def _retry_later(row: dict[str, Any], error: Exception) -> str:
-    """A round's failed message: tried again later, or given up (as :func:`_failed`, in the round's transaction)."""
+    """A failed message: tried again later, or given up after ``max_attempts`` (in the caller's transaction)."""
     table = notify_model.message_table
     attempts = row["attempts"] + 1
     gave_up = attempts >= config.max_attempts()
     model.Session.execute(
         table.update()
-        .where(table.c.id == row["id"])
+        .where(table.c.id == row["id"], table.c.status == notify_model.QUEUED, table.c.attempts == row["attempts"])
         .values(
             attempts=attempts,
             status=notify_model.FAILED if gave_up else notify_model.QUEUED,
@@ -284,11 +284,7 @@ def _finish(
 ) -> str:
     table = notify_model.message_table
     now = datetime.datetime.utcnow()
-    model.Session.execute(
-        table.update()
-        .where(table.c.id == row["id"])
-        .values(status=status, sent_at=now if status == "sent" else None, last_error=error)
-    )
+    _mark(row, status, error)
     if items:
         hidden = set(withheld or []) if status == notify_model.SENT else {item["id"] for item in items}
         for item in items:
@@ -306,23 +302,11 @@ def _finish(
 
 
 def _failed(row: dict[str, Any], error: Exception) -> str:
-    table = notify_model.message_table
     log.warning("imwg_notify: message %s not sent: %s", row["id"], error)
     model.Session.rollback()  # what the writing may have left; the lock goes with it
-    attempts = row["attempts"] + 1
-    gave_up = attempts >= config.max_attempts()
-    model.Session.execute(
-        table.update()
-        .where(table.c.id == row["id"], table.c.status == notify_model.QUEUED, table.c.attempts == row["attempts"])
-        .values(
-            attempts=attempts,
-            status=notify_model.FAILED if gave_up else notify_model.QUEUED,
-            next_attempt=None if gave_up else datetime.datetime.utcnow() + config.retry_delay(attempts),
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-        )
-    )
+    outcome = _retry_later(row, error)
     model.Session.commit()
-    return "failed" if gave_up else "retry"
+    return outcome
 
 
 def _audit(row: dict[str, Any], user: model.User | None) -> None:
