@@ -6,11 +6,15 @@
 #   scripts/solr.sh stop        stops both (whichever runs)
 # Each runs in the background (pid in .data/solr*.pid, log in .data/solr*.log); start waits
 # until the core answers a ping. SOLR_HEAP sets the JVM heap (default 1g per JVM).
+# SOLR_NAME and SOLR_PORT run another standalone Solr (data .data/$SOLR_NAME, own pid and log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=.data
 CONF=solr/configset/ckan/conf
 WAIT=${SOLR_WAIT:-180}
+# a second standalone Solr beside the first (benchmarks, load tests): SOLR_NAME=solr-bench SOLR_PORT=8993
+NAME=${SOLR_NAME:-solr}
+PORT=${SOLR_PORT:-8983}
 
 launch() { # NAME PING_URL LAUNCHER_ARGS...
   local name=$1 ping=$2 pidfile=$DATA/$1.pid log=$DATA/$1.log
@@ -59,8 +63,8 @@ halt() { # NAME
 }
 
 case ${1:-} in
-  start) launch solr http://127.0.0.1:8983/solr/ckan/admin/ping standalone "$DATA/solr" "$CONF" 8983 ;;
+  start) launch "$NAME" "http://127.0.0.1:$PORT/solr/ckan/admin/ping" standalone "$DATA/$NAME" "$CONF" "$PORT" ;;
   cloud) launch solrcloud http://127.0.0.1:8984/solr/ckan/admin/ping cloud "$DATA/solrcloud" "$CONF" 9983 8984 8985 ;;
-  stop) halt solr; halt solrcloud ;;
+  stop) halt "$NAME"; if [[ -z ${SOLR_NAME:-} ]]; then halt solrcloud; fi ;;
   *) echo "usage: $0 start|cloud|stop" >&2; exit 2 ;;
 esac
