@@ -7,7 +7,7 @@ PORTAL_INI := portal.ini
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: install services venv i18n i18n-update db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity benchmark-hxl benchmark-uploads benchmark-overview benchmark-notify benchmark-export benchmark-imsma clean solr-configset solr solr-stop solrcloud test-solr
+.PHONY: install services venv i18n i18n-update db tools portal demo test lint benchmark benchmark-pcode benchmark-sensitivity benchmark-hxl benchmark-uploads benchmark-load benchmark-overview benchmark-notify benchmark-export benchmark-imsma clean solr-configset solr solr-stop solrcloud test-solr
 
 ## install: virtualenv, pinned dependencies, translations, services, databases, migrations (idempotent)
 install: services venv i18n db
@@ -62,16 +62,33 @@ demo: install
 portal: demo
 	@CKAN=$(CKAN) HOST=$(HOST) PORT=$(PORT) bash scripts/portal.sh $(PORTAL_INI)
 
-## test: the whole test suite against real PostgreSQL, Redis and chromium
-test: install tools
-	$(VENV)/bin/python -m pytest --ckan-ini=test.ini tests $(PYTEST_ARGS)
+## test: the whole test suite against real PostgreSQL, Redis and chromium (test.ini) and, at the
+## same time, the tests that search (SOLR_TESTS) on a Solr it starts (tests/solr.ini, own database;
+## output in .data/test-solr.log, shown at the end); fails if either fails or Solr rejected a
+## document; stops the Solr it started
+test: install tools solr-configset solr/target/classpath.txt
+	@bash scripts/solr.sh with bash -c '\
+	  $(SOLR_TEST_DB) || exit 1; \
+	  solr_log=$$(wc -l <.data/solr.log); \
+	  $(VENV)/bin/python -m pytest --ckan-ini=tests/solr.ini -p no:cacheprovider $(SOLR_TESTS) "$$@" \
+	    >.data/test-solr.log 2>&1 & solr_pass=$$!; \
+	  $(VENV)/bin/python -m pytest --ckan-ini=test.ini tests "$$@"; postgres=$$?; \
+	  wait $$solr_pass; solr=$$?; \
+	  echo "== the search tests on Solr (tests/solr.ini), from .data/test-solr.log:"; cat .data/test-solr.log; \
+	  if tail -n +$$((solr_log + 1)) .data/solr.log | grep -E "(ERROR|WARN).*\[doc="; then \
+	    echo "== Solr rejected the documents above (.data/solr.log)"; solr=1; fi; \
+	  echo "== PostgreSQL pass: exit $$postgres; Solr pass: exit $$solr"; \
+	  exit $$((postgres || solr))' test-passes $(PYTEST_ARGS)
 
 lint:
 	$(VENV)/bin/ruff check ckanext tests benchmarks
 
-## benchmark: search latency and rebuild throughput (see benchmarks/README in README.md)
-benchmark: install
-	$(VENV)/bin/python benchmarks/search.py $(BENCH_ARGS)
+## benchmark: search latency, rebuild throughput and memory of the PostgreSQL backend and Solr side by side
+## (the same datasets, alternating; BENCH_ARGS="--datasets 10000 50000 200000"; its own Solr on :8993)
+benchmark: install solr-configset solr/target/classpath.txt
+	@SOLR_NAME=solr-bench SOLR_PORT=8993 bash scripts/solr.sh start
+	@$(VENV)/bin/python benchmarks/search.py $(BENCH_ARGS); status=$$?; \
+	  SOLR_NAME=solr-bench bash scripts/solr.sh stop; exit $$status
 
 ## benchmark-pcode: gazetteer load, pcode_search, tagging overhead, coverage (needs a Global P-code list)
 benchmark-pcode: install
@@ -88,6 +105,12 @@ benchmark-hxl: install
 ## benchmark-uploads: the analyses of an uploaded file in one job over one read, against three reads and three jobs
 benchmark-uploads: install
 	$(VENV)/bin/python benchmarks/uploads.py $(UPLOADS_BENCH_ARGS)
+
+## benchmark-load: the portal as the docker image serves it (gunicorn, 4 workers, a jobs worker) under 20 searchers
+## and 2 publishers (locust) for 5 minutes on each backend (PostgreSQL, then a Solr of its own on :8994);
+## then the index must equal the database (LOAD_BENCH_ARGS="--duration 60": a short run)
+benchmark-load: install solr-configset solr/target/classpath.txt
+	$(VENV)/bin/python benchmarks/load.py $(LOAD_BENCH_ARGS)
 
 ## solr: Solr 9.10.1 (Maven Central, our launcher in solr/) in the background on 127.0.0.1:8983,
 ## core ckan (solr_url = http://127.0.0.1:8983/solr/ckan), data in .data/solr, log .data/solr.log
@@ -112,10 +135,18 @@ solr/target/classpath.txt: solr/pom.xml $(wildcard solr/src/main/java/org/imwg/s
 	@cd solr && mvn -q -B compile
 	@touch $@
 
-## test-solr: the search-related tests on Solr (tests/solr.ini: imwg_search off, solr_url at make solr)
+## test-solr: the search-related tests on Solr (tests/solr.ini: imwg_search off, solr_url at make solr,
+## database ckan_imwg_test_solr), and the SolrCloud faults (tests/test_solrcloud_faults.py)
 SOLR_TESTS ?= tests/test_solr_setup.py tests/imwg/test_search_unavailable.py tests/imwg_search/test_search.py \
-	tests/imwg_pcode/test_tagging.py tests/imwg_sensitivity/test_gating.py
+	tests/imwg_search/test_pages.py tests/imwg_pcode/test_tagging.py tests/imwg_sensitivity/test_gating.py \
+	tests/imwg_sensitivity/test_levels.py tests/imwg_sensitivity/test_gating_pages.py \
+	tests/imwg_hxl/test_preview.py::TestTheJob::test_an_hxl_upload_is_profiled_flagged_viewed_and_searchable \
+	tests/imwg/test_demo.py tests/imwg/test_solr_compat.py tests/imwg/test_index_order.py \
+	tests/imwg_exchange/test_overview.py tests/imwg_exchange/test_holdings.py tests/test_solrcloud_faults.py
+SOLR_TEST_DB = bash scripts/db.sh ckan_imwg_test_solr && mkdir -p .data/test-storage-solr && \
+	$(CKAN) -c tests/solr.ini db init 2>&1 | tail -n 1 && $(CKAN) -c tests/solr.ini db upgrade 2>&1 | tail -n 1
 test-solr: install solr
+	@$(if $(SOLR_TEST_INI),,$(SOLR_TEST_DB))
 	$(VENV)/bin/python -m pytest --ckan-ini=$(or $(SOLR_TEST_INI),tests/solr.ini) -p no:cacheprovider $(SOLR_TESTS) $(PYTEST_ARGS)
 
 ## benchmark-export: the gazetteer downloads (GeoJSON, GeoPackage, Shapefile, CSV) of 100,000 units with boundaries

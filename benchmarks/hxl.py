@@ -18,7 +18,14 @@ resource.
    process;
 4. in a benchmark database, stores the profile of that file and of a
    20-row file for two resources, and times ``hxl_preview_show`` and the
-   resource page with the view (through CKAN's Flask app) RUNS times each.
+   resource page with the view (through CKAN's Flask app) RUNS times each
+   (``--no-view`` leaves this part out: it drops and makes the benchmark
+   database);
+5. writes an XLSX workbook of XLSX_ROWS rows whose hashtags are on its
+   second sheet (a cover sheet first, another sheet after) and has the
+   job's analysis (every sheet profiled, the tagged one shown) and libhxl
+   (which reads the first tagged sheet) sum the killed by state; both must
+   read the same sheet (the same totals).
 
 Results go to ``benchmarks/results/hxl.json`` and are printed as a Markdown
 table for the README.
@@ -89,6 +96,78 @@ groups = sum(1 for _ in counted)
 seconds = time.perf_counter() - start
 print(json.dumps({"groups": groups, "seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+
+
+_XLSX = """
+import json, resource, sys, time
+from ckanext.imwg_hxl import analysis
+start = time.perf_counter()
+result = analysis.analyse(sys.argv[1], "xlsx", 100, 50000)
+seconds = time.perf_counter() - start
+states = next(b for b in result["aggregates"]["by"] if b["tag"] == "adm1")
+killed = {g["key"]: g["sums"][0] for g in states["groups"]}
+print(json.dumps({"rows": result["rows"], "sheet": result["sheet"], "sheets": len(result["sheets"]),
+    "killed": killed, "seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+_LIBHXL_XLSX = """
+import json, resource, sys, time
+import hxl
+start = time.perf_counter()
+counted = hxl.data(sys.argv[1], hxl.InputOptions(allow_local=True)).count(
+    ["#adm1+code"], aggregators="sum(#affected+killed) as Killed#affected+killed"
+)
+killed = {row.get("#adm1+code"): float(row.get("#affected+killed")) for row in counted}
+seconds = time.perf_counter() - start
+print(json.dumps({"killed": killed, "seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def write_workbook(path: Path, rows: int, seed: int = 1) -> None:
+    """A cover sheet, the tagged data (``rows`` rows), and an untagged sheet."""
+    from openpyxl import Workbook
+
+    rng = random.Random(seed)
+    book = Workbook(write_only=True)
+    cover = book.create_sheet("Read me")
+    cover.append(["Casualties by state, generated for the benchmark"])
+    data = book.create_sheet("Data")
+    data.append(HEADER.strip().split(","))
+    data.append(TAGS.strip().split(","))
+    for _ in range(rows):
+        s, d = rng.randint(1, 15), rng.randint(1, 20)
+        data.append(
+            [
+                f"MMR{s:03d}",
+                f"MMR{s:03d}D{d:03d}",
+                f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                rng.choice(ORGS),
+                rng.choice(SECTORS),
+                rng.randint(0, 5),
+                rng.randint(0, 9),
+                rng.randint(0, 500),
+            ]
+        )
+    other = book.create_sheet("Sites")
+    other.append(["Site", "Households"])
+    for i in range(100):
+        other.append([f"Site {i}", i])
+    book.save(path)
+
+
+def xlsx_run(rows: int, tmp: Path) -> dict:
+    book = tmp / "casualties.xlsx"
+    write_workbook(book, rows)
+    ours = fresh(_XLSX, str(book))
+    theirs = fresh(_LIBHXL_XLSX, str(book))
+    return {
+        "rows": rows,
+        "file_mb": round(book.stat().st_size / 1e6, 1),
+        "analysis": {"seconds": round(ours["seconds"], 3), "peak_mb": round(ours["peak_mb"]), "sheet": ours["sheet"]},
+        "libhxl": {"seconds": round(theirs["seconds"], 3), "peak_mb": round(theirs["peak_mb"])},
+        "same_sheet_and_totals": ours["rows"] == rows
+        and {k: float(v) for k, v in ours["killed"].items()} == theirs["killed"],
+    }
 
 
 def fresh(code: str, *args: str) -> dict:
@@ -166,7 +245,7 @@ def view_timings(tmp: Path, big: Path, runs: int) -> dict:
     return timings
 
 
-def run(rows: int, runs: int, tmp: Path) -> dict:
+def run(rows: int, runs: int, tmp: Path, view: bool = True, xlsx_rows: int = 50_000) -> dict:
     big = tmp / "casualties.csv"
     write_file(big, rows)
     size_mb = big.stat().st_size / 1e6
@@ -190,7 +269,8 @@ def run(rows: int, runs: int, tmp: Path) -> dict:
             "peak_mb": round(libhxl["peak_mb"]),
             "groups": libhxl["groups"],
         },
-        "view": view_timings(tmp, big, runs),
+        "view": view_timings(tmp, big, runs) if view else {},
+        "xlsx": xlsx_run(xlsx_rows, tmp),
     }
 
 
@@ -212,6 +292,20 @@ def markdown(r: dict) -> str:
         lines.append(
             f"| {name} | {t['api_p50_ms']:.1f} / {t['api_p95_ms']:.1f} ms | {t['page_p50_ms']:.1f} / {t['page_p95_ms']:.1f} ms |"
         )
+    x = r.get("xlsx")
+    if x:
+        lines += [
+            "",
+            f"XLSX workbook, {x['rows']:,} tagged rows on its second sheet of three ({x['file_mb']} MB):",
+            "",
+            "| | time | peak memory |",
+            "|---|---:|---:|",
+            f"| imwg_hxl analysis (every sheet profiled, sheet {x['analysis']['sheet']} shown) | "
+            f"{x['analysis']['seconds']} s | {x['analysis']['peak_mb']} MB |",
+            f"| libhxl: sum of `#affected+killed` by `#adm1+code` | {x['libhxl']['seconds']} s | {x['libhxl']['peak_mb']} MB |",
+            "",
+            f"Same sheet and same totals as libhxl: {'yes' if x['same_sheet_and_totals'] else 'NO'}.",
+        ]
     return "\n".join(lines)
 
 
@@ -219,9 +313,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--xlsx-rows", type=int, default=50_000)
+    parser.add_argument("--no-view", action="store_true", help="leave out the view timings (no benchmark database)")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    result = run(args.rows, args.runs, Path(tempfile.mkdtemp()))
+    result = run(args.rows, args.runs, Path(tempfile.mkdtemp()), not args.no_view, args.xlsx_rows)
     (RESULTS / "hxl.json").write_text(json.dumps(result, indent=2))
     print(markdown(result))
 

@@ -1,26 +1,38 @@
-"""Search benchmark of the PostgreSQL backend (imwg_search).
+"""Search benchmark: the PostgreSQL backend (imwg_search) and Solr side by side.
 
-    .venv/bin/python benchmarks/search.py --datasets 10000 50000
+    make benchmark                                  # 10,000 datasets
+    make benchmark BENCH_ARGS="--datasets 10000 50000 200000 --runs 100"
 
-For each size N it:
+It needs the benchmark's own Solr (``make benchmark`` starts and stops it):
+``SOLR_NAME=solr-bench SOLR_PORT=8993 bash scripts/solr.sh start``; its core
+is emptied first. For each size N, in a process of its own:
 
-1. recreates the database ``ckan_imwg_bench`` (CKAN tables and the plugin's
-   migrations) and creates 40 organisations and 12 groups through CKAN's
-   actions;
-2. writes N realistic datasets (titles and descriptions from humanitarian
-   vocabulary and place names, 1-6 tags from a pool of 600 with a skewed
-   distribution, 1-3 groups, sectors and a source as extras, 1-5 resources
-   with formats) straight into CKAN's tables with SQL. This is the documented
-   fast path: creating 50,000 datasets through ``package_create`` would take
-   about an hour, and what is measured next is indexing and search, not
-   dataset creation;
-3. runs ``ckan search-index rebuild`` and ``rebuild-fast`` as separate
-   processes, timing them and reading their peak memory (max RSS);
-4. runs ``package_search`` in-process (CKAN's action, real PostgreSQL) for
-   four query shapes, 200 times each with varied terms, and reports p50/p95.
+1. recreates the database ``ckan_imwg_bench`` with every plugin of the
+   suite's configuration (test.ini), loads a gazetteer (Myanmar-like: 15
+   states and 90 districts with boundaries, 900 townships) and creates 40
+   organisations and 12 groups through CKAN's actions;
+2. writes N datasets once, straight into CKAN's tables (``search_data``:
+   Zipf-distributed words, titles shaped like "Myanmar - Kachin - IDP sites
+   - 2025", tags, sectors, places, sensitivity, resources);
+3. indexes them into both backends with ``search-index clear`` and
+   ``rebuild-fast`` (one process per core; every plugin's
+   ``before_dataset_index`` runs), timed, and reads the PostgreSQL index's
+   size and dead rows (no vacuum); with ``--rebuild-twice`` it rebuilds that
+   index once more over itself and reads them again;
+4. runs ``package_search`` (CKAN's action, as an anonymous visitor) in two
+   long-lived processes, one per backend, with the same parameters for both,
+   in alternating rounds (which backend goes first changes each round), for
+   seven query shapes: the /dataset landing page (everything + 6 facets),
+   free text of 1-3 words, q + fq on two fields + 6 facets, a filter sorted
+   by ``metadata_modified``, deep paging, ``ext_bbox`` and a P-code roll-up
+   filter + 6 facets; the hit counts of both are compared;
+5. reads the memory of the Solr JVM and of the PostgreSQL backend process
+   that served the searches (RSS, and its private part).
 
+Each figure comes with the load average when it was taken: on a shared
+machine compare the backends within one run (the ratio), not across runs.
 Results go to ``benchmarks/results/search-<N>.json`` and are printed as a
-Markdown table for the README.
+Markdown table. Other benchmarks import the helpers before the side-by-side part.
 """
 
 from __future__ import annotations
@@ -226,127 +238,397 @@ def timed(*cmd: str) -> tuple[float, int]:
     return elapsed, max(peak, before) // 1024
 
 
-def latencies(runs: int, seed: int = 11) -> dict[str, dict[str, float]]:
-    import ckan.model as model
-    import ckan.plugins.toolkit as tk
+# --- both backends side by side ---------------------------------------------------------
 
-    search = tk.get_action("package_search")
-    rnd = random.Random(seed)
-    orgs = [f"org-{i:02d}" for i in range(40)]
-    facets = json.dumps(["organization", "groups", "tags", "res_format", "license_id", "sectors"])
-    shapes = {
-        "free text (q, two words)": lambda: {"q": f"{rnd.choice(WORDS)} {rnd.choice(PLACES)}"},
-        "q + fq on two fields + 6 facets": lambda: {
-            "q": rnd.choice(WORDS),
-            "fq": f"res_format:{rnd.choice(FORMATS)} AND license_id:{rnd.choice(LICENSES)}",
-            "facet.field": facets,
-            "facet.limit": 50,
+SOLR_URL = "http://127.0.0.1:8993/solr/ckan"
+SOLR_PID = ROOT / ".data" / "solr-bench.pid"
+FACETS = ["organization", "groups", "tags", "res_format", "license_id", "vocab_sectors"]
+BACKENDS = ("postgresql", "solr")
+ROUNDS = 5
+SHAPES = (
+    "landing page (all + 6 facets)",
+    "free text (1-3 words)",
+    "q + fq on two fields + 6 facets",
+    "fq, sorted by metadata_modified",
+    "deep paging (start 5000-5500, or N/2-500 below 11,000)",
+    "ext_bbox",
+    "P-code roll-up filter + 6 facets",
+)
+#: PostgreSQL's targets (p95, ms) at 50,000 datasets; every shape at 200,000: 150 ms
+TARGET_50K = {SHAPES[0]: 30.0}
+TARGET_50K_DEFAULT = 50.0
+
+
+def suite_plugins() -> list[str]:
+    """Every plugin of the suite's configuration (test.ini)."""
+    import configparser
+
+    parser = configparser.RawConfigParser(strict=False)
+    parser.read(ROOT / "test.ini")
+    return parser.get("app:main", "ckan.plugins").split()
+
+
+def backend_ini(tmp: Path, backend: str, solr_url: str) -> Path:
+    plugins = suite_plugins()
+    folder = tmp / backend
+    folder.mkdir(parents=True, exist_ok=True)
+    if backend == "postgresql":
+        return bench_ini(folder, " ".join(plugins))
+    return write_ini(
+        folder / "bench.ini",
+        **{
+            "sqlalchemy.url": URL,
+            "ckan.plugins": " ".join(p for p in plugins if p != "imwg_search"),
+            "ckan.site_id": "bench",
+            "ckan.redis.url": "redis://127.0.0.1:6379/2",
+            "solr_url": solr_url,
+            "solr_timeout": "60",
         },
-        "fq + 6 facets, sorted by metadata_modified": lambda: {
-            "fq": f"organization:{rnd.choice(orgs)} res_format:CSV",
-            "facet.field": facets,
-            "sort": "metadata_modified desc",
-        },
-        "deep paging (start 5000-5500)": lambda: {
-            "q": "*:*",
-            "sort": "metadata_modified desc",
-            "start": 5000 + rnd.randint(0, 500),
-            "rows": 20,
-        },
-        "everything + 6 facets (the /dataset landing page)": lambda: {
-            "q": "*:*",
-            "facet.field": facets,
-            "sort": rnd.choice(["metadata_modified desc", "score desc"]),
-        },
-    }
+    )
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    """Resident memory of a process (MB): all of it, and its private part
+    (RssAnon: a PostgreSQL backend's RSS also counts the shared buffers it touched)."""
     out = {}
-    for name, make in shapes.items():
-        for _ in range(5):  # warm-up
-            search({"ignore_auth": True}, make())
-        times = []
-        for _ in range(runs):
-            params = make()
-            t0 = time.perf_counter()
-            search({"ignore_auth": True}, params)
-            times.append((time.perf_counter() - t0) * 1000)
-            model.Session.remove()
-        times.sort()
-        out[name] = {
-            "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
-        }
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssShmem"):
+                out[key] = round(int(value.split()[0]) / 1024, 1)
+    except OSError:
+        pass
     return out
 
 
-def run(n: int, runs: int, tmp: Path) -> dict:
-    ini = bench_ini(tmp, "imwg_search")
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def query_sets(n: int, runs: int, places: dict[str, list[str]], seed: int = 11) -> dict[str, list[dict]]:
+    """The parameters of every query of every shape (the same for both backends)."""
+    from search_data import STATES, TOPICS, Vocabulary
+
+    rnd = random.Random(seed)
+    vocab = Vocabulary()
+    orgs = [f"org-{i:02d}" for i in range(40)]
+    formats = ["CSV", "XLSX", "JSON", "GeoJSON", "PDF", "SHP"]
+    sectors = ["cccm", "education", "food_security", "health", "protection", "shelter", "wash", "mine_action"]
+    topic_words = [w for t, _ in TOPICS for w in t.lower().replace("(", "").replace(")", "").split()]
+    base = {"rows": 20, "include_private": True}
+    facets = {"facet.field": json.dumps(FACETS), "facet.limit": 50}
+    deep = min(5000, max(n // 2 - 500, 0))
+
+    def words() -> str:
+        k = rnd.choice([1, 1, 2, 2, 3])
+        pool = [rnd.choice(topic_words + [s.lower() for s in STATES]) if rnd.random() < 0.4 else None for _ in range(k)]
+        return " ".join(w or vocab.sample(rnd, 1)[0] for w in pool)
+
+    def bbox() -> str:
+        size = rnd.uniform(0.5, 3)
+        x, y = rnd.uniform(90, 102), rnd.uniform(8, 16)
+        return f"{x:.3f},{y:.3f},{x + size:.3f},{y + size * 0.7:.3f}"
+
+    makers = {
+        SHAPES[0]: lambda: {**base, **facets, "q": "", "sort": "score desc, metadata_modified desc"},
+        SHAPES[1]: lambda: {**base, "q": words(), "sort": "score desc, metadata_modified desc"},
+        SHAPES[2]: lambda: {
+            **base,
+            **facets,
+            "q": vocab.sample(rnd, 1)[0] if rnd.random() < 0.5 else rnd.choice(topic_words),
+            "fq": f'res_format:"{rnd.choice(formats)}" AND vocab_sectors:"{rnd.choice(sectors)}"',
+        },
+        SHAPES[3]: lambda: {**base, "fq": f'organization:"{rnd.choice(orgs)}"', "sort": "metadata_modified desc"},
+        SHAPES[4]: lambda: {**base, "q": "", "sort": "metadata_modified desc", "start": deep + rnd.randint(0, 500)},
+        SHAPES[5]: lambda: {**base, "q": "", "extras": {"ext_bbox": bbox()}},
+        SHAPES[6]: lambda: {
+            **base,
+            **facets,
+            "fq": f'pcodes:"{rnd.choice(places["adm1"] if rnd.random() < 0.6 else places["adm2"])}"',
+            "sort": "metadata_modified desc",
+        },
+    }
+    return {name: [make() for _ in range(runs + 5)] for name, make in makers.items()}
+
+
+def worker(ini: str) -> None:
+    """Serve queries on stdin (one JSON request a line), answer on stdout."""
+    import ckan.model as model
+    import ckan.plugins.toolkit as tk
+    import sqlalchemy as sa
+
+    out = sys.stdout
+    sys.stdout = sys.stderr  # CKAN's chatter must not mix with the answers
+    load_ckan(Path(ini))
+    search = tk.get_action("package_search")
+    for line in sys.stdin:
+        req = json.loads(line)
+        if req.get("pid"):
+            pid = model.Session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            model.Session.commit()
+            out.write(json.dumps({"pid": pid}) + "\n")
+            out.flush()
+            continue
+        ms, found = [], []
+        for params in req["queries"]:
+            t0 = time.perf_counter()
+            result = search({"user": ""}, dict(params))
+            ms.append((time.perf_counter() - t0) * 1000)
+            found.append(result["count"])
+            model.Session.commit()
+        out.write(json.dumps({"ms": ms, "found": found}) + "\n")
+        out.flush()
+
+
+class Worker:
+    def __init__(self, ini: Path):
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", str(ini)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def ask(self, request: dict) -> dict:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("a search worker stopped (see its errors above)")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    s = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(s), 1),
+        "p95_ms": round(s[max(int(len(s) * 0.95) - 1, 0)], 1),
+        "max_ms": round(s[-1], 1),
+    }
+
+
+def index_stats() -> dict:
+    """Size of the PostgreSQL index and its dead rows, as left (no vacuum)."""
+    import psycopg2
+
+    with psycopg2.connect(URL) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT pg_total_relation_size('imwg_search_package'), pg_relation_size('imwg_search_package'), "
+            "n_live_tup, n_dead_tup FROM pg_stat_user_tables WHERE relname = 'imwg_search_package'"
+        )
+        total, heap, live, dead = cur.fetchone()
+    return {"total_mb": total // 2**20, "heap_mb": heap // 2**20, "live_rows": live, "dead_rows": dead}
+
+
+def pg_entries() -> int:
+    import psycopg2
+
+    with psycopg2.connect(URL) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM imwg_search_package")
+        return cur.fetchone()[0]
+
+
+def rebuild(ini: Path, n: int, clear: bool = True, count=None) -> dict:
+    """Clear the index, then ``search-index rebuild-fast`` (one process per core).
+
+    CKAN's ``rebuild-fast`` forks its processes with the parent's pooled
+    database connections; with Solr (where nothing disposes of them in the
+    children) one process can fail and leave its half unindexed. ``count()``
+    says how many are indexed: what is missing is indexed by ``rebuild
+    --only-missing``, timed with the rest."""
+    if clear:
+        sh(CKAN, "-c", str(ini), "search-index", "clear")
+    la = load()
+    seconds, peak = timed(CKAN, "-c", str(ini), "search-index", "rebuild-fast")
+    out = {"load": la}
+    if count is not None and count() < n:
+        out["indexed_by_rebuild_fast"] = count()
+        more, peak2 = timed(CKAN, "-c", str(ini), "search-index", "rebuild", "--only-missing", "-q")
+        seconds, peak = seconds + more, max(peak, peak2)
+    out.update(seconds=round(seconds, 1), datasets_per_s=round(n / seconds), peak_rss_mb=peak)
+    return out
+
+
+def solr_docs(solr_url: str) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(f"{solr_url}/select?q=*:*&rows=0&wt=json", timeout=30) as r:
+        return json.load(r)["response"]["numFound"]
+
+
+def run(n: int, runs: int, tmp: Path, solr_url: str = SOLR_URL, twice: bool = False) -> dict:
+    """Generate n datasets once, index them into both backends, measure both."""
+    from search_data import gazetteer
+    from search_data import generate as generate_realistic
+
+    inis = {b: backend_ini(tmp, b, solr_url) for b in BACKENDS}
     print(f"[{n}] database", flush=True)
-    setup_database(ini)
-    ctx = load_ckan(ini)
-    orgs, groups, creator = create_owners()
+    setup_database(inis["postgresql"])
+    places = gazetteer(tmp / "gazetteer.geojson")
+    sh(CKAN, "-c", str(inis["postgresql"]), "pcode", "load", str(tmp / "gazetteer.geojson"))
+    ctx = load_ckan(inis["postgresql"])
+    import ckan.model as model
+    import ckan.plugins.toolkit as tk
+
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    sysadmin = lambda: {"user": site_user["name"], "ignore_auth": True}  # noqa: E731
+    orgs = [
+        tk.get_action("organization_create")(
+            sysadmin(),
+            {
+                "name": f"org-{i:02d}",
+                "title": f"Organisation {i:02d}",
+                "org_type": ["un_agency", "ingo", "nngo"][i % 3],
+            },
+        )["id"]
+        for i in range(40)
+    ]
+    groups = [
+        tk.get_action("group_create")(sysadmin(), {"name": f"theme-{i:02d}", "title": f"Theme {i:02d}"})["id"]
+        for i in range(12)
+    ]
+    creator = model.User.get(site_user["name"]).id
+    model.Session.remove()
+    ctx.pop()
     print(f"[{n}] generating datasets", flush=True)
     t0 = time.perf_counter()
-    generate(n, orgs, groups, creator)
+    generate_realistic(n, URL, orgs, groups, creator, places)
     gen_s = time.perf_counter() - t0
-    print(f"[{n}] search-index rebuild", flush=True)
-    rebuild_s, rebuild_mb = timed(CKAN, "-c", str(ini), "search-index", "rebuild", "-q")
-    print(f"[{n}] search-index rebuild-fast", flush=True)
-    fast_s, fast_mb = timed(CKAN, "-c", str(ini), "search-index", "rebuild-fast")
-    print(f"[{n}] queries", flush=True)
-    import ckan.model as model
 
-    indexed = model.Session.execute("select count(*) from imwg_search_package").scalar()
-    table_mb = model.Session.execute("select pg_total_relation_size('imwg_search_package')").scalar() // 2**20
-    result = {
-        "datasets": n,
-        "indexed": indexed,
-        "generate_s": round(gen_s, 1),
-        "rebuild": {"seconds": round(rebuild_s, 1), "datasets_per_s": round(n / rebuild_s), "peak_rss_mb": rebuild_mb},
-        "rebuild_fast": {"seconds": round(fast_s, 1), "datasets_per_s": round(n / fast_s), "peak_rss_mb": fast_mb},
-        "index_size_mb": table_mb,
-        "queries": latencies(runs),
-        "machine": f"{os.cpu_count()} cores",
-        "date": datetime.utcnow().strftime("%Y-%m-%d"),
-    }
-    ctx.pop()
+    result: dict = {"datasets": n, "generate_s": round(gen_s, 1), "machine": f"{os.cpu_count()} cores"}
+    # indexing, alternating which backend goes first
+    result["rebuild"] = {}
+    for backend in BACKENDS:
+        print(f"[{n}] {backend}: search-index clear + rebuild-fast", flush=True)
+        count = (lambda: solr_docs(solr_url)) if backend == "solr" else pg_entries
+        result["rebuild"][backend] = rebuild(inis[backend], n, count=count)
+    result["rebuild"]["postgresql"]["index_after"] = index_stats()
+    if twice:
+        print(f"[{n}] postgresql: rebuild-fast again (entries rewritten in place)", flush=True)
+        again = rebuild(inis["postgresql"], n, clear=False)
+        again["index_after"] = index_stats()
+        result["rebuild_again_postgresql"] = again
+    result["indexed"] = {"solr": solr_docs(solr_url), "postgresql": pg_entries()}
+
+    print(f"[{n}] queries ({runs} per shape per backend, {ROUNDS} alternating rounds)", flush=True)
+    workers = {b: Worker(inis[b]) for b in BACKENDS}
+    try:
+        sets = query_sets(n, runs, places)
+        samples: dict = {b: {s: [] for s in SHAPES} for b in BACKENDS}
+        found: dict = {b: {s: [] for s in SHAPES} for b in BACKENDS}
+        loads: dict = {s: [] for s in SHAPES}
+        for shape in SHAPES:  # warm-up
+            for b in BACKENDS:
+                workers[b].ask({"queries": sets[shape][:5]})
+        per_round = max(runs // ROUNDS, 1)
+        for r in range(ROUNDS):
+            for shape in SHAPES:
+                chunk = sets[shape][5 + r * per_round : 5 + (r + 1) * per_round]
+                loads[shape].append(load())
+                for b in BACKENDS if r % 2 == 0 else BACKENDS[::-1]:
+                    answer = workers[b].ask({"queries": chunk})
+                    samples[b][shape] += answer["ms"]
+                    found[b][shape] += answer["found"]
+        pids = {b: workers[b].ask({"pid": True})["pid"] for b in BACKENDS}
+        solr_pid = int(SOLR_PID.read_text()) if SOLR_PID.exists() and solr_url == SOLR_URL else None
+        result["memory_mb"] = {
+            "postgresql_backend": rss_mb(pids["postgresql"]),
+            "solr_jvm": rss_mb(solr_pid) if solr_pid else {},
+            "solr_side_postgresql_backend": rss_mb(pids["solr"]),
+        }
+    finally:
+        for w in workers.values():
+            w.close()
+    result["queries"] = {}
+    for shape in SHAPES:
+        pg, solr = percentiles(samples["postgresql"][shape]), percentiles(samples["solr"][shape])
+        differ = sum(a != b for a, b in zip(found["postgresql"][shape], found["solr"][shape], strict=True))
+        result["queries"][shape] = {
+            "postgresql": pg,
+            "solr": solr,
+            "p95_ratio_pg_solr": round(pg["p95_ms"] / max(solr["p95_ms"], 0.1), 2),
+            "mean_hits": {b: round(statistics.mean(found[b][shape])) for b in BACKENDS},
+            "queries_with_other_hit_count": differ,
+            "load": loads[shape],
+        }
+    result["date"] = datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
     return result
 
 
 def markdown(results: list[dict]) -> str:
-    lines = [
-        "| measure | " + " | ".join(f"{r['datasets']:,} datasets" for r in results) + " |",
-        "|---|" + "---|" * len(results),
-    ]
-    for q in results[0]["queries"]:
+    lines = []
+    for r in results:
+        n = r["datasets"]
+        lines += [
+            f"\n### {n:,} datasets ({r['machine']}, {r['date']})\n",
+            "| measure | PostgreSQL p50 / p95 (ms) | Solr p50 / p95 (ms) | PG/Solr p95 | target (PG p95) | load |",
+            "|---|---|---|---|---|---|",
+        ]
+        for shape, q in r["queries"].items():
+            target = 150.0 if n >= 200000 else TARGET_50K.get(shape, TARGET_50K_DEFAULT)
+            absolute = "met" if q["postgresql"]["p95_ms"] <= target else "missed"
+            relative = "met" if q["p95_ratio_pg_solr"] <= 1.5 else "missed"
+            lines.append(
+                f"| {shape} | {q['postgresql']['p50_ms']} / {q['postgresql']['p95_ms']} "
+                f"| {q['solr']['p50_ms']} / {q['solr']['p95_ms']} | {q['p95_ratio_pg_solr']} "
+                f"| ≤ {target:g} ms: {absolute}; ≤ 1.5× Solr: {relative} "
+                f"| {min(q['load'])}-{max(q['load'])} |"
+            )
+        rb = r["rebuild"]
         lines.append(
-            f"| `package_search` {q}: p50 / p95 (ms) | "
-            + " | ".join(f"{r['queries'][q]['p50_ms']} / {r['queries'][q]['p95_ms']}" for r in results)
-            + " |"
+            "| rebuild-fast (clear, 2 processes): datasets/s (peak RSS) "
+            f"| {rb['postgresql']['datasets_per_s']} ({rb['postgresql']['peak_rss_mb']} MB) "
+            f"| {rb['solr']['datasets_per_s']} ({rb['solr']['peak_rss_mb']} MB) "
+            f"| | ≥ 500/s | {rb['postgresql']['load']} / {rb['solr']['load']} |"
         )
-    lines.append(
-        "| `search-index rebuild`: datasets/s (peak RSS) | "
-        + " | ".join(f"{r['rebuild']['datasets_per_s']} ({r['rebuild']['peak_rss_mb']} MB)" for r in results)
-        + " |"
-    )
-    lines.append(
-        "| `search-index rebuild-fast` (2 processes): datasets/s (peak RSS) | "
-        + " | ".join(f"{r['rebuild_fast']['datasets_per_s']} ({r['rebuild_fast']['peak_rss_mb']} MB)" for r in results)
-        + " |"
-    )
-    lines.append("| index table size | " + " | ".join(f"{r['index_size_mb']} MB" for r in results) + " |")
+        after = rb["postgresql"]["index_after"]
+        lines.append(
+            f"| index after rebuild (no vacuum): total / heap MB, dead rows | {after['total_mb']} / "
+            f"{after['heap_mb']} MB, {after['dead_rows']} dead | | | | |"
+        )
+        again = r.get("rebuild_again_postgresql")
+        if again:
+            lines.append(
+                f"| second rebuild over it: datasets/s; total / heap MB, dead rows | {again['datasets_per_s']}/s; "
+                f"{again['index_after']['total_mb']} / {again['index_after']['heap_mb']} MB, "
+                f"{again['index_after']['dead_rows']} dead | | | | |"
+            )
+        mem = r["memory_mb"]
+        lines.append(
+            f"| memory after the queries (RSS, MB) | backend {mem['postgresql_backend'].get('VmRSS')} "
+            f"(private {mem['postgresql_backend'].get('RssAnon')}) | JVM {mem['solr_jvm'].get('VmRSS')} | | | |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", type=int, nargs="+", default=[10000, 50000])
-    parser.add_argument("--runs", type=int, default=200, help="queries per shape")
+    parser.add_argument("--datasets", type=int, nargs="+", default=[10000])
+    parser.add_argument("--runs", type=int, default=100, help="queries per shape and backend")
+    parser.add_argument("--solr-url", default=SOLR_URL, help="the benchmark's own Solr core (emptied first)")
+    parser.add_argument(
+        "--rebuild-twice",
+        action="store_true",
+        help="rebuild the PostgreSQL index a second time over itself (size and dead rows after it)",
+    )
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        worker(args.worker)
+        return
+    solr_docs(args.solr_url)  # fails at once when the benchmark's Solr is not running
     RESULTS.mkdir(parents=True, exist_ok=True)
     results = []
     for n in args.datasets:
         # each size in its own process: CKAN's configuration is global
         out = RESULTS / f"search-{n}.json"
+        t0 = time.perf_counter()
         result = subprocess.run(
             [
                 sys.executable,
@@ -354,7 +636,8 @@ def main() -> None:
                 (
                     "import sys, json, tempfile, pathlib; sys.argv=['x']; "
                     f"sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import search as b; "
-                    f"r = b.run({n}, {args.runs}, pathlib.Path(tempfile.mkdtemp())); "
+                    f"r = b.run({n}, {args.runs}, pathlib.Path(tempfile.mkdtemp()), {args.solr_url!r}, "
+                    f"{args.rebuild_twice!r}); "
                     f"pathlib.Path({str(out)!r}).write_text(json.dumps(r, indent=2))"
                 ),
             ],
@@ -362,8 +645,12 @@ def main() -> None:
         )
         if result.returncode != 0:
             sys.exit(f"benchmark for {n} datasets failed")
-        results.append(json.loads(out.read_text()))
-    print(markdown(results))
+        r = json.loads(out.read_text())
+        r["wall_s"] = round(time.perf_counter() - t0)
+        out.write_text(json.dumps(r, indent=2))
+        results.append(r)
+        print(markdown([r]), flush=True)
+        print(f"({n:,} datasets: {r['wall_s']} s in all)", flush=True)
 
 
 if __name__ == "__main__":

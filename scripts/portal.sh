@@ -38,6 +38,8 @@ stop() {
 }
 trap stop EXIT INT TERM
 
+# the JavaScript modules' messages (the map widget's buttons...) in every language, plugins' included
+"$CKAN" -c "$INI" translation js >> "$DATA/portal-start.log" 2>&1 || echo "JS translations not built; see $DATA/portal-start.log"
 supervise "jobs worker" "$CKAN" -c "$INI" jobs worker >> "$DATA/worker.log" 2>&1 &
 pids+=($!)
 "$CKAN" -c "$INI" notify mailcatcher >> "$DATA/mailcatcher.log" 2>&1 &

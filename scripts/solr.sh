@@ -3,7 +3,11 @@
 #   scripts/solr.sh start       core "ckan" at http://127.0.0.1:8983/solr/ckan, data in .data/solr
 #   scripts/solr.sh cloud       SolrCloud: ZooKeeper 127.0.0.1:9983, nodes :8984 and :8985,
 #                               collection "ckan" (2 shards x 2 replicas), fresh each start
+#                               and a control port on 127.0.0.1:9984 (SOLRCLOUD_CONTROL) that stops
+#                               and restarts one node: POST /nodes/2/stop, POST /nodes/2/start, GET /nodes
 #   scripts/solr.sh stop        stops both (whichever runs)
+#   scripts/solr.sh with CMD..  runs CMD with the standalone Solr: starts it (and stops it after CMD)
+#                               unless it runs already; exits with CMD's status
 # Each runs in the background (pid in .data/solr*.pid, log in .data/solr*.log); start waits
 # until the core answers a ping. SOLR_HEAP sets the JVM heap (default 1g per JVM).
 # SOLR_NAME and SOLR_PORT run another standalone Solr (data .data/$SOLR_NAME, own pid and log).
@@ -28,7 +32,9 @@ launch() { # NAME PING_URL LAUNCHER_ARGS...
     return 1
   fi
   mkdir -p "$DATA"
-  nohup java -Xms256m "-Xmx${SOLR_HEAP:-1g}" -Dsolr.log.dir="$PWD/$DATA" -Dsolr.install.dir="$PWD/solr" \
+  local -a extra=()
+  if [[ -n ${JAVA_EXTRA:-} ]]; then extra=("$JAVA_EXTRA"); fi
+  nohup java -Xms256m "-Xmx${SOLR_HEAP:-1g}" "${extra[@]}" -Dsolr.log.dir="$PWD/$DATA" -Dsolr.install.dir="$PWD/solr" \
     -cp "solr/target/classes:$(cat solr/target/classpath.txt)" org.imwg.solr.Launcher "$@" \
     >"$log" 2>&1 </dev/null &
   echo $! >"$pidfile"
@@ -64,7 +70,22 @@ halt() { # NAME
 
 case ${1:-} in
   start) launch "$NAME" "http://127.0.0.1:$PORT/solr/ckan/admin/ping" standalone "$DATA/$NAME" "$CONF" "$PORT" ;;
-  cloud) launch solrcloud http://127.0.0.1:8984/solr/ckan/admin/ping cloud "$DATA/solrcloud" "$CONF" 9983 8984 8985 ;;
+  cloud)
+    JAVA_EXTRA=-Dimwg.solr.control=${SOLRCLOUD_CONTROL:-9984} \
+      launch solrcloud "http://127.0.0.1:${SOLRCLOUD_CONTROL:-9984}/nodes" cloud "$DATA/solrcloud" "$CONF" 9983 8984 8985
+    ;;
+  with)
+    shift
+    if [[ -f $DATA/$NAME.pid ]] && kill -0 "$(cat "$DATA/$NAME.pid")" 2>/dev/null; then
+      echo "$NAME already runs (pid $(cat "$DATA/$NAME.pid")); it keeps running after"
+    else
+      trap 'halt "$NAME"' EXIT
+      launch "$NAME" "http://127.0.0.1:$PORT/solr/ckan/admin/ping" standalone "$DATA/$NAME" "$CONF" "$PORT"
+    fi
+    status=0
+    "$@" || status=$?
+    exit "$status"
+    ;;
   stop) halt "$NAME"; if [[ -z ${SOLR_NAME:-} ]]; then halt solrcloud; fi ;;
-  *) echo "usage: $0 start|cloud|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|cloud|stop|with CMD..." >&2; exit 2 ;;
 esac

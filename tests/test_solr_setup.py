@@ -34,3 +34,32 @@ def test_plugin_markers_lose_imwg_search_only():
     assert _without_imwg_search(mark).args == ("ckan.plugins", "spatial_query imwg_pcode")
     other = pytest.mark.ckan_config("ckan.site_title", "imwg_search").mark
     assert _without_imwg_search(other) is other
+
+
+def test_solr_ini_has_its_own_database_redis_and_files():
+    """`make test` runs the Solr pass beside the PostgreSQL one: nothing of test.ini's is shared."""
+    solr = configparser.ConfigParser(interpolation=None)
+    solr.read(ROOT / "tests" / "solr.ini")
+    base = configparser.ConfigParser(interpolation=None)
+    base.read(ROOT / "test.ini")
+    for option in ("sqlalchemy.url", "ckan.redis.url", "ckan.storage_path"):
+        assert solr["app:main"][option] != base["app:main"][option], option
+    assert solr["app:main"]["sqlalchemy.url"].endswith("/ckan_imwg_test_solr")
+
+
+def test_make_test_runs_both_passes_and_the_faults():
+    """`make test`: the whole suite on test.ini, the search tests and the faults on tests/solr.ini."""
+    import subprocess
+
+    dry = subprocess.run(
+        ["make", "-n", "--no-print-directory", "-o", "install", "-o", "tools", "test"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "scripts/solr.sh with" in dry
+    assert "--ckan-ini=test.ini tests" in dry
+    assert "--ckan-ini=tests/solr.ini" in dry
+    assert "tests/test_solrcloud_faults.py" in dry
+    assert "exit $((postgres || solr))" in dry

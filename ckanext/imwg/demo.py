@@ -298,10 +298,17 @@ def password_for(user: str) -> str:
     return user + config.demo_password_suffix()
 
 
-def load(echo: Callable[[str], None] = print) -> dict[str, int]:
-    """Create what is missing; return how many of each kind were created."""
+def steps() -> int:
+    """How many steps ``load`` reports to its ``progress``."""
+    return len(USERS) + len(ORGANIZATIONS) + len(GROUPS) + len(USERS) + len(DATASETS) + 1
+
+
+def load(echo: Callable[[str], None] = print, progress: Callable[[str], None] = lambda _: None) -> dict[str, int]:
+    """Create what is missing; return how many of each kind were created.
+    ``progress`` is called as each of the ``steps()`` steps starts, with what it does."""
     created = {"organizations": 0, "groups": 0, "users": 0, "datasets": 0, "needs": 0}
     for user, full_name, sysadmin, _roles in USERS:
+        progress(f"user {user}")
         if not _exists("user_show", user):
             tk.get_action("user_create")(
                 _sysadmin_context(),
@@ -313,20 +320,24 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
                 model.Session.commit()
             created["users"] += 1
     for org in ORGANIZATIONS:
+        progress(f"organisation {org['name']}")
         if not _exists("organization_show", org["name"]):
             tk.get_action("organization_create")(_sysadmin_context(), dict(org))
             created["organizations"] += 1
     for group in GROUPS:
+        progress(f"group {group['name']}")
         if not _exists("group_show", group["name"]):
             tk.get_action("group_create")(_sysadmin_context(), dict(group))
             created["groups"] += 1
     for user, _full, _sys, roles in USERS:
+        progress(f"memberships of {user}")
         for org, role in roles.items():
             tk.get_action("organization_member_create")(
                 _sysadmin_context(), {"id": org, "username": user, "role": role}
             )
     warned = False
     for spec in DATASETS:
+        progress(f"dataset {spec['name']}")
         if _exists("package_show", spec["name"]):
             continue
         data = {**COMMON, **{k: v for k, v in spec.items() if k not in ("files", "tags", "groups")}}
@@ -348,6 +359,7 @@ def load(echo: Callable[[str], None] = print) -> dict[str, int]:
                 {"package_id": pkg["id"], "name": title, "format": "CSV", "url": filename, "upload": upload},
             )
         created["datasets"] += 1
+    progress("data needs")
     created["needs"] = _load_needs()
     return created
 

@@ -35,12 +35,36 @@ def imwg_field_groups(schema: dict[str, Any], pkg: dict[str, Any]) -> list[dict[
     return groups
 
 
+def _long_date(value: Any) -> str:
+    """A day as "01 January 2024", the month named in the reader's language (babel)."""
+    from flask_babel import format_date
+
+    try:
+        day = tk.h.date_str_to_datetime(value) if isinstance(value, str) else value
+    except (TypeError, ValueError):
+        return str(value)
+    return format_date(day, "dd MMMM y") if day else ""
+
+
+def imwg_datetime(value: Any) -> str:
+    """A moment as "27 November 2026, 06:18" (UTC), the month named in the
+    reader's language (CKAN's ``render_datetime(with_hours=True)`` puts the
+    month first in every language)."""
+    from flask_babel import format_datetime
+
+    try:
+        moment = tk.h.date_str_to_datetime(value) if isinstance(value, str) else value
+    except (TypeError, ValueError):
+        return str(value)
+    return format_datetime(moment, "d MMMM y, HH:mm") if moment else ""
+
+
 def imwg_reference_period(pkg: dict[str, Any]) -> str:
     """The reference period as a reader says it."""
     start = pkg.get("reference_period_start")
     end = pkg.get("reference_period_end")
     ongoing = pkg.get("reference_period_ongoing") == "yes"
-    fmt = lambda v: tk.h.render_datetime(v, date_format="%d %B %Y")  # noqa: E731
+    fmt = _long_date
     if start and end:
         return f"{fmt(start)} – {fmt(end)}"
     if start:

@@ -25,6 +25,7 @@ class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "imwg")
         branding.apply(config)
         presets.restore(config)
 

@@ -102,10 +102,21 @@ def resource_changed(plugin: Any, context: dict[str, Any], resource: dict[str, A
         enqueue(resource["id"])
 
 
+#: times the job runs again when it fails or its worker dies midway (each analysis stores its
+#: results whole, so a second run is safe)
+RETRIES = 2
+
+
 def enqueue(resource_id: str) -> None:
     import ckan.plugins.toolkit as tk
+    from rq import Retry
 
-    tk.enqueue_job(run, [resource_id], title=f"Analyses of the file of resource {resource_id}")
+    tk.enqueue_job(
+        run,
+        [resource_id],
+        title=f"Analyses of the file of resource {resource_id}",
+        rq_kwargs={"retry": Retry(max=RETRIES)},
+    )
 
 
 def run(resource_id: str) -> dict[str, Any]:

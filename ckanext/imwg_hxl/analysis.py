@@ -24,13 +24,39 @@ class AnalysisError(Exception):
 
 
 def analyse(path: str, kind: str, preview_rows: int, validate_rows: int) -> dict[str, Any]:
-    """The profile of a file with its validation (P-codes left out)."""
+    """The profile of a file with its validation (P-codes left out).
+
+    A workbook's sheets are each profiled: the result is the one of the
+    sheet the preview opens on (the first with hashtags, as libhxl reads
+    it), with ``sheets`` (each sheet's position, name, whether it carries
+    hashtags), ``sheet`` (the one shown) and ``other_sheets`` (the others'
+    profiles, by position)."""
     try:
-        with tables.read(Path(path), kind) as table:
-            result = profile.profile(table, preview_rows)
-            result["validation"] = validation.validate(table, result, validate_rows, lambda codes: None)
+        if kind != "xlsx":
+            return _one(Path(path), kind, None, preview_rows, validate_rows)
+        found = tables.sheets(Path(path))
+        chosen = tables.chosen_sheet(found)
+        others: dict[str, Any] = {}
+        for sheet in found:
+            if sheet.index == chosen:
+                continue
+            try:
+                others[str(sheet.index)] = _one(Path(path), kind, sheet.index, preview_rows, validate_rows)
+            except TableError as error:  # one sheet that is not a table does not hide the others
+                others[str(sheet.index)] = {"error": str(error)}
+        result = _one(Path(path), kind, chosen, preview_rows, validate_rows)
     except TableError as error:
         raise AnalysisError(str(error)) from None
+    result["sheets"] = [{"index": s.index, "name": s.name, "hxl": s.hxl} for s in found]
+    result["sheet"] = chosen
+    result["other_sheets"] = others
+    return result
+
+
+def _one(path: Path, kind: str, sheet: int | None, preview_rows: int, validate_rows: int) -> dict[str, Any]:
+    with tables.read(path, kind, sheet) as table:
+        result = profile.profile(table, preview_rows)
+        result["validation"] = validation.validate(table, result, validate_rows, lambda codes: None)
     return result
 
 

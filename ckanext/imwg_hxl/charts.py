@@ -23,6 +23,12 @@ BARS = 10
 BAR_CHARTS = 4
 #: the map's drawing size (SVG units)
 MAP_WIDTH, MAP_HEIGHT = 600.0, 420.0
+#: the time series' drawing size (SVG units)
+TIMELINE_WIDTH, TIMELINE_HEIGHT = 600.0, 200.0
+#: at most this many period labels under the time series (every period is
+#: labelled up to this many; beyond, every second, third... one, and each
+#: point still names its period when pointed at)
+PERIOD_LABELS = 36
 #: sequential colours of the map (light to dark)
 COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 
@@ -87,6 +93,18 @@ def _measure(agg: dict[str, Any]) -> tuple[int | None, str]:
     return None, "rows"
 
 
+def _columns(agg: dict[str, Any], by: dict[str, Any]) -> dict[str, Any]:
+    """What a chart is of, for its title: the measure's and the breakdown's
+    header and hashtag (no measure: records are counted), and whether their
+    roles were inferred from headers rather than read from hashtags."""
+    m = agg["measures"][0] if agg["measures"] else None
+    return {
+        "measure_column": {"header": m["header"], "hashtag": m["hashtag"]} if m else None,
+        "by_column": {"header": by["header"], "hashtag": by["hashtag"]},
+        "inferred": bool((m and m.get("inferred")) or by.get("inferred")),
+    }
+
+
 def _value(group: dict[str, Any], measure: int | None) -> float:
     return group["n"] if measure is None else (group["sums"][measure] or 0)
 
@@ -96,7 +114,15 @@ def key_figures(seen: dict[str, Any]) -> list[dict[str, Any]]:
     for m in seen["aggregates"]["measures"]:
         tag = (m["hashtag"] or "#").split("+")[0][1:]
         if tag in KEY_FIGURES and m["sum"] is not None:
-            figures.append({"label": m["header"] or m["hashtag"], "hashtag": m["hashtag"], "value": m["sum"]})
+            figures.append(
+                {
+                    "label": m["header"] or m["hashtag"],
+                    "header": m["header"],
+                    "hashtag": m["hashtag"],
+                    "value": m["sum"],
+                    "inferred": bool(m.get("inferred")),
+                }
+            )
     figures.sort(key=lambda f: KEY_FIGURES.index(f["hashtag"].split("+")[0][1:]))
     return figures
 
@@ -126,6 +152,7 @@ def bars(seen: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
                 "measure": label,
                 "items": items,
                 "suppressed": by.get("suppressed", 0),
+                **_columns(agg, by),
             }
         )
     return charts
@@ -140,19 +167,24 @@ def timeline(seen: dict[str, Any]) -> dict[str, Any] | None:
     points = sorted(months["groups"], key=lambda g: g["key"])
     values = [_value(g, measure) for g in points]
     top = max(values) or 1
-    width, height = 600.0, 200.0
+    width, height = TIMELINE_WIDTH, TIMELINE_HEIGHT
     step = width / (len(points) - 1)
     coords = [(round(i * step, 1), round(height - height * v / top, 1)) for i, v in enumerate(values)]
+    every = max(1, math.ceil(len(points) / PERIOD_LABELS))
     return {
         "measure": label,
         "by": months["hashtag"] or months["header"],
         "points": [
-            {"label": str(g["key"])[:7], "value": v, "x": x, "y": y}
-            for g, v, (x, y) in zip(points, values, coords, strict=True)
+            {"label": str(g["key"])[:7], "key": g["key"], "value": v, "x": x, "y": y, "labelled": i % every == 0}
+            for i, (g, v, (x, y)) in enumerate(zip(points, values, coords, strict=True))
         ],
         "polyline": " ".join(f"{x},{y}" for x, y in coords),
         "max": top,
+        "ticks": [{"value": top * i / 4, "y": round(height - height * i / 4, 1)} for i in range(5)],
+        "width": width,
+        "height": height,
         "suppressed": months.get("suppressed", 0),
+        **_columns(agg, months),
     }
 
 
@@ -178,11 +210,13 @@ def choropleth(seen: dict[str, Any], places: Places) -> dict[str, Any] | None:
         shapes = {c: u for c, u in found.items() if u.get("geometry")}
         if not shapes:
             continue
-        return _draw(by, label, values, shapes)
+        return _draw(agg, by, label, values, shapes)
     return None
 
 
-def _draw(by: dict[str, Any], label: str, values: dict[str, float], shapes: dict[str, Any]) -> dict[str, Any]:
+def _draw(
+    agg: dict[str, Any], by: dict[str, Any], label: str, values: dict[str, float], shapes: dict[str, Any]
+) -> dict[str, Any]:
     rings = {code: _rings(unit["geometry"]) for code, unit in shapes.items()}
     points = [p for rs in rings.values() for ring in rs for p in ring]
     minx, maxx = min(p[0] for p in points), max(p[0] for p in points)
@@ -215,6 +249,7 @@ def _draw(by: dict[str, Any], label: str, values: dict[str, float], shapes: dict
         ],
         "unmatched": sorted(set(values) - set(shapes))[:20],
         "suppressed": by.get("suppressed", 0),
+        **_columns(agg, by),
     }
 
 

@@ -35,23 +35,33 @@ SERVER = "server"  # no good answer in time
 CONTENT = "content"  # not a data file
 SIZE = "size"  # over the limit
 
+#: more precisely (``FetchError.why``), still naming no host and no address
+PRIVATE = "private"  # a loopback, private or link-local address
+NOT_PUBLIC = "not-public"  # a multicast, reserved or otherwise not global address
+UNRESOLVED = "unresolved"  # a host name that does not resolve
+SCHEME = "scheme"  # not http or https
+CREDENTIALS = "credentials"  # a user name or password in the address
+TIMEOUT = "timeout"  # the server took too long
+
 
 class FetchError(Exception):
     """The file was not fetched. The message says why in full, for those
     who may see the link (it may name the host or the address it resolved
     to); ``reason`` (``ADDRESS``, ``SERVER``, ``CONTENT``, ``SIZE``) names
-    neither, for everyone else."""
+    neither, for everyone else; ``why`` says it more precisely (``PRIVATE``,
+    ``UNRESOLVED``...), still naming neither."""
 
-    def __init__(self, message: str, reason: str):
+    def __init__(self, message: str, reason: str, why: str | None = None):
         super().__init__(message)
         self.reason = reason
+        self.why = why or reason
 
 
 def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise FetchError(f"the host {host!r} could not be resolved ({error})", ADDRESS) from None
+        raise FetchError(f"the host {host!r} could not be resolved ({error})", ADDRESS, UNRESOLVED) from None
     return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
 
 
@@ -62,38 +72,38 @@ def check_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address, allowe
     mapped = getattr(address, "ipv4_mapped", None)
     if mapped is not None:
         address = mapped
-    for test, what in (
-        ("is_unspecified", "an unspecified"),
-        ("is_loopback", "a loopback"),
-        ("is_link_local", "a link-local"),
-        ("is_private", "a private"),
-        ("is_multicast", "a multicast"),
-        ("is_reserved", "a reserved"),
+    for test, what, why in (
+        ("is_unspecified", "an unspecified", PRIVATE),
+        ("is_loopback", "a loopback", PRIVATE),
+        ("is_link_local", "a link-local", PRIVATE),
+        ("is_private", "a private", PRIVATE),
+        ("is_multicast", "a multicast", NOT_PUBLIC),
+        ("is_reserved", "a reserved", NOT_PUBLIC),
     ):
         if getattr(address, test):
             raise FetchError(
-                f"the address {address} is {what} address: files are only fetched from public addresses", ADDRESS
+                f"the address {address} is {what} address: files are only fetched from public addresses", ADDRESS, why
             )
     if not address.is_global:
-        raise FetchError(f"the address {address} is not a public address", ADDRESS)
+        raise FetchError(f"the address {address} is not a public address", ADDRESS, NOT_PUBLIC)
 
 
 def _target(url: str, allowed: Sequence[Network]) -> tuple[Any, str, int, str]:
     """Check an address: (parts, checked IP, port, host) or ``FetchError``."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise FetchError(f"only http and https addresses are fetched, not {parts.scheme or 'this'!r}", ADDRESS)
+        raise FetchError(f"only http and https addresses are fetched, not {parts.scheme or 'this'!r}", ADDRESS, SCHEME)
     if not parts.hostname:
         raise FetchError("the address has no host", ADDRESS)
     if parts.username or parts.password:
-        raise FetchError("addresses with a user name or password are not fetched", ADDRESS)
+        raise FetchError("addresses with a user name or password are not fetched", ADDRESS, CREDENTIALS)
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise FetchError("the address has an invalid port", ADDRESS) from None
     found = _addresses(parts.hostname, port)
     if not found:
-        raise FetchError(f"the host {parts.hostname!r} has no address", ADDRESS)
+        raise FetchError(f"the host {parts.hostname!r} has no address", ADDRESS, UNRESOLVED)
     for address in found:
         check_address(address, allowed)
     return parts, str(found[0]), port, parts.hostname
@@ -112,7 +122,7 @@ def fetch(
         parts, ip, port, host = _target(url, allowed)
         left = deadline - time.monotonic()
         if left <= 0:
-            raise FetchError(f"the server took longer than {timeout:g} seconds", SERVER)
+            raise FetchError(f"the server took longer than {timeout:g} seconds", SERVER, TIMEOUT)
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
@@ -165,7 +175,7 @@ def _save(response: Any, destination: Path, max_bytes: int, deadline: float, tim
                 if size > max_bytes:
                     raise FetchError(f"the file is larger than the limit of {max_bytes} bytes", SIZE)
                 if time.monotonic() > deadline:
-                    raise FetchError(f"the server took longer than {timeout:g} seconds", SERVER)
+                    raise FetchError(f"the server took longer than {timeout:g} seconds", SERVER, TIMEOUT)
                 out.write(block)
     except urllib3.exceptions.HTTPError as error:
         raise FetchError(f"the transfer failed ({type(error).__name__})", SERVER) from None

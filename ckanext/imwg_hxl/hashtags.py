@@ -153,17 +153,90 @@ _EXACT = {
     "indicator": "#indicator",
     "value": "#value",
     "description": "#description",
+    # French
+    "annee": "#date+year",
+    "menages": "#population+hh",
+    "nombredemenages": "#population+hh",
+    "personnes": "#population+ind",
+    "individus": "#population+ind",
+    "tues": "#affected+killed",
+    "morts": "#affected+killed",
+    "deces": "#affected+killed",
+    "blesses": "#affected+injured",
+    "affectes": "#affected",
+    "personnesaffectees": "#affected",
+    "personnesdanslebesoin": "#inneed",
+    "cibles": "#targeted",
+    "cible": "#targeted",
+    "atteints": "#reached",
+    "beneficiaires": "#reached",
+    "statut": "#status",
+    "activite": "#activity",
+    "valeur": "#value",
+    "lieu": "#loc+name",
+    "localite": "#loc+name",
+    "sexe": "#sex",
+    "telephone": "#contact+phone",
+    # Spanish
+    "ano": "#date+year",
+    "hogares": "#population+hh",
+    "personas": "#population+ind",
+    "poblacion": "#population",
+    "muertos": "#affected+killed",
+    "fallecidos": "#affected+killed",
+    "heridos": "#affected+injured",
+    "afectados": "#affected",
+    "personasafectadas": "#affected",
+    "personasconnecesidades": "#inneed",
+    "metas": "#targeted",
+    "alcanzados": "#reached",
+    "beneficiarios": "#reached",
+    "actividad": "#activity",
+    "sexo": "#sex",
+    "lugar": "#loc+name",
+    "telefono": "#contact+phone",
+    # English, more
+    "sex": "#sex",
+    "gender": "#sex",
+    "phone": "#contact+phone",
+    "phonenumber": "#contact+phone",
+    "contactphone": "#contact+phone",
+    "id": "#meta+id",
+    "pcode": "#loc+code",
+    "placecode": "#loc+code",
 }
+
+
+#: words before a place word that say the column holds its name or code
+#: ("Nom de la province", "Código del municipio", "Name of district")
+_NAME_BEFORE = ("nombredel", "nombrede", "nombre", "nomdela", "nomdel", "nomdu", "nomde", "nom", "nameof", "name")
+_CODE_BEFORE = ("codedela", "codedel", "codedu", "codede", "code", "codigodel", "codigode", "codigo", "pcodeof")
+#: column names of ages (never summed)
+AGE_HEADERS = ("age", "edad", "ageyears", "ageinyears", "edadanos")
+
+
+def header_key(header: str) -> str:
+    """A column name as the suggestions compare it (folded, letters and digits)."""
+    return re.sub(r"[^a-z0-9]", "", fold(header or ""))
 
 
 def suggest(header: str) -> str | None:
     """A hashtag for a column name, or None: ``ADM1_PCODE`` -> ``#adm1+code``,
-    ``Province`` -> ``#adm1+name``, ``Organisation`` -> ``#org``."""
-    key = re.sub(r"[^a-z0-9]", "", fold(header or ""))
+    ``Province`` -> ``#adm1+name``, ``Organisation`` -> ``#org``,
+    ``Nom de la province`` -> ``#adm1+name``, ``Código del municipio`` ->
+    ``#adm2+code``."""
+    key = header_key(header)
     if not key:
         return None
     if key in _EXACT:
         return _EXACT[key]
+    for words, attribute in ((_CODE_BEFORE, "+code"), (_NAME_BEFORE, "+name")):
+        for word in words:
+            if key.startswith(word) and len(key) > len(word):
+                found = suggest(key[len(word) :])
+                if found and (found.startswith(("#adm", "#country", "#loc"))):
+                    return found.split("+")[0] + attribute
+                break
     match = re.match(r"^(?:adm|admin)([0-5])(p?code|name|en|fr|es|ar|name[a-z]*)?$", key)
     if match:
         level, kind = int(match.group(1)), match.group(2) or "name"
@@ -176,8 +249,8 @@ def suggest(header: str) -> str | None:
             if key.startswith(word):
                 rest = key[len(word) :]
                 prefix = "#country" if level == 0 else f"#adm{level}"
-                if rest in ("pcode", "code", "id"):
+                if rest in ("pcode", "code", "id", "codigo", "codepcode"):
                     return prefix + "+code"
-                if rest in ("", "name", "nom", "nombre"):
+                if rest in ("", "name", "nom", "nombre", "en", "fr", "es"):
                     return prefix + "+name"
     return None

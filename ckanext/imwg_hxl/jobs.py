@@ -141,7 +141,7 @@ class Profile(uploads.UploadAnalysis):
                 )
             except fetch.FetchError as error:
                 full = tk._("The file was not fetched: {reason}.").format(reason=error)
-                _store(res, self.key, "refused", refusal(error.reason), {}, detail=full)
+                _store(res, self.key, "refused", refusal(error.reason, error.why), {}, detail=full)
                 self.outcome = "refused"
                 return False
         self.profiling = Profiling(path, kind)
@@ -177,9 +177,20 @@ def _current(row: dict[str, Any]) -> bool:
     return row["status"] != "done" or (row["result"] or {}).get("version") == profile.VERSION
 
 
-def refusal(reason: str) -> str:
+def refusal(reason: str, why: str | None = None) -> str:
     """Why a link's file was not fetched, in words that name neither its
-    host nor its address (for anyone who may see the preview)."""
+    host nor its address (for anyone who may see the preview). Stored in
+    English, translated when shown (``preview``)."""
+    precise = {
+        fetch.PRIVATE: tk._("The file was not fetched: the address is on a private network."),
+        fetch.UNRESOLVED: tk._("The file was not fetched: the host name of the address is not known."),
+        fetch.SCHEME: tk._("The file was not fetched: only http and https addresses are fetched."),
+        fetch.CREDENTIALS: tk._("The file was not fetched: addresses with a user name or password are not fetched."),
+        fetch.NOT_PUBLIC: tk._("The file was not fetched: the address is not a public address."),
+        fetch.TIMEOUT: tk._("The file was not fetched: its server took too long to answer."),
+    }
+    if why in precise:
+        return precise[why]
     sentences = {
         fetch.ADDRESS: tk._("The file was not fetched: files are fetched only from public http and https addresses."),
         fetch.SERVER: tk._("The file was not fetched: its server did not deliver it."),
@@ -228,11 +239,14 @@ class Profiling:
         except Exception as error:  # noqa: BLE001 - a file that breaks a reader never breaks the worker
             log.exception("Profiling %s failed", self.path)
             return "failed", tk._("The file cannot be previewed ({error}).").format(error=type(error).__name__), {}
-        pcodes = validation.pcode_issues(result, interfaces.places)
-        if pcodes:
-            checked = result["validation"]
-            checked["issues"] = validation.ordered(checked["issues"] + pcodes)
-            checked["errors"] = validation.errors(checked["issues"])
+        for sheet in [result, *(result.get("other_sheets") or {}).values()]:
+            if "validation" not in sheet:
+                continue  # a sheet that could not be read
+            pcodes = validation.pcode_issues(sheet, interfaces.places)
+            if pcodes:
+                checked = sheet["validation"]
+                checked["issues"] = validation.ordered(checked["issues"] + pcodes)
+                checked["errors"] = validation.errors(checked["issues"])
         return "done", None, result
 
     def close(self) -> None:

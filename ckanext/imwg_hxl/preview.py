@@ -11,7 +11,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.imwg import interfaces
 
-from . import charts, config, jobs
+from . import charts, config, jobs, words
 
 
 def mode(context: dict[str, Any], res: model.Resource) -> str:
@@ -20,9 +20,13 @@ def mode(context: dict[str, Any], res: model.Resource) -> str:
     return interfaces.data_access(context, res.package_id, res.id)
 
 
-def for_caller(context: dict[str, Any], res: model.Resource, access: str | None = None) -> dict[str, Any]:
+def for_caller(
+    context: dict[str, Any], res: model.Resource, access: str | None = None, sheet: int | None = None
+) -> dict[str, Any]:
     """What the caller may see of the resource's preview (``NotAuthorized``
-    when nothing); ``access`` is the caller's ``mode`` when already known.
+    when nothing); ``access`` is the caller's ``mode`` when already known;
+    ``sheet``, for a workbook, the position of the sheet shown (default: the
+    one the profile opens on; one it does not know is the default too).
 
     A preview that shows figures of the file is reported to the
     ``IDataAccess`` plugins (the sensitivity plugin's audit log), as rows
@@ -38,19 +42,24 @@ def for_caller(context: dict[str, Any], res: model.Resource, access: str | None 
             tk._("The file is being profiled.") if wanted else tk._("This resource is not a table this preview reads.")
         )
         return dict(base, status="pending" if wanted else "unavailable", message=message, hxl=False, hashtags=[])
-    result = row["result"] or {}
+    result, sheets, shown_sheet = _sheet(row["result"] or {}, sheet)
     seen = charts.as_seen(result, access, config.suppress_below()) if result else {}
     drawn = charts.build(seen, _places) if seen else charts.build({}, _places)
+    profile = {k: v for k, v in seen.items() if k not in ("validation", "links", "version")}
     shown = dict(
         base,
-        status=row["status"],
-        message=_message(row, access),
+        status=row["status"] if not result.get("error") else "failed",
+        message=_message(row, access) if not result.get("error") else result["error"],
         checked=row["checked"].isoformat(),
         hxl=bool(result.get("hxl")),
         hashtags=row["hashtags"],
-        profile={k: v for k, v in seen.items() if k not in ("validation", "links", "version")},
+        profile=profile,
         validation=seen.get("validation"),
-        charts=drawn,
+        charts=_in_words(drawn),
+        sheets=sheets,
+        sheet=shown_sheet,
+        inferred=bool(result) and not result.get("hxl") and any(c.get("suggested") for c in result.get("columns", [])),
+        all_hidden=_all_hidden(seen),
     )
     if row["status"] == "done":
         kind = interfaces.PREVIEW_ROWS if access == interfaces.DATA else interfaces.PREVIEW_AGGREGATES
@@ -58,15 +67,85 @@ def for_caller(context: dict[str, Any], res: model.Resource, access: str | None 
     return shown
 
 
+def _sheet(result: dict[str, Any], sheet: int | None) -> tuple[dict[str, Any], list[dict[str, Any]], int | None]:
+    """The profile of the sheet asked for (of a workbook; else the whole
+    result), the workbook's sheets and the position of the one shown."""
+    sheets = result.get("sheets") or []
+    others = result.get("other_sheets") or {}
+    main = {k: v for k, v in result.items() if k not in ("sheets", "other_sheets", "sheet")}
+    if not sheets:
+        return main, [], None
+    if sheet is not None and str(sheet) in others:
+        return others[str(sheet)], sheets, sheet
+    return main, sheets, result.get("sheet")
+
+
+def _in_words(drawn: dict[str, Any]) -> dict[str, Any]:
+    """The charts with their titles and labels in words, in the page's language."""
+    for figure in drawn["key_figures"]:
+        figure["label"] = words.capital(words.label(figure["header"], figure["hashtag"]))
+    for chart in [*drawn["bars"], drawn["map"]]:
+        if chart:
+            chart["title"] = words.title(chart["measure_column"], chart["by_column"])
+            chart["measure_label"] = _measure_words(chart)
+    line = drawn["timeline"]
+    if line:
+        line["title"] = words.title(line["measure_column"], monthly=True)
+        line["measure_label"] = _measure_words(line)
+        for point in line["points"]:
+            point["label"] = words.month(point["key"])
+        for tick in line["ticks"]:
+            tick["label"] = words.number(round(tick["value"], 1))
+    return drawn
+
+
+def _measure_words(chart: dict[str, Any]) -> str:
+    m = chart["measure_column"]
+    return words.capital(words.label(m["header"], m["hashtag"])) if m else tk._("Records")
+
+
+def _all_hidden(seen: dict[str, Any]) -> bool:
+    """An aggregate-only profile whose breakdowns are all hidden (every
+    group too small): nothing but the table's shape would be shown."""
+    if not seen.get("aggregate_only"):
+        return False
+    agg = seen.get("aggregates") or {}
+    parts = [*(agg.get("by") or []), *([agg["months"]] if agg.get("months") else [])]
+    if not parts:
+        return seen.get("rows") is None
+    return not any(part.get("groups") for part in parts)
+
+
 def _message(row: dict[str, Any], access: str) -> str | None:
     """The stored message as the caller may read it: the full reason a
     link's file was refused (which may name its host or address) only for
-    those who get the data."""
+    those who get the data. A message stored in English is shown in the
+    page's language (its sentence is a message of the catalog)."""
     if access == interfaces.DATA and row.get("detail"):
         return row["detail"]
     if row["message"] is None and row["status"] == "refused":  # stored before messages and details were apart
         return tk._("The file was not fetched.")
-    return row["message"]
+    stored = row["message"]
+    return tk._(stored) if stored else stored
+
+
+def sheet_numbers(resource_id: str) -> set[int]:
+    """The positions of the sheets a resource's preview can show ({0} for a
+    file that is not a workbook, or not profiled yet)."""
+    row = jobs.stored(resource_id)
+    result = (row or {}).get("result") or {}
+    sheets = result.get("sheets") or []
+    return {
+        s["index"]
+        for s in sheets
+        if str(s["index"]) in result.get("other_sheets", {}) or s["index"] == result.get("sheet")
+    } or {0}
+
+
+def sheet_asked(value: Any) -> int | None:
+    """The ``sheet`` a page asks for (a small whole number), else None."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 4 else None
 
 
 def _places(codes: list[str], geometry: bool = False) -> dict[str, dict[str, Any]] | None:

@@ -30,7 +30,7 @@ MAX_MONTHS = 600
 #: rows used to decide a column's type before the whole column is measured
 SAMPLE = 2000
 #: the shape of a stored profile (older ones are made again by the job)
-VERSION = 2
+VERSION = 3
 #: share of non-empty cells that must parse for a column to take a type
 TYPED = 0.9
 #: date formats tried, in order (a month "2024-03" is read as its first day)
@@ -43,7 +43,13 @@ MEASURES = ("affected", "inneed", "targeted", "reached", "population", "value", 
 #: hashtags the HXL core schema says are always numbers
 NUMBERS = ("population", "affected", "inneed", "targeted", "reached", "value")
 #: never summed, even when numeric
-NOT_MEASURES = ("geo", "date", "meta")
+NOT_MEASURES = ("geo", "date", "meta", "sex", "loc", "org", "contact")
+#: attributes of columns that are never numbers (identifiers, names, phone numbers)
+NEVER_NUMBERS = ("name", "code", "id", "phone")
+#: hashtags whose columns are never numbers (categories)
+TEXT_TAGS = ("sex", "loc", "org", "sector", "subsector", "status", "description", "activity", "contact")
+#: attributes of numeric columns that are not counts (never summed into a key figure)
+NOT_SUMMED = ("code", "id", "lat", "lon", "year", "age", "phone", "num_id")
 
 _THOUSANDS = r"^-?\d{1,3}(,\d{3})+(\.\d+)?$"
 #: a cell a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``@SUM(...)``)
@@ -93,18 +99,27 @@ def column_infos(table: Table) -> list[dict[str, Any]]:
 
 
 def _kind_hint(info: dict[str, Any]) -> str | None:
-    """The type a column's hashtag announces."""
+    """The type a column's hashtag announces (for an untagged column, the
+    hashtag its header suggests, and then only that it is not a number:
+    the data decide the rest). ``+name``, ``+code``, ``+id``, ``+phone``,
+    ``#sex``, ``#loc`` and ``#org`` are never numbers."""
     tag, attrs = info["tag"], info["attributes"]
-    if tag is None:
-        return None
-    if "code" in attrs or "id" in attrs:
+    inferred = tag is None
+    if inferred:
+        parsed = hashtags.parse(info.get("suggested"))
+        if parsed is None:
+            return None
+        tag, attrs = parsed.tag, list(parsed.attributes)
+    if {"code", "id", "phone"} & set(attrs):
         return "code"
+    if "name" in attrs or tag in TEXT_TAGS:
+        return "text"
+    if inferred:
+        return None
     if tag == "date" and "year" not in attrs:
         return "date"
     if tag in NUMBERS or "num" in attrs:
         return "number"
-    if "name" in attrs or tag in ("org", "sector", "subsector", "status", "description", "loc"):
-        return "text"
     return None
 
 
@@ -172,17 +187,30 @@ def dimensions(cols: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(chosen.values())
 
 
+def _role(col: dict[str, Any]) -> tuple[str, set[str]]:
+    """A column's hashtag and attributes: its own, or those its header suggests."""
+    if col["tag"]:
+        return col["tag"], set(col["attributes"])
+    parsed = hashtags.parse(col.get("suggested"))
+    return (parsed.tag, set(parsed.attributes)) if parsed else ("", set())
+
+
 def measures(cols: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The numeric columns that are summed: reported figures first."""
-    found = [
-        c
-        for c in cols
-        if c["type"] == "number"
-        and (c["tag"] or "") not in NOT_MEASURES
-        and not {"code", "id", "lat", "lon", "year"} & set(c["attributes"])
-    ]
-    found.sort(key=lambda c: (0 if (c["tag"] or "") in MEASURES else 1, c["index"]))
+    """The numeric columns that are summed: reported figures first (never
+    ages, years, codes, coordinates)."""
+    found = []
+    for c in cols:
+        tag, attributes = _role(c)
+        if c["type"] != "number" or tag in NOT_MEASURES or NOT_SUMMED_SET & attributes:
+            continue
+        if hashtags.header_key(c["header"]) in hashtags.AGE_HEADERS:
+            continue
+        found.append(c)
+    found.sort(key=lambda c: (0 if _role(c)[0] in MEASURES else 1, c["index"]))
     return found[:6]
+
+
+NOT_SUMMED_SET = set(NOT_SUMMED)
 
 
 def profile(table: Table, sample_rows: int = 100) -> dict[str, Any]:
@@ -276,7 +304,14 @@ def profile(table: Table, sample_rows: int = 100) -> dict[str, Any]:
         "aggregates": {
             "rows": rows,
             "measures": [
-                {"index": m["index"], "header": m["header"], "hashtag": m["hashtag"], "sum": m["sum"]} for m in sums
+                {
+                    "index": m["index"],
+                    "header": m["header"],
+                    "hashtag": m["hashtag"] or m["suggested"],
+                    "inferred": not m["hashtag"],
+                    "sum": m["sum"],
+                }
+                for m in sums
             ],
             "by": by,
             "months": months,
@@ -369,6 +404,7 @@ def _groups(
         "index": dim["index"],
         "header": dim["header"],
         "hashtag": dim["hashtag"] or dim.get("suggested"),
+        "inferred": not dim["hashtag"],
         "tag": dim["tag"] or _suggested_tag(dim),
         "type": dim["type"],
         "groups": groups,

@@ -91,12 +91,93 @@ def column_names(width: int) -> list[str]:
     return [f"c{i}" for i in range(width)]
 
 
-def read(path: Path, kind: str) -> Table:
-    """The file's layout and data rows (raises ``TableError``)."""
+#: sheets of a workbook profiled at the most
+MAX_SHEETS = 10
+
+
+@dataclass
+class Sheet:
+    """A sheet of a workbook: its position, its name and whether a row of
+    hashtags sits in its first rows."""
+
+    index: int
+    name: str
+    hxl: bool
+
+
+def read(path: Path, kind: str, sheet: int | None = None) -> Table:
+    """The file's layout and data rows (raises ``TableError``); for a
+    workbook, the sheet at ``sheet`` (default: the first one that carries
+    hashtags, as libhxl reads it, or the first one)."""
     source = reader.open_table(path, kind)
     if kind in ("csv", "tsv"):
         return _read_csv(source)
+    if kind == "xlsx":
+        if sheet is None:
+            sheet = chosen_sheet(sheets(path))
+        return _from_rows(kind, _xlsx_rows(path, sheet))
     return _from_rows(kind, source.rows())
+
+
+def chosen_sheet(found: list[Sheet]) -> int:
+    """The sheet a preview opens on: the first with hashtags, else the first."""
+    return next((s.index for s in found if s.hxl), found[0].index if found else 0)
+
+
+def sheets(path: Path) -> list[Sheet]:
+    """The sheets of an XLSX workbook (the first ``MAX_SHEETS``), each
+    looked at over its first rows (raises ``TableError``)."""
+    reader.open_table(path, "xlsx")  # the file's signature checked first
+    found = []
+    with _workbook(path) as book:
+        for index, sheet in enumerate(book.worksheets[:MAX_SHEETS]):
+            try:
+                head = [
+                    [reader.cell(v) for v in values] for values in sheet.iter_rows(max_row=HEAD_ROWS, values_only=True)
+                ]
+            except Exception as error:  # noqa: BLE001 - a damaged sheet fails while it is read
+                raise TableError(f"the XLSX file is damaged ({reader.short(error)})") from None
+            if not any(any(c.strip() for c in row) for row in head):
+                continue  # an empty sheet (a cover page without cells, say)
+            found.append(Sheet(index, str(sheet.title), layout(head).hashtags is not None))
+    if not found:
+        raise TableError("the workbook holds no table")
+    return found
+
+
+class _workbook:
+    """An XLSX workbook opened as a stream (CKAN keeps uploads under names
+    without an extension, which openpyxl would refuse), closed on exit."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self) -> Any:
+        from openpyxl import load_workbook
+
+        self.stream = open(self.path, "rb")  # noqa: SIM115 - closed in __exit__
+        try:
+            self.book = load_workbook(self.stream, read_only=True, data_only=True)
+        except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+            self.stream.close()
+            raise TableError(f"not a readable XLSX file ({reader.short(error)})") from None
+        return self.book
+
+    def __exit__(self, *exc: Any) -> None:
+        self.book.close()
+        self.stream.close()
+
+
+def _xlsx_rows(path: Path, index: int) -> Iterator[list[str]]:
+    """The rows of one sheet of a workbook (computed values of formulas)."""
+    with _workbook(path) as book:
+        if index >= len(book.worksheets):
+            raise TableError("the workbook has no such sheet")
+        try:
+            for values in book.worksheets[index].iter_rows(values_only=True):
+                yield [reader.cell(v) for v in values]
+        except Exception as error:  # noqa: BLE001 - a damaged sheet fails while it is read
+            raise TableError(f"the XLSX file is damaged ({reader.short(error)})") from None
 
 
 def _read_csv(source: reader.Source) -> Table:

@@ -41,8 +41,9 @@ def variables(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, A
     # again): the preview is made, and reported as served, once per request
     made = tk.g.setdefault("imwg_hxl_previews", {})
     if res.id not in made:
+        sheet = preview.sheet_asked(tk.request.args.get("sheet")) if tk.request else None
         try:
-            made[res.id] = {"hxl": preview.for_caller(context, res)}
+            made[res.id] = {"hxl": preview.for_caller(context, res, sheet=sheet)}
         except tk.NotAuthorized as error:
             made[res.id] = {"hxl": None, "hxl_refused": str(error)}
     return made[res.id]

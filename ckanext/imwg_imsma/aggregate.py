@@ -4,7 +4,8 @@ suppression. No database, no CKAN.
 Each record contributes to *measures* (GICHD's minimum data requirements):
 hazardous areas (count and area, by status), area released (by method:
 cancelled, reduced, cleared, or the ``method`` column's value), items
-destroyed (by type), casualties (killed and injured, by sex and age group).
+destroyed (by type), casualties (killed and injured, by sex and age group, and by victim type:
+civilian or deminer, when the export says it).
 A record placed in a unit counts in that unit and in each of its ancestors:
 the aggregate of admin level *L* holds every record placed at level *L* or
 deeper; level 0 is the country.
@@ -22,7 +23,7 @@ Suppression (casualty figures only: they count people). *Primary*: a cell
 (one unit, one month, one casualty measure) above zero and below
 ``suppress_below`` is hidden. *Complementary*: the published figures obey
 sums: within a row, the total killed (injured) is the sum of its
-sex-and-age cells; down the hierarchy, a unit's cell is the sum of its
+sex-and-age cells, and the sum of its victim-type cells; down the hierarchy, a unit's cell is the sum of its
 children's cells plus what was placed no deeper than the unit (taken as
 known). The whole system of these sums is audited: a hidden cell can be
 worked out from the published ones exactly when its unit vector lies in the
@@ -60,6 +61,10 @@ ADULTS = {"adult", "adults", "adulto", "adulte", "adultos", "18", "18 and over",
 KILLED = {"killed", "dead", "death", "fatal", "muerto", "fallecido", "tue", "mort", "morto", "died", "muerta"}
 INJURED = {"injured", "wounded", "herido", "lesionado", "blesse", "ferido", "herida", "injury"}
 RELEASE = ("cancelled", "reduced", "cleared")
+#: victim types (GICHD: civilian or deminer), normalised
+CIVILIANS = {"civilian", "civil", "civilians", "civiles", "civils", "civis", "population civile"}
+DEMINERS = {"deminer", "deminers", "desminador", "desminadores", "demineur", "demineurs", "humanitarian deminer",
+            "mine action personnel", "personal de desminado", "sapador"}  # fmt: skip
 #: what a hidden figure is written as
 HIDDEN = ""
 
@@ -181,6 +186,16 @@ def _age_group(age_group: Any, age: Any) -> str:
     return "unknown"
 
 
+def _victim_type(value: Any) -> str:
+    """``civilian``, ``deminer`` (mine-action personnel) or ``unknown_type``."""
+    v = normalise(value) if value else ""
+    if v in DEMINERS or v.startswith(("demin", "desmin", "deminag", "eod", "mine action")):
+        return "deminer"
+    if v in CIVILIANS or v.startswith(("civil", "non combat")):
+        return "civilian"
+    return "unknown_type"
+
+
 def contributions(values: dict[str, list[Any]], count: int, mapping: Mapping) -> Contributions:
     """Each record's figures from the mapped columns; invalid values are
     reported and leave out that figure (never the record's other figures)."""
@@ -193,8 +208,9 @@ def contributions(values: dict[str, list[Any]], count: int, mapping: Mapping) ->
     c = {role: col(role) for role in (
         "area", "cleared", "reduced", "cancelled", "items", "item_type", "device_type", "killed", "injured",
         "outcome", "sex", "age", "age_group", "date", "year", "month", "status", "hazard_type", "method",
-        "record_type",
+        "record_type", "victim_type",
     )}  # fmt: skip
+    by_victim_type = mapping.column("victim_type") is not None
     result = Contributions([], [])
     has_method = mapping.column("method") is not None
     victims_by_outcome = mapping.column("outcome") is not None and not (
@@ -231,13 +247,16 @@ def contributions(values: dict[str, list[Any]], count: int, mapping: Mapping) ->
             else:
                 result.note(i, "bad_value", f"{mapping.column('outcome')}: {c['outcome'][i]}")
         # a victim record counts in the casualty measures alone (see the module's docstring)
-        victim = any(people.values()) or any(c[r][i] for r in ("outcome", "sex", "age", "age_group"))
+        victim = any(people.values()) or any(c[r][i] for r in ("outcome", "sex", "age", "age_group", "victim_type"))
+        kind = _victim_type(c["victim_type"][i]) if by_victim_type else None
         if not victim:
             _other_figures(figures, c, i, number, has_method, factor, mapping)
         for what, value in people.items():
             if value:
                 figures[what] += value
                 figures[f"{what}__{sex}__{age}"] += value
+                if kind:
+                    figures[f"{what}__{kind}"] += value
         result.values.append(dict(figures))
     return result
 
@@ -326,6 +345,7 @@ def aggregate(gazetteer: Gazetteer, codes: list[str | None], figures: Contributi
         {lvl: {k: dict(v) for k, v in rows.items()} for lvl, rows in remainder.items()},
         sorted(keys, key=_order),
     )
+    del cells, remainder, own  # copied into the result: not kept through the suppression
     suppress(gazetteer, result, suppress_below)
     return result
 
@@ -337,18 +357,28 @@ def _order(key: str) -> tuple[int, str]:
 
 
 def equations(
-    gazetteer: Gazetteer, agg: Aggregates
+    gazetteer: Gazetteer, agg: Aggregates, canon: dict[Any, Any] | None = None
 ) -> list[tuple[tuple[int, str, str, str], list[tuple[int, str, str, str]]]]:
     """The sums an attacker knows among published casualty cells: (total cell,
     member cells); a cell is (level, P-code, month, key). Remainders (what
-    was placed no deeper than a unit) count as known."""
+    was placed no deeper than a unit) count as known. ``canon``: one tuple
+    per cell, shared by all the sums holding it (memory)."""
+    if canon is None:
+        canon = {}
     eqs = []
     for level, rows in agg.cells.items():
         for (code, month), row in rows.items():
             for head in ("killed", "injured"):
-                members = [k for k in row if k.startswith(head + "__")]
-                if head in row and members:
-                    eqs.append(((level, code, month, head), [(level, code, month, k) for k in members]))
+                # two partitions of a row's total: by sex and age group, by victim type
+                for parts in (2, 1):
+                    members = [k for k in row if k.startswith(head + "__") and k.count("__") == parts]
+                    if head in row and members:
+                        eqs.append(
+                            (
+                                canon.setdefault((level, code, month, head), (level, code, month, head)),
+                                [canon.setdefault(c, c) for c in ((level, code, month, k) for k in members)],
+                            )
+                        )
     children: dict[tuple[int, str, str], list[str]] = defaultdict(list)
     for level, rows in agg.cells.items():
         if level == 0:
@@ -362,7 +392,12 @@ def equations(
         child_level = gazetteer.units[kids[0]].level
         for key in row:
             if is_casualty(key):
-                eqs.append(((level, parent, month, key), [(child_level, k, month, key) for k in kids]))
+                eqs.append(
+                    (
+                        canon.setdefault((level, parent, month, key), (level, parent, month, key)),
+                        [canon.setdefault(c, c) for c in ((child_level, k, month, key) for k in kids)],
+                    )
+                )
     return eqs
 
 
@@ -383,21 +418,24 @@ def suppress(gazetteer: Gazetteer, agg: Aggregates, below: int) -> None:
     """Primary and complementary suppression of the casualty cells (in place)."""
     if below <= 1:
         return
-    values: dict[tuple[int, str, str, str], float] = {}
+    # memory: the cells are not copied (``values`` reads the aggregates), each is one tuple
+    values = _Values(agg)
+    canon: dict[Any, Any] = {}
     hidden: set[tuple[int, str, str, str]] = set()
     for level, rows in agg.cells.items():
         for (code, month), row in rows.items():
             for key, value in row.items():
-                if is_casualty(key):
+                if is_casualty(key) and 0 < value < below:
                     cell = (level, code, month, key)
-                    values[cell] = value
-                    if 0 < value < below:
-                        hidden.add(cell)
-    sums = [(total, *members) for total, members in equations(gazetteer, agg)]
+                    hidden.add(canon.setdefault(cell, cell))
+    sums = [(total, *members) for total, members in equations(gazetteer, agg, canon)]
+    del canon
     using: dict[tuple[int, str, str, str], list[int]] = defaultdict(list)
     for n, cells in enumerate(sums):
         for cell in cells:
             using[cell].append(n)
+    # the values of the cells in sums, read often (keyed by the cells' one tuple each)
+    values = {cell: values[cell] for cell in using}  # type: ignore[assignment]
     given_up: set[tuple[int, str, str, str]] = set()
     # first, cheaply, the sums that have exactly one hidden cell (most of what
     # the whole system gives away); then the whole system, until it gives nothing
@@ -415,13 +453,11 @@ def suppress(gazetteer: Gazetteer, agg: Aggregates, below: int) -> None:
     # each cell's place in the sums the audit solves (once); then the families
     # of linked cells (a month's killed, or injured) audited again only when
     # one of their cells was hidden since
-    incidence: dict[tuple[int, str, str, str], list[tuple[int, float]]] = defaultdict(list)
-    for n in _needed(sums):
-        for cell in sums[n]:
-            incidence[cell].append((n, _coefficient(sums[n], cell)))
+    # (worked out when asked, not stored: memory)
+    needed = _needed(sums)
     # a graph for all the cells (see ``exposed_cells``) is one for any of them hidden
-    graph = _is_graph(incidence)
-    ends = {c: [n for n, _ in found] for c, found in incidence.items()}
+    graph = _is_graph(_Incidence(sums, using, needed).get(cell) for cell in using)
+    incidence = _Memo(sums, using, needed)
     by_family: dict[tuple[str, str], set[tuple[int, str, str, str]]] = defaultdict(set)
     for cell in hidden:
         by_family[_family(cell)].add(cell)
@@ -429,7 +465,8 @@ def suppress(gazetteer: Gazetteer, agg: Aggregates, below: int) -> None:
         audited = by_family[family]
         while True:
             if graph:
-                exposed = _bridges({c: ends[c] for c in audited if c in ends})
+                ends = {c: incidence.get(c) for c in audited}
+                exposed = _bridges({c: [n for n, _ in found] for c, found in ends.items() if found})
             else:
                 exposed = exposed_cells(sums, audited, incidence=incidence)
             exposed -= given_up
@@ -444,6 +481,44 @@ def suppress(gazetteer: Gazetteer, agg: Aggregates, below: int) -> None:
                 by_family[_family(pick)].add(pick)
     for level, code, month, key in hidden:
         agg.hidden.setdefault(level, set()).add((code, month, key))
+
+
+class _Values:
+    """The casualty cells' values, read from the aggregates (not copied)."""
+
+    def __init__(self, agg: Aggregates):
+        self.agg = agg
+
+    def get(self, cell: tuple[int, str, str, str], default: float = 0.0) -> float:
+        return value_of(self.agg, cell)
+
+    def __getitem__(self, cell: tuple[int, str, str, str]) -> float:
+        return value_of(self.agg, cell)
+
+
+class _Incidence:
+    """Each cell's place in the sums the audit solves: (sum, coefficient)
+    pairs, worked out from ``using`` when asked."""
+
+    def __init__(self, sums: list[tuple[Any, ...]], using: dict[Any, list[int]], needed: set[int]):
+        self.sums, self.using, self.needed = sums, using, needed
+
+    def get(self, cell: Any, default: Any = None) -> list[tuple[int, float]]:
+        return [(n, _coefficient(self.sums[n], cell)) for n in self.using.get(cell, ()) if n in self.needed]
+
+
+class _Memo(_Incidence):
+    """``_Incidence`` remembering the cells asked (the hidden ones, audited again and again)."""
+
+    def __init__(self, sums: list[tuple[Any, ...]], using: dict[Any, list[int]], needed: set[int]):
+        super().__init__(sums, using, needed)
+        self.known: dict[Any, list[tuple[int, float]]] = {}
+
+    def get(self, cell: Any, default: Any = None) -> list[tuple[int, float]]:
+        found = self.known.get(cell)
+        if found is None:
+            found = self.known[cell] = super().get(cell)
+        return found
 
 
 def _family(cell: tuple[int, str, str, str]) -> tuple[str, str]:
@@ -535,12 +610,12 @@ def exposed_cells(
     return exposed
 
 
-def _is_graph(incidence: dict[Any, list[tuple[int, float]]]) -> bool:
+def _is_graph(incidence: Any) -> bool:
     """Whether each cell is in at most two sums and flipping some sums'
     signs makes each cell +1 in one and -1 in the other."""
     flip: dict[int, float] = {}
     neighbours: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
-    for ends in incidence.values():
+    for ends in incidence:  # each cell's (sum, coefficient) pairs
         if len(ends) > 2:
             return False
         if len(ends) == 2:

@@ -43,8 +43,14 @@ def import_(file: Path, dataset: str, mapping: Path | None, write_mapping: Path 
     import ckan.model as model
     import ckan.plugins.toolkit as tk
 
-    from . import importer
+    from . import config, importer, read
 
+    try:  # by its size, before anything reads it
+        read.check_size(file, config.max_bytes())
+    except read.ReadError as error:
+        click.echo(f"error: upload: {importer.error_message(error)}", err=True)
+        click.echo(f"{file.name}: refused, nothing changed")
+        sys.exit(1)
     if user is None:
         user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     bar: dict[str, object] = {}
@@ -54,7 +60,9 @@ def import_(file: Path, dataset: str, mapping: Path | None, write_mapping: Path 
             if bar.get("bar") is not None:
                 bar["bar"].__exit__(None, None, None)  # type: ignore[attr-defined]
             bar["step"] = step
-            bar["bar"] = click.progressbar(length=max(total, 1), label=f"{step:<10}", file=sys.stderr)
+            bar["bar"] = click.progressbar(
+                length=max(total, 1), label=f"{step:<10}", file=sys.stderr, show_eta=True, show_percent=True
+            )
             bar["bar"].__enter__()  # type: ignore[attr-defined]
             bar["done"] = 0
         bar["bar"].update(done - bar["done"])  # type: ignore[attr-defined]
@@ -82,9 +90,11 @@ def import_(file: Path, dataset: str, mapping: Path | None, write_mapping: Path 
         _echo_errors(error.error_dict)
         if write_mapping and opts.mapping is None:
             _write_detected(file, write_mapping)
+        click.echo(f"{file.name}: refused ({len(error.error_dict)} error(s)), nothing changed")
         sys.exit(1)
     except (tk.ObjectNotFound, tk.NotAuthorized) as error:
         click.echo(f"error: {error}", err=True)
+        click.echo(f"{file.name}: refused, nothing changed")
         sys.exit(1)
     if bar.get("bar") is not None:
         bar["bar"].__exit__(None, None, None)  # type: ignore[attr-defined]
@@ -95,6 +105,18 @@ def import_(file: Path, dataset: str, mapping: Path | None, write_mapping: Path 
     summary = {k: report.get(k) for k in ("records", "placed", "placed_by", "unplaced", "unplaced_reasons",
                                          "warnings", "levels", "suppressed_cells", "totals")}  # fmt: skip
     click.echo(json.dumps(summary, indent=1, default=str))
+    click.echo(_summary_line(file.name, dataset, report, dry_run))
+
+
+def _summary_line(name: str, dataset: str, report: dict, dry_run: bool) -> str:
+    """The one line that ends an import's output."""
+    by = report.get("placed_by") or {}
+    what = "read (dry run, nothing changed)" if dry_run else f"imported into {dataset}"
+    return (
+        f"{name}: {what}: {report.get('records', 0)} records, {report.get('placed', 0)} placed "
+        f"(by code {by.get('code', 0)}, by coordinates {by.get('coordinates', 0)}, by name {by.get('name', 0)}), "
+        f"{report.get('unplaced', 0)} unplaced, {report.get('suppressed_cells', 0)} cells suppressed"
+    )
 
 
 def _write_detected(file: Path, target: Path) -> None:

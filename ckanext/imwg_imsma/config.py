@@ -4,16 +4,42 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.imwg.levels import LEVELS
+
 MAX_BYTES = "ckanext.imwg_imsma.max_bytes"
 SUPPRESS_BELOW = "ckanext.imwg_imsma.suppress_below"
 AREA_ROUND = "ckanext.imwg_imsma.area_round"
+MAX_UNZIPPED = "ckanext.imwg_imsma.max_unzipped_bytes"
+MAX_MEMBERS = "ckanext.imwg_imsma.max_zip_members"
+RUNNING_TIMEOUT = "ckanext.imwg_imsma.running_timeout"
 RAW_LEVEL = "ckanext.imwg_imsma.raw_level"
 AGGREGATE_LEVEL = "ckanext.imwg_imsma.aggregate_level"
+#: the sharing protocol's rule of each level (declared by the sensitivity plugin)
+PROTOCOL = "ckanext.imwg_sensitivity.protocol.{level}"
+#: the protocol's audiences, widest first
+AUDIENCES = ("everyone", "logged_in", "members", "owner")
 
 
 def max_bytes() -> int:
-    """The largest export accepted, in bytes."""
-    return tk.config[MAX_BYTES]
+    """The largest export accepted, in bytes: ``ckanext.imwg_imsma.max_bytes``,
+    or the portal's ``ckan.max_resource_size`` when that is smaller (the raw
+    export is stored as a resource: a file the portal would refuse is
+    refused before it is read)."""
+    limit = tk.config[MAX_BYTES]
+    portal = tk.config.get("ckan.max_resource_size")
+    if portal:
+        limit = min(limit, int(portal) * 1024 * 1024) if limit else int(portal) * 1024 * 1024
+    return limit
+
+
+def zip_limits() -> dict[str, int]:
+    """What a zip may hold: ``read.read``'s ``max_unzipped`` and ``max_members``."""
+    return {"max_unzipped": tk.config[MAX_UNZIPPED], "max_members": tk.config[MAX_MEMBERS]}
+
+
+def running_timeout() -> int:
+    """Seconds after which an import still said to be running has failed (its worker died)."""
+    return tk.config[RUNNING_TIMEOUT]
 
 
 def suppress_below() -> int:
@@ -34,3 +60,43 @@ def raw_level() -> str:
 def aggregate_level() -> str:
     """The aggregates' requested sensitivity level."""
     return tk.config[AGGREGATE_LEVEL]
+
+
+def _audiences(text: str) -> tuple[str, str] | None:
+    """(data, aggregates) audiences of one protocol rule, or None when it
+    cannot be read (the sensitivity plugin refuses such a protocol)."""
+    words = dict(w.partition(":")[::2] for w in str(text or "").split() if ":" in w)
+    data = words.get("data")
+    aggregates = words.get("aggregates", data)
+    if data not in AUDIENCES or aggregates not in AUDIENCES:
+        return None
+    return data, aggregates
+
+
+def protocol_level(raw_level: str) -> str | None:
+    """The loosest level whose data go to no one beyond those the sharing
+    protocol gives the aggregates of ``raw_level``'s data (its rule's
+    ``aggregates:``, else ``data:``); None without a protocol."""
+    rules = {level: _audiences(tk.config.get(PROTOCOL.format(level=level))) for level in LEVELS}
+    if raw_level not in rules or any(rule is None for rule in rules.values()):
+        return None
+    data, aggregates = rules[raw_level]  # type: ignore[misc]
+    if aggregates == data:  # the protocol lets the aggregates go no further than the data
+        return raw_level
+    allowed = AUDIENCES.index(aggregates)
+    for level in LEVELS:
+        if AUDIENCES.index(rules[level][0]) >= allowed:  # type: ignore[index]
+            return level
+    return LEVELS[-1]
+
+
+def aggregates_allowed(raw_level: str, asked: str | None = None) -> str:
+    """The aggregates' level: what the importer asks (default
+    ``ckanext.imwg_imsma.aggregate_level``), never looser than the protocol
+    lets the aggregates of ``raw_level``'s data go; without a protocol,
+    what is asked."""
+    asked = asked or aggregate_level()
+    allowed = protocol_level(raw_level)
+    if allowed is None:
+        return asked
+    return max(asked, allowed, key=lambda lvl: LEVELS.index(lvl) if lvl in LEVELS else len(LEVELS))

@@ -1,5 +1,6 @@
 """The country's gazetteer as the placing needs it, asked of the gazetteer
-plugin through its actions (``pcode_list``, ``pcode_show``) and the
+plugin through its action ``pcode_units`` (the country's units, with their
+other names when placing by name needs them, in one answer) and the
 ``IPlaces`` interface (boundaries), never imported."""
 
 from __future__ import annotations
@@ -24,20 +25,12 @@ def load(country: str, other_names: bool = False) -> Gazetteer:
     the portal has no gazetteer or no such country."""
     context: dict[str, Any] = {"ignore_auth": True}
     try:
-        top = tk.get_action("pcode_show")(dict(context), {"id": country})
+        branch = tk.get_action("pcode_units")(dict(context), {"id": country, "include_names": other_names})
     except KeyError as error:  # the gazetteer plugin is not loaded
         raise ReadError("no_gazetteer", field="country", country=country) from error
     except (tk.ObjectNotFound, tk.ValidationError) as error:
         raise ReadError("unknown_country", field="country", country=country) from error
-    found: dict[str, dict[str, Any]] = {top["pcode"]: {**top, "parent": None}}
-    wanted = [top["pcode"]]
-    while wanted:
-        parent = wanted.pop()
-        if found[parent].get("children") == 0:
-            continue
-        for child in tk.get_action("pcode_list")(dict(context), {"id": parent}):
-            found[child["pcode"]] = {**child, "parent": parent}
-            wanted.append(child["pcode"])
+    found: dict[str, dict[str, Any]] = {unit["pcode"]: unit for unit in branch}
     codes = list(found)
     geometries: dict[str, Any] = {}
     for start in range(0, len(codes), BATCH):
@@ -45,11 +38,9 @@ def load(country: str, other_names: bool = False) -> Gazetteer:
         for code, unit in answer.items():
             if unit.get("geometry"):
                 geometries[code] = unit["geometry"]
-    names: dict[str, tuple[str, ...]] = {}
-    if other_names:
-        for code in codes:
-            shown = tk.get_action("pcode_show")(dict(context), {"id": code})
-            names[code] = tuple(sorted({n for n in (shown.get("names") or {}).values() if n}))
+    names: dict[str, tuple[str, ...]] = {
+        code: tuple(sorted({n for n in (unit.get("names") or {}).values() if n})) for code, unit in found.items()
+    }
     units = [
         Unit(
             code,

@@ -1,18 +1,23 @@
 """The whole import of one export into a ``mine-action`` dataset.
 
 Everything is read, placed and summed before anything is written. Then one
-``package_update`` (one transaction, the files written before its commit)
-stores the raw export as the dataset's raw resource at its level (default
-confidential), replaces the aggregates' resources (the same resources, new
-files: the previous versions stay in the dataset's activity) and fills the
-dataset's mine-action fields. A failing import leaves the dataset exactly as
-before. Each run's report is stored (``imwg_imsma_import``)."""
+``package_update`` (one transaction) puts new resources (new ids: new files,
+written by CKAN's uploader after the update's validation) in the place of
+the previous ones: one aggregate per admin level, then the raw export at its
+level (default confidential); it fills the dataset's mine-action fields.
+The previous files are untouched, and served, until the update is
+committed; only then are they removed. When anything fails, the new files
+are removed: the dataset and its files are exactly as before. Each run's report is
+stored (``imwg_imsma_import``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
+import os
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +26,15 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib import uploader
 from werkzeug.datastructures import FileStorage
 
 from ckanext.imwg import interfaces, levels, uploads
 
 from . import aggregate, analysis, config, gazetteer, read, roles
 from . import model as imsma_model
+
+log = logging.getLogger(__name__)
 
 DATASET_TYPE = "mine-action"
 #: the resource field that says what a resource is to the importer
@@ -68,6 +76,12 @@ def error_message(error: read.ReadError) -> str:
         ).format(suffix=d.get("suffix")),
         "too_big": lambda: tk._("The file is {size} bytes; the largest accepted is {limit} bytes").format(
             size=d.get("size"), limit=d.get("limit")
+        ),
+        "zip_too_big": lambda: tk._(
+            "The zip would unpack to {size} bytes; the largest accepted is {limit} bytes"
+        ).format(size=d.get("size"), limit=d.get("limit")),
+        "zip_too_many": lambda: tk._("The zip holds {count} files; at most {limit} are accepted").format(
+            count=d.get("count"), limit=d.get("limit")
         ),
         "no_header": lambda: tk._("The file has no header row"),
         "broken_xlsx": lambda: tk._("The spreadsheet cannot be read: {reason}").format(reason=d.get("reason")),
@@ -144,7 +158,7 @@ def prepare(context: dict[str, Any], options: Options) -> tuple[dict[str, Any], 
         if isinstance(mapping_data, dict) and mapping_data.get("layer") and not layer:
             layer = str(mapping_data["layer"])
     try:
-        table = read.read(options.path, options.filename, layer=layer)
+        table = read.read(options.path, options.filename, layer=layer, **config.zip_limits())
     except read.ReadError as error:
         raise _invalid("layer" if error.field == "layer" else "upload", error_message(error)) from error
     options.progress("read", 1, 1)
@@ -178,23 +192,63 @@ def run(context: dict[str, Any], options: Options) -> dict[str, Any]:
     import when the dataset is known."""
     started = dt.datetime.utcnow()
     user = model.User.get(context.get("user") or "")
+    files = Files()
     try:
         dataset, result, mapping, country = prepare(context, options)
         options.progress("write", 0, 1)
-        report = _write(context, options, dataset, result, mapping, country)
+        report = _write(context, options, dataset, result, mapping, country, files)
         report["started"] = started.isoformat()
         report["status"] = imsma_model.DONE
         report["id"] = imsma_model.record(
             dataset["id"], user.id if user else None, options.filename, imsma_model.DONE, report, options.import_id
         )
         model.Session.commit()
-        options.progress("write", 1, 1)
-    except Exception as error:
+    except BaseException as error:
         model.Session.rollback()
-        _record_failure(context, options, error, started, user)
+        # with the uploader's part-written copies (``~``), should it have been stopped mid-copy
+        files.remove(files.written + [f"{path}~" for path in files.written])
+        if isinstance(error, Exception):
+            _record_failure(context, options, error, started, user)
         raise
+    files.remove(files.superseded)
+    options.progress("write", 1, 1)
     _analyse_files(report)
     return report
+
+
+@dataclass
+class Files:
+    """An import's files on disk: those it wrote (removed if it fails) and
+    those its new ones supersede (removed once it is committed)."""
+
+    written: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+
+    def write(self, resource_id: str, stream: FileStorage) -> FileStorage:
+        """A new resource's file: ``package_update`` stores it (after its
+        validation, before its commit) where CKAN's uploader keeps the file
+        of ``resource_id``, a path remembered here."""
+        upload = uploader.get_resource_uploader({"id": resource_id, "url": stream.filename})
+        if hasattr(upload, "get_path") and getattr(upload, "storage_path", None):
+            self.written.append(upload.get_path(resource_id))
+        return stream
+
+    def supersede(self, resource: dict[str, Any]) -> None:
+        """A previous resource's file, to remove after the commit."""
+        if resource.get("url_type") == "upload" and resource.get("id"):
+            upload = uploader.get_resource_uploader(dict(resource))
+            if hasattr(upload, "get_path"):
+                self.superseded.append(upload.get_path(resource["id"]))
+
+    @staticmethod
+    def remove(paths: list[str]) -> None:
+        for path in paths:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            except OSError:  # left behind: said in the log, the import's outcome stands
+                log.warning("could not remove %s", path, exc_info=True)
 
 
 def _record_failure(
@@ -232,18 +286,21 @@ def _write(
     result: analysis.Result,
     mapping: roles.Mapping,
     country: str,
+    files: Files,
 ) -> dict[str, Any]:
-    """The one ``package_update`` of the import; the report. The dataset is
+    """The new files, then the one ``package_update`` of the import; the report. The dataset is
     read again by the site (the caller's access was checked): as the caller
     sees it, resources withheld from them come without their addresses,
     which the update would then write."""
     dataset = tk.get_action("package_show")({"ignore_auth": True}, {"id": dataset["id"]})
     level = dataset.get("sensitivity") if dataset.get("sensitivity") in LEVELS else "confidential"
     raw_level = _stricter(options.raw_level or config.raw_level(), level)
-    aggregate_level = _stricter(options.aggregate_level or config.aggregate_level(), level)
+    aggregate_level = _stricter(config.aggregates_allowed(raw_level, options.aggregate_level), level)
     resources = [dict(r) for r in dataset.get("resources", [])]
     by_role = {r.get(ROLE_FIELD): r for r in resources if r.get(ROLE_FIELD)}
-    raw = by_role.get(RAW) or {ROLE_FIELD: RAW}
+    for previous in by_role.values():
+        files.supersede(previous)
+    raw = _new_resource(RAW)
     raw.update(
         {
             # the file's name may say what it holds: the name shown to all who see the dataset does not
@@ -252,18 +309,17 @@ def _write(
             ),
             "format": result.report["file"]["kind"].upper(),
             "sensitivity": raw_level,
-            "upload": _file(options.path, options.filename),
             "url": options.filename,
             "url_type": "upload",
             "date_of_data": options.export_date or dt.date.today().isoformat(),
         }
     )
     kept = [r for r in resources if not r.get(ROLE_FIELD)]
-    new = [raw]
+    new = []
     area_round = config.area_round()
     for lvl in result.levels:
         role = f"aggregate_{LEVEL_NAMES.get(lvl, lvl)}"
-        res = by_role.get(role) or {ROLE_FIELD: role}
+        res = _new_resource(role)
         text = aggregate.level_csv(result.gazetteer, result.aggregates, lvl, area_round)
         filename = f"{dataset['name']}-{LEVEL_NAMES.get(lvl, lvl)}-by-month.csv"
         res.update(
@@ -274,7 +330,7 @@ def _write(
                     "Casualty figures below {below} are hidden, with those that would give them away."
                 ).format(filename=options.filename, below=config.suppress_below()),
                 "format": "CSV",
-                "upload": _csv_file(text, filename),
+                "upload": files.write(res["id"], _csv_file(text, filename)),
                 "url": filename,
                 "url_type": "upload",
             }
@@ -284,6 +340,9 @@ def _write(
         else:
             res.pop("sensitivity", None)
         new.append(res)
+    # the raw export last: the aggregates are what most visitors get
+    raw["upload"] = files.write(raw["id"], _file(options.path, options.filename))
+    new.append(raw)
     deepest = max(result.levels)
     fields = {
         "resources": kept + new,
@@ -303,6 +362,12 @@ def _write(
     report["resources"] = {r[ROLE_FIELD]: r["id"] for r in updated["resources"] if r.get(ROLE_FIELD)}
     report["mapping_yaml"] = mapping.to_yaml()
     return report
+
+
+def _new_resource(role: str) -> dict[str, Any]:
+    """A new resource (a new id: a new file) in the place of the previous
+    one of its role: everything it says is written anew from the import."""
+    return {ROLE_FIELD: role, "id": str(uuid.uuid4())}
 
 
 def _aggregate_name(level: int) -> str:
@@ -338,6 +403,13 @@ def _analyse_files(report: dict[str, Any]) -> None:
     for resource_id in report.get("resources", {}).values():
         res = tk.get_action("resource_show")({"ignore_auth": True}, {"id": resource_id})
         uploads.resource_changed(analysts[0], {}, res)
+
+
+def check_length(length: int | None, limit: int) -> None:
+    """Refuse a request whose declared length (``Content-Length``) is past
+    ``limit`` bytes, before its body is read."""
+    if limit and length and length > limit:
+        raise _invalid("upload", error_message(read.ReadError("too_big", size=length, limit=limit)))
 
 
 def copy_upload(stream: Any, filename: str, limit: int) -> Path:

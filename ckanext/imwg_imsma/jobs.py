@@ -27,20 +27,31 @@ def pending_dir() -> Path:
 
 
 def sweep(max_age: int = 86400) -> None:
-    """Remove uploads left unconfirmed for more than ``max_age`` seconds."""
+    """Remove uploads left unconfirmed for more than ``max_age`` seconds,
+    never the upload of an import queued or running (its file is named by
+    the import's id) however long it waits; stale imports are first marked
+    failed (``ckanext.imwg_imsma.running_timeout``), their files then go."""
     import time
 
+    from . import config
+
+    imsma_model.expire(config.running_timeout())
+    busy = imsma_model.running_ids()
     limit = time.time() - max_age
     for path in pending_dir().iterdir():
-        if path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
+        if path.name.split(".", 1)[0] in busy:
+            continue
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:  # removed meanwhile (its job ended)
+            continue
 
 
 def enqueue(user: str, package_id: str, path: Path, filename: str, fields: dict[str, Any]) -> str:
     """Keep the upload and queue its import; the import's id."""
     import_id = str(uuid.uuid4())
     kept = pending_dir() / f"{import_id}{Path(filename).suffix}"
-    shutil.move(str(path), kept)
     account = model.User.get(user)
     imsma_model.record(
         package_id,
@@ -51,6 +62,9 @@ def enqueue(user: str, package_id: str, path: Path, filename: str, fields: dict[
         import_id,
     )
     model.Session.commit()
+    # moved once its import is known to be queued (the sweep spares it), then dated now
+    shutil.move(str(path), kept)
+    kept.touch()
     tk.enqueue_job(
         run,
         [user, package_id, str(kept), filename, fields, import_id],

@@ -68,8 +68,11 @@ def progress(import_id: str, step: str, done: int, total: int) -> None:
         )
 
 
-def last(package_id: str) -> dict[str, Any] | None:
-    """The dataset's last import as a dictionary, or None."""
+def last(package_id: str, timeout: int = 0) -> dict[str, Any] | None:
+    """The dataset's last import as a dictionary, or None; an import running
+    for more than ``timeout`` seconds is first marked failed (``expire``)."""
+    if timeout:
+        expire(timeout, package_id)
     row = model.Session.execute(
         sa.select(import_table)
         .where(import_table.c.package_id == package_id)
@@ -82,3 +85,29 @@ def last(package_id: str) -> dict[str, Any] | None:
     for key in ("created", "finished"):
         data[key] = data[key].isoformat() if data[key] else None
     return data
+
+
+def expire(timeout: int, package_id: str | None = None) -> int:
+    """Mark failed the imports still said to be running ``timeout`` seconds
+    after they were queued (their worker was stopped or killed: nothing of
+    theirs was committed), so that they read as failed and can be run
+    again; how many (their own transaction)."""
+    if not timeout or timeout <= 0:
+        return 0
+    now = dt.datetime.utcnow()
+    report = {
+        "status": FAILED,
+        "errors": {"import": [tk._("The import did not finish (its worker stopped); nothing was changed")]},
+    }
+    where = [import_table.c.status == RUNNING, import_table.c.created < now - dt.timedelta(seconds=timeout)]
+    if package_id:
+        where.append(import_table.c.package_id == package_id)
+    with model.meta.engine.begin() as connection:
+        return connection.execute(
+            import_table.update().where(*where).values(status=FAILED, report=report, finished=now)
+        ).rowcount
+
+
+def running_ids() -> set[str]:
+    """The ids of the imports queued or running."""
+    return {r.id for r in model.Session.execute(sa.select(import_table.c.id).where(import_table.c.status == RUNNING))}

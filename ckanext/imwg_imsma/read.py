@@ -32,6 +32,10 @@ FORMATS = {
 }
 #: the CRS all geometries are turned into
 WGS84 = "EPSG:4326"
+#: the most a zip (or a spreadsheet, a zip too) may hold, uncompressed, and
+#: how many members (zip bombs); the importer passes its configuration
+MAX_UNZIPPED = 1 << 30
+MAX_MEMBERS = 2000
 
 
 class ReadError(Exception):
@@ -84,17 +88,30 @@ def check_size(path: str | Path, limit: int) -> int:
     return size
 
 
-def read(path: str | Path, name: str | None = None, layer: str | None = None) -> Table:
-    """Read an export; ``name`` (default: the path's name) gives the format."""
+def read(
+    path: str | Path,
+    name: str | None = None,
+    layer: str | None = None,
+    max_unzipped: int | None = None,
+    max_members: int | None = None,
+) -> Table:
+    """Read an export; ``name`` (default: the path's name) gives the format.
+    A zip (or spreadsheet) holding more than ``max_unzipped`` bytes or
+    ``max_members`` files is refused from its directory, before anything is
+    decompressed (defaults: ``MAX_UNZIPPED``, ``MAX_MEMBERS``)."""
     path = Path(path)
     name = name or path.name
     kind = kind_of(name)
     if kind == "csv":
         return _csv(path, name)
+    limits = (max_unzipped or MAX_UNZIPPED, max_members or MAX_MEMBERS)
     if kind == "xlsx":
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                check_zip(archive, *limits)
         return _xlsx(path, name)
     if kind == "zip":
-        with _unzipped(path) as (inner, inner_kind):
+        with _unzipped(path, *limits) as (inner, inner_kind):
             return _geo(inner, name, inner_kind, layer)
     return _geo(path, name, kind, layer)
 
@@ -189,12 +206,25 @@ def _unique(names: list[str]) -> list[str]:
 # -- zips --------------------------------------------------------------------------------
 
 
+def check_zip(archive: zipfile.ZipFile, max_unzipped: int, max_members: int) -> None:
+    """ReadError ``zip_too_big`` for a zip holding too much (its directory's
+    sizes: decompressing stops at them, a lying one fails its CRC)."""
+    members = archive.infolist()
+    if len(members) > max_members:
+        raise ReadError("zip_too_many", count=len(members), limit=max_members)
+    size = sum(m.file_size for m in members)
+    if size > max_unzipped:
+        raise ReadError("zip_too_big", size=size, limit=max_unzipped)
+
+
 @contextmanager
-def _unzipped(path: Path) -> Iterator[tuple[Path, str]]:
+def _unzipped(path: Path, max_unzipped: int, max_members: int) -> Iterator[tuple[Path, str]]:
     """The Shapefile or File Geodatabase inside a zip, extracted to a
-    temporary folder; ReadError for a broken zip or an incomplete shapefile."""
+    temporary folder; ReadError for a broken zip, a zip bomb or an
+    incomplete shapefile."""
     try:
         archive = zipfile.ZipFile(path)
+        check_zip(archive, max_unzipped, max_members)
         bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ReadError("broken_zip", reason=str(error)) from error

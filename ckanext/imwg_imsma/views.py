@@ -4,13 +4,15 @@ background job and read its report."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from flask import Blueprint, request
+from flask import Blueprint, jsonify, request
 
 from ckanext.imwg.csrf import protected
 
@@ -22,6 +24,19 @@ imsma = Blueprint("imwg_imsma", __name__)
 
 def blueprints() -> list[Blueprint]:
     return [imsma]
+
+
+@imsma.before_app_request
+def _refuse_big_api_upload() -> Any:
+    """``imsma_import`` through the API: a request whose declared length is
+    past the limit is refused (413) before CKAN reads its body."""
+    if request.method != "POST" or not request.path.rstrip("/").endswith("/action/imsma_import"):
+        return None
+    try:
+        importer.check_length(request.content_length, config.max_bytes())
+    except tk.ValidationError as error:
+        return jsonify({"success": False, "error": {"__type": "Validation Error", **error.error_dict}, "help": ""}), 413
+    return None
 
 
 def _context() -> dict[str, Any]:
@@ -73,7 +88,7 @@ def _reads_reports(pkg: dict[str, Any]) -> bool:
 
 
 def _render(pkg: dict[str, Any], **extra: Any) -> str:
-    last = imsma_model.last(pkg["id"]) if _reads_reports(pkg) else None
+    last = imsma_model.last(pkg["id"], config.running_timeout()) if _reads_reports(pkg) else None
     return tk.render(
         "imwg_imsma/import.html",
         {
@@ -85,12 +100,31 @@ def _render(pkg: dict[str, Any], **extra: Any) -> str:
             "roles": roles.ROLES,
             "errors": {},
             "data": {},
+            "max_mb": round(config.max_bytes() / 1024 / 1024),
             **extra,
         },
     )
 
 
+def _sized(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A view that refuses an upload by its declared size (``Content-Length``,
+    413) before anything reads the request's body (the CSRF check reads its
+    form); the copy of the upload stops at the same limit (no length given)."""
+
+    @functools.wraps(view)
+    def check(id: str) -> Any:
+        if request.method == "POST" and tk.current_user.is_authenticated:
+            try:
+                importer.check_length(request.content_length, config.max_bytes())
+            except tk.ValidationError as error:
+                return _render(_dataset(id), errors=error.error_dict), 413
+        return view(id)
+
+    return check
+
+
 @imsma.route("/dataset/<id>/imsma", methods=["GET", "POST"])
+@_sized
 @protected
 def upload(id: str):
     """The form (GET); an upload read and its mapping detected for the preview (POST)."""
@@ -126,7 +160,7 @@ def _preview(pkg: dict[str, Any], token: str, path: Path, filename: str, data: d
     layers: list[str] = []
     table = None
     try:
-        table = read.read(path, filename, layer=data.get("layer") or None)
+        table = read.read(path, filename, layer=data.get("layer") or None, **config.zip_limits())
     except read.ReadError as error:
         layers = list(error.details.get("layers") or [])
         errors["layer" if error.field == "layer" else "upload"] = [importer.error_message(error)]
@@ -163,7 +197,7 @@ def confirm(id: str):
     if request.form.get("check"):
         return _preview(pkg, token, path, meta["filename"], data)
     try:
-        table = read.read(path, meta["filename"], layer=data.get("layer") or None)
+        table = read.read(path, meta["filename"], layer=data.get("layer") or None, **config.zip_limits())
         if data.get("mapping"):
             roles.load(data["mapping"], table.columns)
     except (read.ReadError, roles.MappingError):
@@ -185,4 +219,7 @@ def status(id: str):
     pkg = _dataset(id)
     if not _reads_reports(pkg):
         return tk.abort(403, tk._("The report lists records of the raw export, which is not yours to see"))
-    return tk.render("imwg_imsma/status.html", {"pkg": pkg, "pkg_dict": pkg, "last": imsma_model.last(pkg["id"])})
+    return tk.render(
+        "imwg_imsma/status.html",
+        {"pkg": pkg, "pkg_dict": pkg, "last": imsma_model.last(pkg["id"], config.running_timeout())},
+    )

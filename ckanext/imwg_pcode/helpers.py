@@ -13,9 +13,25 @@ import sqlalchemy as sa
 from ckanext.imwg import interfaces
 from ckanext.imwg.logic.validators import place_codes
 
+from . import facets, places
 from .model import coverage_table
 
-__all__ = ["imwg_pcode_coverage", "imwg_pcode_map_available", "imwg_pcode_places"]
+__all__ = [
+    "imwg_pcode_coverage",
+    "imwg_pcode_extent",
+    "imwg_pcode_filter_labels",
+    "imwg_pcode_item_places",
+    "imwg_pcode_map_available",
+    "imwg_pcode_places",
+    "imwg_pcode_search_map",
+]
+
+#: places named in a search result, at the most (then "and N more")
+ITEM_PLACES = 3
+#: simplification (degrees) of the outlines drawn on the search map
+OUTLINE_TOLERANCE = 0.01
+#: simplification (degrees) of a dataset's extent drawn on its page
+EXTENT_TOLERANCE = 0.005
 
 #: unknown or retired codes named in the sentence of a dataset page
 NAMED = 10
@@ -136,3 +152,89 @@ def extent_geojson(unit: dict[str, Any]) -> str | None:
         ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
         return json.dumps({"type": "Polygon", "coordinates": [ring]})
     return None
+
+
+def imwg_pcode_filter_labels(search_facets: dict[str, Any]) -> dict[str, Any]:
+    """``titles`` and ``translated_fields`` for CKAN's search form, with the
+    active place filters named: "Location: Waingmaw", not "None: MMR001014"."""
+    return facets.filter_labels(search_facets)
+
+
+def imwg_pcode_item_places(package: dict[str, Any]) -> dict[str, Any]:
+    """The names of a search result's places: ``names`` (the first
+    ``ITEM_PLACES``, each with its ``pcode`` and ``url``) and ``more`` (how
+    many others)."""
+    found = imwg_pcode_places(package.get("pcodes"))
+    return {"names": found[:ITEM_PLACES], "more": max(0, len(found) - ITEM_PLACES)}
+
+
+def imwg_pcode_search_map() -> dict[str, Any]:
+    """What the search page's map starts with: ``extent`` (``[[north, east],
+    [south, west]]`` around the countries whose admin-1 units have boundaries,
+    else None: the whole world) and ``outlines`` (the addresses of those
+    units' boundaries as GeoJSON, drawn under the box so that the map is
+    readable without tiles)."""
+    outlined = facets.summary().outlined
+    if not outlined:
+        return {"extent": None, "outlines": []}
+    boxes = [box for _country, box in outlined]
+    extent = [
+        [max(b[3] for b in boxes), max(b[2] for b in boxes)],
+        [min(b[1] for b in boxes), min(b[0] for b in boxes)],
+    ]
+    outlines = [
+        tk.url_for("imwg_pcode_export.country", fmt="geojson", country=country, level=1, simplify=OUTLINE_TOLERANCE)
+        for country, _box in outlined
+    ]
+    return {"extent": extent, "outlines": outlines}
+
+
+def imwg_pcode_extent(pkg: dict[str, Any]) -> dict[str, Any] | None:
+    """A dataset's extent for its page's map: ``geojson`` (text, for
+    ckanext-spatial's ``dataset_map`` snippet) and ``stand_ins`` (``names`` of
+    places drawn ``by`` a larger unit's boundary, having none of their own). The
+    dataset's own ``spatial`` extent when it has one; else its places'
+    boundaries, a place without one drawn by its nearest ancestor that has
+    one (as the map search finds it), else by its box. None: nothing to draw."""
+    own = pkg.get("spatial") or next(
+        (e.get("value") for e in pkg.get("extras") or [] if isinstance(e, dict) and e.get("key") == "spatial"), None
+    )
+    if own:
+        return {"geojson": own if isinstance(own, str) else json.dumps(own), "stand_ins": []}
+    codes = place_codes(pkg.get("pcodes"))
+    if not codes:
+        return None
+    found = places.lookup(model.Session, codes)
+    drawn: dict[str, str] = {}  # place -> the unit whose boundary draws it
+    for code, unit in found.found.items():
+        chain = [unit, *found.ancestors(code)]
+        drawn[code] = next((u.pcode for u in chain if u.bbox), code)
+    shapes = places.for_others(model.Session, set(drawn.values()), geometry=True)
+    geometries = []
+    for pcode in dict.fromkeys(drawn.values()):
+        unit = found.units.get(pcode)
+        geometry = (shapes.get(pcode) or {}).get("geometry")
+        if geometry:
+            geometries.append(_simplified(geometry))
+        elif unit is not None and unit.bbox:
+            geometries.append(json.loads(extent_geojson({"bbox": unit.bbox})))
+    if not geometries:
+        return None
+    by_unit: dict[str, list[str]] = {}
+    for code, by in drawn.items():
+        if by != code and by in found.units:
+            by_unit.setdefault(found.units[by].name, []).append(found.found[code].name)
+    stand_ins = [{"names": names, "by": by} for by, names in by_unit.items()]
+    geojson = geometries[0] if len(geometries) == 1 else {"type": "GeometryCollection", "geometries": geometries}
+    return {"geojson": json.dumps(geojson, separators=(",", ":")), "stand_ins": stand_ins}
+
+
+def _simplified(geometry: dict[str, Any]) -> dict[str, Any]:
+    """A boundary simplified for a small map, coordinates rounded."""
+    from shapely.geometry import mapping, shape
+
+    try:
+        simple = shape(geometry).simplify(EXTENT_TOLERANCE, preserve_topology=True)
+    except (ValueError, TypeError, AttributeError):
+        return geometry
+    return json.loads(json.dumps(mapping(simple), default=list), parse_float=lambda v: round(float(v), 4))

@@ -30,6 +30,7 @@ package_index = sa.Table(
         sa.Column(name, sa.UnicodeText)
         for name in ("state", "capacity", "dataset_type", "sort_modified", "sort_created", "sort_title", "sort_name")
     ),
+    *(sa.Column(name, sa.Float) for name in ("num_minx", "num_miny", "num_maxx", "num_maxy", "num_bbox_area")),
 )
 
 #: Single-valued fields kept in their own inline column (filters CKAN adds to
@@ -43,12 +44,23 @@ NARROW_COLUMNS = {
     "title_string": "sort_title",
     "name": "sort_name",
 }
+#: Numeric fields that function queries read (ckanext-spatial's bounding-box
+#: search), kept inline as float8: field -> column. NULL when the document has
+#: no number there (a function reads that as 0, as Solr does).
+NUMBER_COLUMNS = {
+    "minx": "num_minx",
+    "miny": "num_miny",
+    "maxx": "num_maxx",
+    "maxy": "num_maxy",
+    "bbox_area": "num_bbox_area",
+}
 #: Fields a filter can compare on a column of their own.
 FILTER_COLUMNS = {**NARROW_COLUMNS, "site_id": "site_id", "id": "id"}
 #: The multi-valued field kept in its own column.
 LABELS_FIELD = "permission_labels"
 
-#: Facet values by their 64-bit hash (``hashtextextended(field\x1fvalue, 0)``):
+#: Facet values by their 64-bit hash (``sql.facet_hash``: 16 bits of the
+#: field's ``hashtextextended``, 48 of ``field\x1fvalue``'s):
 #: facets are counted over ``imwg_search_package.fids`` and named from here.
 #: Append-only: a value whose datasets are gone is harmless.
 facet_value = sa.Table(

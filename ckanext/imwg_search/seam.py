@@ -19,6 +19,10 @@ PostgreSQL backend checks the schema it follows instead (the file named by
 ``ckanext.imwg_search.schema_file``, or the one shipped inside the ckan
 package), so that a schema it cannot read stops the start-up.
 
+It replaces ``ckan.lib.search.rebuild`` (what ``ckan search-index rebuild``
+and ``rebuild-fast`` run) with :func:`rebuild`, which writes the entries in
+batches.
+
 It marks CKAN's session while it commits, so that index writes made during
 a dataset's commit join its transaction (see ``commits``), and it wraps
 ``SynchronousSearchPlugin.notify`` so that a dataset is indexed once per
@@ -47,12 +51,14 @@ from ckanext.imwg import txcache
 from . import solr_schema
 from .backend import PostgresSolrConnection
 from .commits import COMMITTING, NOTIFIED, track_commits
+from .writer import batched
 
 PLUGIN = "imwg_search"
 
 _original_make_connection = search_common.make_connection
 _original_check_schema = search.check_solr_schema_version
 _original_notify = search.SynchronousSearchPlugin.notify
+_original_rebuild = search.rebuild
 
 
 def active() -> bool:
@@ -97,6 +103,16 @@ def notify(plugin: Any, entity: Any, operation: Any) -> None:
     _original_notify(plugin, entity, operation)
 
 
+def rebuild(*args: Any, **kwargs: Any) -> Any:
+    """Stands in for ``ckan.lib.search.rebuild`` (``ckan search-index rebuild``
+    and each process of ``rebuild-fast``): the entries are written in batches
+    (``writer.batched``), all of them by the time it returns."""
+    if not active():
+        return _original_rebuild(*args, **kwargs)
+    with batched():
+        return _original_rebuild(*args, **kwargs)
+
+
 def _dispose_engine_in_child() -> None:
     # `ckan search-index rebuild-fast` forks workers; a forked process must
     # not reuse the parent's pooled database connections.
@@ -116,6 +132,7 @@ def install() -> None:
     search.make_connection = make_connection  # type: ignore[attr-defined]
     search.check_solr_schema_version = check_solr_schema_version  # type: ignore[assignment]
     search.SynchronousSearchPlugin.notify = notify  # type: ignore[method-assign]
+    search.rebuild = rebuild  # type: ignore[assignment]
     if not _installed:
         os.register_at_fork(after_in_child=_dispose_engine_in_child)
         track_commits(model.Session, PostgresSolrConnection, active)

@@ -29,7 +29,7 @@ from .query import (
     parse_function,
     parse_lucene,
 )
-from .sql import SEP, Compiler
+from .sql import SEP, Compiler, facet_field_code, facet_hash
 from .writer import FACET_VALUES, NOT_FACETED, TABLE
 
 log = logging.getLogger(__name__)
@@ -273,12 +273,14 @@ class IndexSearcher:
         fast = [n for n in names if n not in NOT_FACETED]
         slow = [n for n in names if n in NOT_FACETED]
         if fast:
+            # only the requested fields' values are grouped: a hash carries its field's code
+            codes = "ARRAY[" + ", ".join(facet_field_code(f":_ff{i}") for i in range(len(fast))) + "]"
             rows = self._execute(
                 f"WITH c AS (SELECT h, count(*) AS n FROM {TABLE} d CROSS JOIN LATERAL unnest(d.fids) AS h "
-                f"WHERE {where} GROUP BY h) "
+                f"WHERE {where} AND (h >> 48) = ANY({codes}) GROUP BY h) "
                 f"SELECT v.field, v.value, c.n, c.h FROM c LEFT JOIN {FACET_VALUES} v ON v.hash = c.h "
                 f"WHERE v.hash IS NULL OR v.field = ANY(:_ff)",
-                {**params, "_ff": fast},
+                {**params, "_ff": fast, **{f"_ff{i}": f for i, f in enumerate(fast)}},
             ).fetchall()
             unnamed = [h for field, _v, _n, h in rows if field is None]
             names = self._name_facet_values(unnamed, where, params) if unnamed else {}
@@ -312,7 +314,7 @@ class IndexSearcher:
             r[0]
             for r in self._execute(
                 f"SELECT DISTINCT t FROM {TABLE} d CROSS JOIN LATERAL unnest(d.terms) AS t "
-                f"WHERE {where} AND hashtextextended(t, 0) = ANY(CAST(:_h AS bigint[]))",
+                f"WHERE {where} AND {facet_hash('t')} = ANY(CAST(:_h AS bigint[]))",
                 {**params, "_h": hashes},
             )
         ]
@@ -322,7 +324,7 @@ class IndexSearcher:
             except pysolr.SolrError:
                 pass  # named again by the next search
         named = {}
-        for t, h in self._execute("SELECT t, hashtextextended(t, 0) FROM unnest(CAST(:ts AS text[])) t", {"ts": terms}):
+        for t, h in self._execute(f"SELECT t, {facet_hash('t')} FROM unnest(CAST(:ts AS text[])) t", {"ts": terms}):
             field, _, value = t.partition(SEP)
             named[h] = (field, value)
         return named

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import solr_schema as ss
-from .model import FILTER_COLUMNS, LABELS_FIELD, NARROW_COLUMNS
+from .model import FILTER_COLUMNS, LABELS_FIELD, NARROW_COLUMNS, NUMBER_COLUMNS
 from .query import (
     MUST,
     MUST_NOT,
@@ -48,6 +48,21 @@ CATCH_ALL_CONFIG = "english"
 Analyzer = Callable[[str, str], str]
 
 _NUM_RE = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+
+
+def facet_hash(term: str) -> str:
+    """SQL for the 64-bit facet hash of a ``terms`` entry (``field\\x1fvalue``):
+    16 bits of the field's hash, then 48 bits of the entry's, so that facet
+    counting keeps the requested fields' values (:func:`facet_field_code`)
+    before it groups them."""
+    return (
+        f"((hashtextextended(split_part({term}, chr(31), 1), 0) << 48) | (hashtextextended({term}, 0) & {2**48 - 1}))"
+    )
+
+
+def facet_field_code(field: str) -> str:
+    """SQL for the field part of :func:`facet_hash` (``hash >> 48``)."""
+    return f"((hashtextextended({field}, 0) << 48) >> 48)"
 
 
 def term_key(field: str, value: str) -> str:
@@ -301,6 +316,9 @@ class Compiler:
     def func(self, fv: FuncValue) -> str:
         if fv.name == "number":
             return f"CAST({float(fv.number)!r} AS float8)"  # type: ignore[arg-type]
+        if fv.name == "field" and fv.field in NUMBER_COLUMNS:
+            # kept inline as float8 (NULL where the document has no number)
+            return f"COALESCE(d.{NUMBER_COLUMNS[fv.field]}, 0)"
         if fv.name == "field":
             v = f"(d.doc->{self.bind(fv.field)})"
             # Solr gives a missing or non-numeric field the value 0

@@ -17,8 +17,11 @@ by dataset commits by the first search that counts them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,8 +33,8 @@ from ckanext.imwg import txcache
 
 from . import solr_schema as ss
 from .commits import COMMITTING, FLUSHED, PENDING
-from .model import LABELS_FIELD, NARROW_COLUMNS, facet_value, package_index
-from .sql import CATCH_ALL_CONFIG, SEP, term_key
+from .model import LABELS_FIELD, NARROW_COLUMNS, NUMBER_COLUMNS, facet_value, package_index
+from .sql import CATCH_ALL_CONFIG, SEP, facet_hash, term_key
 from .values import boolean, fold, format_date, number, parse_date, solr_string
 
 log = logging.getLogger(__name__)
@@ -41,29 +44,82 @@ FACET_VALUES = facet_value.name
 
 #: kinds whose values are stored as their text
 _AS_TEXT = frozenset((ss.STRING, ss.TEXT))
-NARROW_LIST = ", ".join(NARROW_COLUMNS.values())
-NARROW_PARAMS = ", ".join(f":{c}" for c in NARROW_COLUMNS.values())
-NARROW_UPDATE = ", ".join(f"{c} = EXCLUDED.{c}" for c in NARROW_COLUMNS.values())
-_FTS = " || ".join(f"setweight(to_tsvector('{CATCH_ALL_CONFIG}', :w{w}), '{w}')" for w in "ABCD")
+NARROW_LIST = ", ".join([*NARROW_COLUMNS.values(), *NUMBER_COLUMNS.values()])
+_ROW_COLUMNS = (
+    "index_id text, id text, site_id text, doc jsonb, terms text[], fterms text[], ftext jsonb, "
+    "data_dict text, validated_data_dict text, labels text[], wa text, wb text, wc text, wd text, "
+    + ", ".join(f"{c} text" for c in NARROW_COLUMNS.values())
+    + ", "
+    + ", ".join(f"{c} float8" for c in NUMBER_COLUMNS.values())
+)
+_FTS = " || ".join(f"setweight(to_tsvector('{CATCH_ALL_CONFIG}', r.w{w.lower()}), '{w}')" for w in "ABCD")
+_UPDATE = ", ".join(
+    f"{c} = EXCLUDED.{c}"
+    for c in (
+        "id",
+        "site_id",
+        "doc",
+        "terms",
+        "fts",
+        "ftext",
+        "data_dict",
+        "validated_data_dict",
+        "indexed_at",
+        "fids",
+        "labels",
+        *NARROW_COLUMNS.values(),
+        *NUMBER_COLUMNS.values(),
+    )
+)
+#: Inserts or replaces the entries of a JSON array of rows (:meth:`IndexWriter._row`)
+#: in one statement; an entry whose stored content is unchanged is not rewritten,
+#: so a rebuild over an index leaves no dead rows behind.
 _INSERT = f"""
     INSERT INTO {TABLE} AS d (index_id, id, site_id, doc, terms, fts, ftext,
                               data_dict, validated_data_dict, indexed_at, fids, labels,
                               {NARROW_LIST})
-    VALUES (:index_id, :id, :site_id, CAST(:doc AS jsonb), CAST(:terms AS text[]), {_FTS},
-            CAST(:ftext AS jsonb), :data_dict, :validated_data_dict,
-            now() at time zone 'utc',
-            ARRAY(SELECT hashtextextended(t, 0) FROM unnest(CAST(:fterms AS text[])) t),
-            CAST(:labels AS text[]), {NARROW_PARAMS})
-    ON CONFLICT (index_id) DO UPDATE SET
-        id = EXCLUDED.id, site_id = EXCLUDED.site_id, doc = EXCLUDED.doc,
-        terms = EXCLUDED.terms, fts = EXCLUDED.fts, ftext = EXCLUDED.ftext,
-        data_dict = EXCLUDED.data_dict,
-        validated_data_dict = EXCLUDED.validated_data_dict,
-        indexed_at = EXCLUDED.indexed_at, fids = EXCLUDED.fids, labels = EXCLUDED.labels,
-        {NARROW_UPDATE}
+    SELECT r.index_id, r.id, r.site_id, r.doc, r.terms, {_FTS}, r.ftext,
+           r.data_dict, r.validated_data_dict, now() at time zone 'utc',
+           ARRAY(SELECT {facet_hash("t")} FROM unnest(r.fterms) t), r.labels,
+           {", ".join(f"r.{c}" for c in [*NARROW_COLUMNS.values(), *NUMBER_COLUMNS.values()])}
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r({_ROW_COLUMNS})
+    ORDER BY r.index_id
+    ON CONFLICT (index_id) DO UPDATE SET {_UPDATE}
     WHERE (d.doc, d.data_dict, d.validated_data_dict, d.labels)
           IS DISTINCT FROM (EXCLUDED.doc, EXCLUDED.data_dict, EXCLUDED.validated_data_dict, EXCLUDED.labels)
 """
+#: Entries of a rebuild written per statement (see :func:`batched`).
+BATCH_SIZE = 200
+#: The entries a rebuild has built and not yet written (``index_id`` -> row);
+#: None outside :func:`batched`.
+_batch: contextvars.ContextVar[dict[str, dict[str, Any]] | None] = contextvars.ContextVar(
+    "imwg_search_batch", default=None
+)
+
+
+@contextlib.contextmanager
+def batched():
+    """Within it (``ckan search-index rebuild``, see ``seam``), entries written
+    outside a dataset's commit are gathered and written :data:`BATCH_SIZE` at a
+    time, in one statement and one transaction each, and the rest on leaving,
+    whatever happens inside: one round trip and one commit per batch instead
+    of three per dataset. A search or a delete inside writes them first."""
+    if _batch.get() is not None:
+        yield
+        return
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        pending = _batch.get() or {}
+        _batch.reset(token)
+        if pending:
+            import ckan.model as model
+
+            from . import backend
+
+            backend.PostgresSolrConnection(model.Session)._write_rows(list(pending.values()), own_transaction=True)
+
 
 #: String fields never counted as facets through the fast path: unique per
 #: dataset or bookkeeping. Faceting on them still works (from ``terms``).
@@ -133,32 +189,43 @@ class IndexWriter:
             for row in rows:
                 pending[row["index_id"]] = row
             return ""
+        batch = _batch.get()
+        if batch is not None and not txcache.get(COMMITTING, session=self.session):
+            for row in rows:
+                batch[row["index_id"]] = row
+            if len(batch) >= BATCH_SIZE:
+                self._write_batch()
+            return ""
         self._write_rows(rows)
         return ""
 
     def flush(self) -> None:
-        """Write the entries held back during the current commit."""
+        """Write the entries held back during the current commit (and those a
+        rebuild has gathered)."""
+        self._write_batch()
         pending = txcache.pop(PENDING, session=self.session)
         if pending:
             self._write_rows(list(pending.values()))
 
-    def _write_rows(self, rows: list[dict[str, Any]]) -> None:
-        statements = []
-        for row in rows:
-            params = {k: v for k, v in row.items() if k != "fts_pieces"}
-            params.update({f"w{w}": row["fts_pieces"][w] for w in "ABCD"})
-            params.update({k: array_literal(row[k]) for k in ("terms", "fterms", "labels")})
-            statements.append(params)
-        if txcache.get(COMMITTING, session=self.session):
+    def _write_batch(self) -> None:
+        batch = _batch.get()
+        if batch:
+            rows = list(batch.values())
+            batch.clear()
+            self._write_rows(rows, own_transaction=True)
+
+    def _write_rows(self, rows: list[dict[str, Any]], own_transaction: bool = False) -> None:
+        by_id = {row["index_id"]: row for row in rows}  # one statement may not write an entry twice
+        payload = json.dumps([_json_row(row) for row in by_id.values()])
+        if not own_transaction and txcache.get(COMMITTING, session=self.session):
             # joins the dataset's transaction; the names of facet values new to
             # the index are stored by the first search that counts them
             # (:meth:`_term_counts`), not here, so that dataset writes neither
             # wait on each other over a shared name nor pay for it
-            for params in statements:
-                self._execute(_INSERT, params)
+            self._execute(_INSERT, {"rows": payload})
             return
         fterms = sorted({t for row in rows for t in row["fterms"]})
-        self._autocommit([self._facet_value_statement(fterms), *((_INSERT, p) for p in statements)])
+        self._autocommit([self._facet_value_statement(fterms), (_INSERT, {"rows": payload})])
 
     def _row(self, source: dict[str, Any]) -> dict[str, Any]:
         doc: dict[str, Any] = {}
@@ -198,13 +265,14 @@ class IndexWriter:
             "index_id": str(doc["index_id"]),
             "id": str(doc["id"]),
             "site_id": str(doc["site_id"]),
-            "doc": json.dumps(doc),
+            "doc": doc,
             "terms": sorted(set(terms)),
             "fterms": sorted(set(fterms)),
-            "ftext": json.dumps(ftext),
+            "ftext": ftext,
             "fts_pieces": {w: "\n".join(p) for w, p in pieces.items()},
             "labels": [str(v) for v in _as_list(doc.get(LABELS_FIELD))],
             **{column: _scalar(doc.get(field)) for field, column in NARROW_COLUMNS.items()},
+            **{column: _number_or_none(doc.get(field)) for field, column in NUMBER_COLUMNS.items()},
             "data_dict": _text_or_none(extra["data_dict"]),
             "validated_data_dict": _text_or_none(extra["validated_data_dict"]),
         }
@@ -213,7 +281,7 @@ class IndexWriter:
         """The statement that names the facet hashes of ``fterms``."""
         sql = (
             f"INSERT INTO {FACET_VALUES} (hash, field, value) "
-            f"SELECT hashtextextended(t, 0), split_part(t, :sep, 1), substr(t, strpos(t, :sep) + 1) "
+            f"SELECT {facet_hash('t')}, split_part(t, :sep, 1), substr(t, strpos(t, :sep) + 1) "
             f"FROM unnest(CAST(:ts AS text[])) t ORDER BY 1 ON CONFLICT (hash) DO NOTHING"
         )
         return sql, {"ts": fterms, "sep": SEP}
@@ -248,10 +316,12 @@ class IndexWriter:
         if id is None and q is None:
             raise ValueError('You must specify "id" or "q".')
         pending = txcache.get(PENDING, {}, self.session)
+        batch = _batch.get() or {}
         if id is not None:
             ids = id if isinstance(id, (list, tuple)) else [id]
             for index_id in ids:
                 pending.pop(index_id, None)
+                batch.pop(index_id, None)
             self._write(f"DELETE FROM {TABLE} WHERE index_id = ANY(:ids)", {"ids": list(ids)})
         if q is not None and self._truncated(q):
             pass
@@ -312,16 +382,26 @@ class IndexWriter:
             self._autocommit([(sql, params)])
 
 
-def array_literal(values: list[str]) -> str:
-    """A text array as one PostgreSQL literal (``{"a","b"}``): the driver would
-    otherwise send ``ARRAY['a', 'b', ...]``, one constant per value for the
-    server to parse (the terms of a dataset tagged with 50 places: hundreds)."""
-    if not values:
-        return "{}"
-    joined = "".join(values)
-    if "\\" in joined or '"' in joined:
-        values = [v.replace("\\", "\\\\").replace('"', '\\"') for v in values]
-    return '{"' + '","'.join(values) + '"}'
+def _json_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as :data:`_INSERT` reads it from its JSON array."""
+    out = {k: v for k, v in row.items() if k != "fts_pieces"}
+    out.update({f"w{w.lower()}": row["fts_pieces"][w] for w in "ABCD"})
+    return out
+
+
+_NUMBER_RE = re.compile(r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$")
+
+
+def _number_or_none(value: Any) -> float | None:
+    """A stored value as a function query reads it: a number, or None (read
+    as 0) for anything else (a list, a boolean, text that is no number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str) and _NUMBER_RE.match(value):
+        return float(value)
+    return None
 
 
 def _scalar(value: Any) -> str | None:

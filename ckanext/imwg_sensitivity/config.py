@@ -137,7 +137,17 @@ def reminder_days() -> int:
 
 
 def terms() -> str:
-    return tk.config[TERMS]
+    """The data-sharing terms, in the reader's language when they are the
+    declared default (terms set in the configuration are shown as written)."""
+    value = tk.config[TERMS]
+    default = "I will use the data only for the purpose stated, will not share it further, and will delete it when access ends."
+    return (
+        tk._(
+            "I will use the data only for the purpose stated, will not share it further, and will delete it when access ends."
+        )
+        if value == default
+        else value
+    )
 
 
 def focal_points() -> frozenset[str]:

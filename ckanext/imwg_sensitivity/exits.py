@@ -269,6 +269,7 @@ ACTIONS: dict[str, str] = _classes(
         "pcode_lookup",
         "pcode_search",
         "pcode_show",
+        "pcode_units",
         # the gazetteer as a file: public reference data, no dataset content
         "pcode_export",
         # imwg_notify: the caller's own followed places (gazetteer names), a count

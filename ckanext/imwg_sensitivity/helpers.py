@@ -103,6 +103,76 @@ def imwg_sensitivity_event(event: str) -> str:
     return names.get(event, event.replace("_", " ").capitalize())
 
 
+def imwg_sensitivity_purpose(purpose: str | None) -> str:
+    """The purpose of an access request as a reader reads it."""
+    names = {
+        "humanitarian_response": tk._("Humanitarian response"),
+        "research": tk._("Research"),
+        "advocacy": tk._("Advocacy"),
+        "other": tk._("Other"),
+    }
+    return names.get(purpose or "", (purpose or "").replace("_", " ").capitalize())
+
+
+def imwg_sensitivity_level_label(level: str | None) -> str:
+    """A sensitivity level's label in the reader's language."""
+    return levels.label(level or "", tk.h.lang()) if level else ""
+
+
+def imwg_sensitivity_detail(key: str, value: Any) -> tuple[str, str]:
+    """One detail of an audit entry: its label and its value, as words."""
+    labels = {
+        "reason": tk._("Reason"),
+        "level_from": tk._("From level"),
+        "level_to": tk._("To level"),
+        "status": tk._("Status"),
+        "findings": tk._("Findings"),
+        "fields": tk._("Fields"),
+        "deciders": tk._("Deciders"),
+        "contacts": tk._("Contacts"),
+        "agreement_id": tk._("Agreement"),
+        "provider_id": tk._("Provider"),
+        "receiver_id": tk._("Receiver"),
+        "user_id": tk._("User"),
+        "kind": tk._("Kind"),
+    }
+    words = {
+        "preview_rows": tk._("rows previewed"),
+        "preview_aggregates": tk._("aggregates previewed"),
+        "clean": tk._("nothing found"),
+        "findings": tk._("personal data found"),
+        "error": tk._("the file could not be read"),
+    }
+    label = labels.get(key, key.replace("_", " ").capitalize())
+    if key in ("kind", "status") and isinstance(value, str):
+        return label, words.get(value, value.replace("_", " "))
+    if key in ("level_from", "level_to") and isinstance(value, str):
+        return label, imwg_sensitivity_level_label(value)
+    if isinstance(value, (list, tuple)):
+        return label, ", ".join(str(v) for v in value)
+    return label, "" if value is None else str(value)
+
+
+def imwg_sensitivity_field(name: str) -> str:
+    """The label of a field of the access pages' forms (in their error messages)."""
+    labels = {
+        "purpose": tk._("Purpose"),
+        "intended_use": tk._("Intended use"),
+        "organization": tk._("Your organisation"),
+        "resource_ids": tk._("Resources"),
+        "days": tk._("For how many days"),
+        "accept_terms": tk._("Data-sharing terms"),
+        "reason": tk._("Reason"),
+        "status": tk._("Status"),
+        "date_from": tk._("From"),
+        "date_to": tk._("To"),
+        "user": tk._("User"),
+        "package_id": tk._("Dataset"),
+        "event": tk._("Action"),
+    }
+    return labels.get(name, name.replace("_", " ").capitalize())
+
+
 def imwg_sensitivity_resource_name(resource_id: str) -> str:
     """A resource's name (shown with its dataset, to those who may see the dataset)."""
     res = model.Resource.get(resource_id)
@@ -199,6 +269,20 @@ def imwg_sensitivity_max_days() -> int:
     from . import config
 
     return config.max_request_days()
+
+
+def imwg_sensitivity_datetime(value: Any) -> str:
+    """A moment as the audit log shows it: day, month in words, year, hour (UTC)."""
+    from flask_babel import format_datetime
+
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_datetime(value, "d MMMM y, HH:mm")
 
 
 def imwg_sensitivity_date(value: Any) -> str:

@@ -71,7 +71,10 @@ def pending():
 
 
 def _errors_text(errors: dict[str, Any]) -> str:
-    return "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items())
+    """Each field's messages after its label in the reader's language."""
+    from .helpers import imwg_sensitivity_field
+
+    return "; ".join(f"{imwg_sensitivity_field(k)}: {' '.join(map(str, v))}" for k, v in errors.items())
 
 
 def _back(default: str) -> str:

@@ -201,7 +201,15 @@ def compiled():
     compile_catalogs()
 
 
-@pytest.mark.usefixtures("compiled", "with_plugins", "clean_db")
+@pytest.fixture
+def gazetteer(tmp_path):
+    """A few places: the search page offers a facet per admin level the gazetteer has."""
+    from tests.imwg_pcode import places
+
+    places.load(tmp_path)
+
+
+@pytest.mark.usefixtures("compiled", "with_plugins", "clean_db", "gazetteer")
 @pytest.mark.ckan_config("ckan.plugins", "imwg imwg_search imwg_pcode")
 class TestPagesInTheirLanguage:
     def test_french_page_is_french(self, app):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ckanext.imwg_hxl import charts, profile, tables, validation
+from tests.imwg_hxl.tables_support import gazetteer
 
 
 def prof(tmp_path: Path, text: str) -> tuple[dict, tables.Table]:
@@ -24,18 +25,6 @@ CASUALTIES = (
         for i in range(30)
     )
 )
-
-SQUARE = {"type": "Polygon", "coordinates": [[[97, 25], [98, 25], [98, 26], [97, 26], [97, 25]]]}
-
-
-def gazetteer(codes, geometry=False):
-    known = {
-        "MMR001": {"level": 1, "name": "Kachin", "retired": False, "geometry": SQUARE},
-        "MMR002": {"level": 1, "name": "Kayah", "retired": False, "geometry": None},
-        "MMR001D001": {"level": 2, "name": "Myitkyina", "retired": False, "geometry": SQUARE},
-        "MMR001D002": {"level": 2, "name": "Bhamo", "retired": True, "geometry": None},
-    }
-    return {c: dict(known[c]) if geometry else dict(known[c], geometry=None) for c in codes if c in known}
 
 
 class TestChartsFromHashtags:

@@ -117,7 +117,7 @@ class TestTheJob:
         body = app.get(f"/dataset/{dataset['name']}/resource/{res['id']}?view_id={view['id']}").body
         for part in (
             "imwg-hxl-hashtag-row",
-            "<code>#affected+killed</code>",
+            '<code class="imwg-hxl-tag" dir="ltr">#affected+killed</code>',
             "imwg-hxl-figure",
             "imwg-hxl-bars",
             "imwg-hxl-timeline",

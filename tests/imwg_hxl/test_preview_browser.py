@@ -7,14 +7,12 @@ from __future__ import annotations
 import pytest
 from ckan.lib.jobs import Worker
 
+from tests.imwg_hxl.tables_support import TAGGED
 from tests.imwg_pcode import places
 from tests.support import EDITOR_PASSWORD, editor_portal, log_in, screenshot
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues")
-CSV = "State,Township,Date,Killed,Injured\n#adm1+code,#adm3+code,#date,#affected+killed,#affected+injured\n" + "".join(
-    f"{['MMR001', 'MMR015'][i % 2]},{['MMR001014', 'MMR015001'][i % 2]},2024-0{1 + i % 4}-05,{i % 3},{i % 5}\n"
-    for i in range(24)
-)
+CSV = TAGGED
 
 
 @pytest.fixture

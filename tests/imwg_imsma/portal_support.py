@@ -11,6 +11,20 @@ PLUGINS = (
     "activity imwg scheming_datasets scheming_organizations imwg_imsma imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
 )
 
+#: a sharing protocol that lets the aggregates of confidential data go to everyone
+#: (the default gives them to members of the portal's organisations)
+AGGREGATES_TO_EVERYONE = {
+    "ckanext.imwg_sensitivity.protocol.restricted": "metadata:everyone data:members aggregates:everyone requests",
+    "ckanext.imwg_sensitivity.protocol.confidential": "metadata:everyone data:owner aggregates:everyone requests",
+}
+
+
+def public_aggregates() -> list:
+    """Marks setting ``AGGREGATES_TO_EVERYONE`` on a test or module."""
+    import pytest
+
+    return [pytest.mark.ckan_config(key, value) for key, value in AGGREGATES_TO_EVERYONE.items()]
+
 
 def authority(**fields):
     """The editor ``nma-editor`` of the organisation ``nma``, its public

@@ -37,6 +37,14 @@ def test_import_lists_unplaced_records_and_writes_the_mapping(cli, ckan_config, 
     )
     assert result.exit_code == 0, result.output
     assert "victims.csv:3: lat_lon_swapped" in result.output
+    # a progress bar per step (its label where the output is not a terminal), one summary line at the end
+    assert "place" in result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith(
+        "victims.csv: imported into mine-action-col: 10 records, 9 placed "
+        "(by code 0, by coordinates 9, by name 0), 1 unplaced, "
+    ), last
+    assert last.endswith(" cells suppressed"), last
     assert yaml.safe_load(written.read_text())["columns"]["latitude"] == "Latitude"
     assert call_action("imsma_import_show", id="mine-action-col")["report"]["unplaced"] == 1
 

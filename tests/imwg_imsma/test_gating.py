@@ -9,11 +9,13 @@ from ckan.lib.jobs import Worker
 from ckan.tests.helpers import call_action
 
 from tests.imwg_imsma import exports_support as exports
-from tests.imwg_imsma.portal_support import PLUGINS, authority, do_import
+from tests.imwg_imsma.portal_support import PLUGINS, authority, do_import, public_aggregates
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues", "colombia"),
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
+    # the aggregates public: the protocol gives those of confidential data to everyone
+    *public_aggregates(),
 ]
 
 

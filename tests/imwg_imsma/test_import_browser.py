@@ -9,16 +9,17 @@ from ckan.lib.jobs import Worker
 from ckan.tests.helpers import call_action
 
 from tests.imwg_imsma import exports_support as exports
-from tests.imwg_imsma.portal_support import authority
+from tests.imwg_imsma.portal_support import AGGREGATES_TO_EVERYONE, authority, public_aggregates
 from tests.support import EDITOR_PASSWORD, live_server, log_in, screenshot
 
-# the portal runs with the ini's plugins: so does the test
-pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues", "colombia")
+# the portal runs with the ini's plugins: so does the test; both with a protocol
+# that gives the aggregates of confidential data to everyone (the job runs here)
+pytestmark = [pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues", "colombia"), *public_aggregates()]
 
 
 def test_an_editor_imports_and_a_visitor_sees_the_aggregate(page, tmp_path):
     authority()
-    with live_server(tmp_path) as portal:
+    with live_server(tmp_path, **AGGREGATES_TO_EVERYONE) as portal:
         log_in(page, portal, "nma-editor", EDITOR_PASSWORD)
         page.goto(portal + "/dataset/mine-action-col")
         page.click("#imsma-import-link")

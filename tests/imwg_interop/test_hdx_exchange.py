@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import socket
 import threading
 
@@ -463,3 +464,23 @@ def test_push_is_refused_without_the_sharing_protocol(cli, tmp_path, hdx, remote
     code, out = run(cli, tmp_path, hdx, "push", **{"ckan.plugins": plugins})
     assert code != 0 and "imwg_sensitivity is not enabled" in out
     assert remote.action.package_search(q="name:hazards-public")["count"] == 0
+
+
+TOOK = r" \(in (\d+\.\d s|\d+ s|\d+ min \d\d s|\d+ h \d\d min)\)"
+
+
+def test_push_and_pull_end_with_a_summary(cli, tmp_path, hdx, remote, owner):
+    hdx_dataset(remote, "clinics-mmr")
+    code, out = run(cli, tmp_path, hdx, "pull", "--country", "MMR")
+    assert code == 0, out
+    assert re.fullmatch("1 created" + TOOK, out.splitlines()[-1]), out
+
+    dataset(owner, "hazards-public")
+    dataset(owner, "hazards-second")
+    code, out = run(cli, tmp_path, hdx, "push", "--quiet")
+    assert code == 0, out
+    # (the pulled dataset is not sent back)
+    assert re.fullmatch("2 created, 1 withheld" + TOOK, out.splitlines()[-1]), out
+    code, out = run(cli, tmp_path, hdx, "push")
+    assert code == 0, out
+    assert re.fullmatch("2 unchanged, 1 withheld" + TOOK, out.splitlines()[-1]), out

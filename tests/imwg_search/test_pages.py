@@ -76,6 +76,7 @@ def test_group_page_with_counts(app, portal):
     assert "5 datasets found" in page.body
 
 
+@pytest.mark.postgres_only("CKAN's Solr autocomplete matches whole title words ('Hazard survey 0' misses '00')")
 def test_tag_list_and_autocomplete(app, portal):
     """Tag lists and dataset autocomplete answer from the index and database."""
     assert "landmines" in call_action("tag_list")

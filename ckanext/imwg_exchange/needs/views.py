@@ -73,7 +73,7 @@ def index():
         return _login_or_403(tk._("Log in to see the data needs"))
     except tk.ValidationError as e:
         result = {"count": 0, "results": [], "facets": {}}
-        tk.h.flash_error("; ".join(f"{k}: {' '.join(v)}" for k, v in e.error_dict.items()))
+        tk.h.flash_error(_errors_text(e.error_dict))
     pager = Page(
         collection=result["results"],
         page=page,
@@ -149,6 +149,12 @@ def edit(id: str):
     return tk.render("imwg_exchange/needs/form.html", {"data": data, "errors": errors, "need": need})
 
 
+def _errors_text(errors: dict[str, Any]) -> str:
+    """A refusal as the page says it: the (translated) messages, without the
+    fields' names, which are not words of the reader's language."""
+    return "; ".join(" ".join(str(m) for m in (v if isinstance(v, list) else [v])) for v in errors.values())
+
+
 def _post(id: str, action: str, data: dict[str, Any], done: str) -> Any:
     if not tk.current_user.is_authenticated:
         return tk.redirect_to("user.login", came_from=tk.h.url_for("imwg_exchange_needs.read", id=id))
@@ -159,7 +165,7 @@ def _post(id: str, action: str, data: dict[str, Any], done: str) -> Any:
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Data need not found"))
     except tk.ValidationError as e:
-        tk.h.flash_error("; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in e.error_dict.items()))
+        tk.h.flash_error(_errors_text(e.error_dict))
     else:
         tk.h.flash_success(done)
     return tk.redirect_to("imwg_exchange_needs.read", id=id)

@@ -24,10 +24,20 @@ def hxl_preview_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
 
     :param id: the resource's id
     :type id: string
+    :param sheet: for a workbook, the position of the sheet (0 for the
+        first; default: the first sheet that carries hashtags)
+    :type sheet: int
     """
     rid = tk.get_or_bust(data_dict, "id")
     if not isinstance(rid, str) or "\x00" in rid:
         raise tk.ValidationError({"id": [tk._("Not a resource id")]})
+    sheet = data_dict.get("sheet")
+    if sheet in (None, ""):
+        sheet = None
+    elif isinstance(sheet, bool) or not str(sheet).strip().isdigit() or len(str(sheet).strip()) > 3:
+        raise tk.ValidationError({"sheet": [tk._("Not a sheet number (0 for the first sheet)")]})
+    else:
+        sheet = int(str(sheet).strip())
     res = model.Resource.get(rid)
     if res is None or res.state != "active":
         raise tk.ObjectNotFound(tk._("Resource not found"))
@@ -41,4 +51,6 @@ def hxl_preview_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
         except (tk.NotAuthorized, tk.ObjectNotFound):
             raise tk.ObjectNotFound(tk._("Resource not found")) from None
     tk.check_access("hxl_preview_show", context, {"id": res.id})
-    return preview.for_caller(context, res)
+    if sheet is not None and sheet not in preview.sheet_numbers(res.id):
+        raise tk.ValidationError({"sheet": [tk._("The workbook has no such sheet")]})
+    return preview.for_caller(context, res, sheet=sheet)

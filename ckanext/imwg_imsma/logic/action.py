@@ -33,6 +33,14 @@ def _package_id(context: Context, name_or_id: str) -> str:
     return package.id
 
 
+def _request_length() -> int | None:
+    """The declared length of the web request calling the action, if any."""
+    try:
+        return tk.request.content_length
+    except (RuntimeError, AttributeError, TypeError):  # no request (a command, a job)
+        return None
+
+
 @validate(schema.imsma_import)
 def imsma_import(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Import an export of IMSMA (or another mine-action database) into a
@@ -72,6 +80,7 @@ def imsma_import(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """
     package_id = _package_id(context, data_dict["id"])
     tk.check_access("imsma_import", context, {"id": package_id})
+    importer.check_length(_request_length(), config.max_bytes())
     upload = data_dict["upload"]
     filename = Path(getattr(upload, "filename", None) or "").name
     if not filename or not hasattr(upload, "read") and not hasattr(upload, "stream"):
@@ -112,7 +121,7 @@ def imsma_import_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """
     package_id = _package_id(context, data_dict["id"])
     tk.check_access("imsma_import_show", context, {"id": package_id})
-    found = imsma_model.last(package_id)
+    found = imsma_model.last(package_id, config.running_timeout())
     if found is None:
         raise tk.ObjectNotFound(tk._("No import into this dataset yet"))
     return found

@@ -125,11 +125,19 @@ def pull_one(remote_pkg: dict[str, Any], base_url: str) -> Outcome:
         return Outcome(name, "failed", f"{type(error).__name__}: {error}"[:300])
 
 
-def pull(country: str, remote: Remote | None = None) -> list[Outcome]:
-    """Pull every HDX dataset of a country (ISO3)."""
+def pull(country: str, remote: Remote | None = None, progress: Any = None) -> list[Outcome]:
+    """Pull every HDX dataset of a country (ISO3). ``progress`` (optional) is
+    told ``planned(n)`` datasets to go and each one ``done(outcome)``."""
     remote = remote or Remote(token="")
     try:
         found = list(remote_datasets(remote, country))
     except FAILURES as error:
         return [Outcome(f"groups:{country.lower()}", "failed", describe(error))]
-    return [pull_one(pkg, remote.url) for pkg in found]
+    if progress is not None:
+        progress.planned(len(found))
+    outcomes = []
+    for pkg in found:
+        outcomes.append(pull_one(pkg, remote.url))
+        if progress is not None:
+            progress.done(outcomes[-1])
+    return outcomes

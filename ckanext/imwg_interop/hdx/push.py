@@ -152,25 +152,42 @@ def remote_names(remote: Remote, organisations: dict[str, str]) -> list[str]:
     return names
 
 
-def push(names: Iterable[str] | None = None, remote: Remote | None = None) -> list[Outcome]:
+def push(names: Iterable[str] | None = None, remote: Remote | None = None, progress: Any = None) -> list[Outcome]:
     """Push the named datasets (default: every dataset anonymous visitors find,
-    and withdraw from HDX the copies of our datasets they no longer find)."""
+    and withdraw from HDX the copies of our datasets they no longer find).
+    ``progress`` (optional) is told ``planned(n)`` datasets to go and each one
+    ``done(outcome)``."""
     remote = remote or Remote()
     organisations = config.org_map()
+    planned = progress.planned if progress is not None else (lambda n: None)
+    done = progress.done if progress is not None else (lambda outcome: None)
+
+    def one(name: str) -> Outcome:
+        outcome = push_one(remote, name, organisations)
+        done(outcome)
+        return outcome
+
     if names:
-        return [push_one(remote, name, organisations) for name in names]
+        names = list(names)
+        planned(len(names))
+        return [one(name) for name in names]
     chosen = list(public_names())
-    outcomes = [push_one(remote, name, organisations) for name in chosen]
+    planned(len(chosen))
+    outcomes = [one(name) for name in chosen]
     try:
         theirs = remote_names(remote, organisations)
     except FAILURES as error:
         return [*outcomes, Outcome("(withdrawals)", "failed", describe(error))]
-    for name in sorted(set(theirs) - set(chosen)):
+    gone = sorted(set(theirs) - set(chosen))
+    planned(len(gone))
+    for name in gone:
         local = model.Package.get(name)
         if (
             local is not None
             and local.state != "deleted"
             and (local.extras or {}).get(HARVEST_SOURCE) != HARVESTED_FROM
         ):
-            outcomes.append(push_one(remote, name, organisations))
+            outcomes.append(one(name))
+        else:
+            done(None)
     return outcomes

@@ -46,7 +46,7 @@ this.ckan.module("imwg-pcode-picker", function ($) {
       this.chips.empty();
       this.chosen.forEach(function (place, i) {
         var chip = $('<li class="imwg-pcode-chip"></li>').attr("data-pcode", place.pcode).attr("title", place.path);
-        chip.append($("<span></span>").text(place.path + " (" + place.pcode + ")"));
+        chip.append($("<bdi></bdi>").text(place.path + " (" + place.pcode + ")"));  // names and codes keep their direction in Arabic
         chip.append($('<button type="button" class="imwg-pcode-remove">&times;</button>')
           .attr("data-index", i).attr("aria-label", self._("Remove") + " " + place.name));
         self.chips.append(chip);
@@ -79,8 +79,8 @@ this.ckan.module("imwg-pcode-picker", function ($) {
       }
       this.results.forEach(function (r, i) {
         var item = $('<li role="option"></li>').attr("data-index", i).attr("data-pcode", r.pcode);
-        item.append($("<strong></strong>").text(r.path));
-        item.append($('<small class="text-muted"></small>').text(" " + r.pcode));
+        item.append($("<strong></strong>").append($("<bdi></bdi>").text(r.path)));
+        item.append(" ", $('<small class="text-muted"></small>').append($("<bdi></bdi>").text(r.pcode)));
         if (i === self.active) { item.addClass("active"); }
         self.menu.append(item);
       });

@@ -15,3 +15,10 @@ TITLES = [
     _("Admin level 4"),
     _("Admin level 5"),
 ]
+
+#: ckanext-spatial's search map widget (spatial/snippets/spatial_query.html), shown in the search
+#: page's sidebar; its script's messages are listed in assets/outlines.js
+SPATIAL_QUERY = [
+    _("Filter by location"),
+    _("Clear"),
+]

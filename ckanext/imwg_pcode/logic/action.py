@@ -19,7 +19,9 @@ from . import schema
 #: candidates per way of matching considered for ranking (see pcode_search)
 CANDIDATES = 200
 
-__all__ = ["pcode_show", "pcode_search", "pcode_list", "pcode_lookup", "pcode_export"]
+from .units import pcode_units  # noqa: E402  (a branch of the gazetteer at once)
+
+__all__ = ["pcode_show", "pcode_search", "pcode_list", "pcode_lookup", "pcode_export", "pcode_units"]
 
 
 def _names(session: Any, codes: list[str]) -> dict[str, dict[str, str]]:

@@ -12,7 +12,15 @@ this.ckan.module("imwg-sensitivity-assistant", function ($) {
       this.order = $.map(levels, function (l) { return l.value; });
       this.labels = {};
       $.each(levels, function (i, l) { this.labels[l.value] = l.label; }.bind(this));
-      this.el.on("change", "input[type=checkbox]", this._update.bind(this));
+      this.el.on("change", "input[type=checkbox]", this._follow.bind(this));
+      // The level field (data-module-follow: its id) takes the suggestion once
+      // the publisher answers, until they choose another level there; left
+      // empty before any answer, the server's default applies.
+      this.target = this.options.follow ? $("#" + this.options.follow) : $();
+      this.following = this.target.length > 0 && (!this.target.val() || this.target.val() === this.suggest());
+      this.target.on("change", function () {
+        this.following = this.target.val() === this.suggest();
+      }.bind(this));
       this._update();
     },
     suggest: function () {
@@ -31,6 +39,12 @@ this.ckan.module("imwg-sensitivity-assistant", function ($) {
     _update: function () {
       var level = this.suggest();
       this.el.find(".imwg-suggested-level").text(this.labels[level] || level).attr("data-level", level);
+    },
+    _follow: function () {
+      this._update();
+      if (this.following && this.target.val() !== this.suggest()) {
+        this.target.val(this.suggest()).trigger("change");
+      }
     }
   };
 });

@@ -1,11 +1,17 @@
 package org.imwg.solr;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.apache.solr.client.solrj.request.CollectionAdminRequest;
@@ -25,6 +31,15 @@ import org.apache.solr.embedded.JettySolrRunner;
  * </pre>
  *
  * Both bind 127.0.0.1 only (JettySolrRunner always does) and run until killed.
+ *
+ * <p>With {@code -Dimwg.solr.control=PORT}, cloud also answers on http://127.0.0.1:PORT (fault
+ * tests stop and restart one node, as a crash and a recovery would):
+ *
+ * <pre>
+ * GET  /nodes            one line per node: "N URL running|stopped"
+ * POST /nodes/N/stop     stops node N (1-based, in the order of the ports), once it is down
+ * POST /nodes/N/start    starts it again on its port, once it is live in ZooKeeper
+ * </pre>
  */
 public final class Launcher {
   private static final String CORE = "ckan";
@@ -93,6 +108,81 @@ public final class Launcher {
       System.out.println("SolrCloud node " + jetty.getBaseUrl() + "/" + CORE);
     }
     System.out.println("ZooKeeper " + zk.getZkAddress());
+    Integer control = Integer.getInteger("imwg.solr.control");
+    if (control != null) {
+      control(cluster, List.copyOf(cluster.getJettySolrRunners()), ports, control);
+    }
+  }
+
+  /** The control port of the cloud (loopback only): stop and start a node. */
+  private static void control(
+      MiniSolrCloudCluster cluster, List<JettySolrRunner> nodes, int[] ports, int port)
+      throws IOException {
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+    server.createContext(
+        "/nodes",
+        exchange -> {
+          try {
+            String[] parts = exchange.getRequestURI().getPath().split("/");
+            if (parts.length == 2 && exchange.getRequestMethod().equals("GET")) {
+              StringBuilder out = new StringBuilder();
+              for (int i = 0; i < nodes.size(); i++) {
+                JettySolrRunner node = nodes.get(i);
+                out.append(i + 1)
+                    .append(' ')
+                    .append("http://127.0.0.1:")
+                    .append(ports[i])
+                    .append("/solr ")
+                    .append(node.isRunning() ? "running" : "stopped")
+                    .append('\n');
+              }
+              reply(exchange, 200, out.toString());
+              return;
+            }
+            if (parts.length != 4 || !exchange.getRequestMethod().equals("POST")) {
+              reply(exchange, 404, "GET /nodes, POST /nodes/N/stop, POST /nodes/N/start\n");
+              return;
+            }
+            int index = Integer.parseInt(parts[2]) - 1;
+            if (index < 0 || index >= nodes.size()) {
+              reply(exchange, 404, "no node " + parts[2] + "\n");
+              return;
+            }
+            JettySolrRunner node = nodes.get(index);
+            synchronized (nodes) {
+              if (parts[3].equals("stop")) {
+                if (node.isRunning()) {
+                  cluster.stopJettySolrRunner(node);
+                  cluster.waitForJettyToStop(node);
+                }
+                reply(exchange, 200, "stopped\n");
+              } else if (parts[3].equals("start")) {
+                if (!node.isRunning()) {
+                  cluster.startJettySolrRunner(node);
+                  cluster.waitForNode(node, 60);
+                }
+                reply(exchange, 200, "started\n");
+              } else {
+                reply(exchange, 404, "stop or start\n");
+              }
+            }
+          } catch (Exception e) {
+            e.printStackTrace();
+            reply(exchange, 500, e + "\n");
+          }
+        });
+    server.start();
+    System.out.println("Control http://127.0.0.1:" + port + "/nodes");
+  }
+
+  private static void reply(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
   }
 
   private static void shutdown(MiniSolrCloudCluster cluster) {
