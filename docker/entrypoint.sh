@@ -90,6 +90,8 @@ case "${1:-web}" in
     ;;
   web)
     wait_for "${POSTGRES_HOST:-db}" 5432 PostgreSQL
+    # the JavaScript modules' messages in every language (into the storage volume; gunicorn never builds them)
+    ckan -c "$INI" translation js >/dev/null || echo "imwg-entrypoint: JS translations not built" >&2
     exec gunicorn --chdir "$APP" --bind 0.0.0.0:5000 --workers "${GUNICORN_WORKERS:-4}" \
       --timeout "${GUNICORN_TIMEOUT:-120}" --forwarded-allow-ips='*' wsgi:application
     ;;
