@@ -60,8 +60,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from search import PLACES, WORDS, psql, sh  # noqa: E402
+from search_data import Rows  # noqa: E402
 
-from tests.support import free_port, write_ini  # noqa: E402
+from tests.support import free_port, wait_for_portal, write_ini  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CKAN = str(BIN / "ckan")
@@ -148,7 +149,6 @@ def prepare(datasets: int, port: int, backends: list[str]) -> None:
 def generate(n: int, db_url: str, seed: int = 21) -> None:
     """Write n demo-like datasets into CKAN's tables (the fast path)."""
     import psycopg2
-    from psycopg2.extras import execute_values
 
     rnd = random.Random(seed)
     conn = psycopg2.connect(db_url)
@@ -165,59 +165,33 @@ def generate(n: int, db_url: str, seed: int = 21) -> None:
     tags = sorted({f"{rnd.choice(WORDS)}-{rnd.choice(WORDS)}" for _ in range(300)})
     tag_ids = {t: str(uuid.uuid4()) for t in tags}
     weights = [1 / (i + 1) for i in range(len(tags))]
-    execute_values(cur, "INSERT INTO tag (id, name) VALUES %s", [(i, t) for t, i in tag_ids.items()])
+    rows = Rows(conn, size=1000)
+    rows.tags(tag_ids)
     start = datetime(2021, 1, 1)
-    cols = {
-        "package": "id, name, title, notes, state, license_id, type, owner_org, private, "
-        "metadata_created, metadata_modified, creator_user_id, maintainer",
-        "package_tag": "id, state, package_id, tag_id",
-        "member": "id, group_id, table_id, state, table_name, capacity",
-        "resource": "id, package_id, url, format, name, description, position, state, created, url_type",
-        "package_extra": "id, package_id, key, value, state",
-    }
-    batch: dict[str, list] = {k: [] for k in cols}
     for i in range(n):
         pid = str(uuid.uuid4())
         place = rnd.choice(PLACES)
         level = rnd.choice(levels)
         created = start + timedelta(minutes=i * 11 + rnd.randint(0, 9))
-        batch["package"].append(
-            (
-                pid,
-                f"load-{i:05d}",
-                f"{rnd.choice(WORDS).title()} {rnd.choice(WORDS)} {place} {2019 + i % 7}",
-                " ".join(rnd.choice(WORDS + PLACES) for _ in range(rnd.randint(20, 60))),
-                "active",
-                rnd.choice(LICENSES),
-                "dataset",
-                rnd.choice(orgs),
-                rnd.random() < 0.05,
-                created,
-                created + timedelta(days=rnd.randint(0, 300), seconds=rnd.randint(0, 86399)),
-                creator,
-                f"Officer {rnd.randint(1, 200)}",
-            )
+        rows.package(
+            pid,
+            f"load-{i:05d}",
+            f"{rnd.choice(WORDS).title()} {rnd.choice(WORDS)} {place} {2019 + i % 7}",
+            " ".join(rnd.choice(WORDS + PLACES) for _ in range(rnd.randint(20, 60))),
+            rnd.choice(LICENSES),
+            rnd.choice(orgs),
+            rnd.random() < 0.05,
+            created,
+            created + timedelta(days=rnd.randint(0, 300), seconds=rnd.randint(0, 86399)),
+            creator,
+            f"Officer {rnd.randint(1, 200)}",
         )
-        for t in set(rnd.choices(tags, weights=weights, k=rnd.randint(1, 5))):
-            batch["package_tag"].append((str(uuid.uuid4()), "active", pid, tag_ids[t]))
-        for g in rnd.sample(groups, rnd.randint(0, 2)):
-            batch["member"].append((str(uuid.uuid4()), g, pid, "active", "package", "public"))
+        chosen = set(rnd.choices(tags, weights=weights, k=rnd.randint(1, 5)))
+        rows.links(pid, chosen, tag_ids, rnd.sample(groups, rnd.randint(0, 2)))
         for r in range(rnd.randint(1, 3)):
             fmt = rnd.choice(FORMATS)
-            batch["resource"].append(
-                (
-                    str(uuid.uuid4()),
-                    pid,
-                    f"https://data.example.org/{pid}/{r}.{fmt.lower()}",
-                    fmt,
-                    f"{rnd.choice(WORDS).title()} {place} table {r}",
-                    " ".join(rnd.choice(WORDS) for _ in range(10)),
-                    r,
-                    "active",
-                    created,
-                    "",
-                )
-            )
+            name = f"{rnd.choice(WORDS).title()} {place} table {r}"
+            rows.resource(pid, r, fmt, name, " ".join(rnd.choice(WORDS) for _ in range(10)), created)
         extras = {
             "sensitivity": level,
             "sensitivity_suggested": level,
@@ -230,17 +204,9 @@ def generate(n: int, db_url: str, seed: int = 21) -> None:
             "update_frequency": rnd.choice(FREQUENCIES),
             "methodology": "registry",
         }
-        for key, value in extras.items():
-            batch["package_extra"].append((str(uuid.uuid4()), pid, key, value, "active"))
-        if len(batch["package"]) >= 1000 or i == n - 1:
-            for table, rows in batch.items():
-                if rows:
-                    execute_values(cur, f"INSERT INTO {table} ({cols[table]}) VALUES %s", rows, page_size=1000)
-                    rows.clear()
-            conn.commit()
-    cur.execute("ANALYZE")
-    conn.commit()
-    conn.close()
+        rows.extras(pid, extras)
+        rows.flush(every=1000)
+    rows.close()
 
 
 def tokens(ini: Path) -> dict[str, str]:
@@ -282,17 +248,11 @@ def start_portal(ini: Path, port: int, backend: str) -> subprocess.Popen:
         start_new_session=True,
         cwd=ROOT,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/3/action/status_show", timeout=5)
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                stop_portal(proc)
-                raise RuntimeError("the portal did not start:\n" + (logs / "portal.log").read_text()[-3000:]) from None
-            time.sleep(1)
+    try:
+        wait_for_portal(f"http://127.0.0.1:{port}", proc, logs / "portal.log", seconds=180)
+    except RuntimeError:
+        stop_portal(proc)
+        raise
     return proc
 
 

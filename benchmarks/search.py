@@ -143,34 +143,16 @@ def create_owners() -> tuple[list[str], list[str], str]:
 def generate(n: int, orgs: list[str], groups: list[str], creator: str, seed: int = 7, url: str = URL) -> None:
     """Write n datasets into CKAN's tables (the fast path)."""
     import psycopg2
-    from psycopg2.extras import execute_values
+    from search_data import Rows
 
     rnd = random.Random(seed)
     tags = [f"{rnd.choice(WORDS)}-{rnd.choice(WORDS)}" for _ in range(600)]
     tag_ids = {t: str(uuid.uuid4()) for t in dict.fromkeys(tags)}
     weights = [1 / (i + 1) for i in range(len(tag_ids))]
     tag_names = list(tag_ids)
-    conn = psycopg2.connect(url)
-    cur = conn.cursor()
-    execute_values(cur, "INSERT INTO tag (id, name) VALUES %s", [(i, t) for t, i in tag_ids.items()])
+    rows = Rows(psycopg2.connect(url), size=2000)
+    rows.tags(tag_ids)
     start = datetime(2020, 1, 1)
-    batch = {k: [] for k in ("package", "package_tag", "member", "resource", "package_extra")}
-
-    def flush():
-        cols = {
-            "package": "id, name, title, notes, state, license_id, type, owner_org, private, "
-            "metadata_created, metadata_modified, creator_user_id, maintainer",
-            "package_tag": "id, state, package_id, tag_id",
-            "member": "id, group_id, table_id, state, table_name, capacity",
-            "resource": "id, package_id, url, format, name, description, position, state, created, url_type",
-            "package_extra": "id, package_id, key, value, state",
-        }
-        for table, rows in batch.items():
-            if rows:
-                execute_values(cur, f"INSERT INTO {table} ({cols[table]}) VALUES %s", rows, page_size=2000)
-                rows.clear()
-        conn.commit()
-
     for i in range(n):
         pid = str(uuid.uuid4())
         place = rnd.choice(PLACES)
@@ -178,54 +160,32 @@ def generate(n: int, orgs: list[str], groups: list[str], creator: str, seed: int
         notes = " ".join(rnd.choice(WORDS + PLACES) for _ in range(rnd.randint(30, 80)))
         created = start + timedelta(minutes=i * 7 + rnd.randint(0, 6))
         modified = created + timedelta(days=rnd.randint(0, 400))
-        batch["package"].append(
-            (
-                pid,
-                f"dataset-{i:06d}",
-                title,
-                notes,
-                "active",
-                rnd.choice(LICENSES),
-                "dataset",
-                rnd.choice(orgs),
-                rnd.random() < 0.1,
-                created,
-                modified,
-                creator,
-                f"Officer {rnd.randint(1, 300)}",
-            )
+        rows.package(
+            pid,
+            f"dataset-{i:06d}",
+            title,
+            notes,
+            rnd.choice(LICENSES),
+            rnd.choice(orgs),
+            rnd.random() < 0.1,
+            created,
+            modified,
+            creator,
+            f"Officer {rnd.randint(1, 300)}",
         )
-        for t in set(rnd.choices(tag_names, weights=weights, k=rnd.randint(1, 6))):
-            batch["package_tag"].append((str(uuid.uuid4()), "active", pid, tag_ids[t]))
-        for g in rnd.sample(groups, rnd.randint(0, 3)):
-            batch["member"].append((str(uuid.uuid4()), g, pid, "active", "package", "public"))
+        chosen = set(rnd.choices(tag_names, weights=weights, k=rnd.randint(1, 6)))
+        rows.links(pid, chosen, tag_ids, rnd.sample(groups, rnd.randint(0, 3)))
         for r in range(rnd.randint(1, 5)):
             fmt = rnd.choice(FORMATS)
-            batch["resource"].append(
-                (
-                    str(uuid.uuid4()),
-                    pid,
-                    f"https://data.example.org/{pid}/{r}.{fmt.lower()}",
-                    fmt,
-                    f"{rnd.choice(WORDS).title()} {place} table {r}",
-                    " ".join(rnd.choice(WORDS) for _ in range(12)),
-                    r,
-                    "active",
-                    created,
-                    "",
-                )
-            )
-        for key, value in (
-            ("sectors", ",".join(rnd.sample(SECTORS, rnd.randint(1, 3)))),
-            ("source", f"{rnd.choice(WORDS).title()} cluster"),
-        ):
-            batch["package_extra"].append((str(uuid.uuid4()), pid, key, value, "active"))
-        if len(batch["package"]) >= 2000:
-            flush()
-    flush()
-    cur.execute("ANALYZE")
-    conn.commit()
-    conn.close()
+            name = f"{rnd.choice(WORDS).title()} {place} table {r}"
+            rows.resource(pid, r, fmt, name, " ".join(rnd.choice(WORDS) for _ in range(12)), created)
+        extras = {
+            "sectors": ",".join(rnd.sample(SECTORS, rnd.randint(1, 3))),
+            "source": f"{rnd.choice(WORDS).title()} cluster",
+        }
+        rows.extras(pid, extras)
+        rows.flush(every=2000)
+    rows.close()
 
 
 def timed(*cmd: str) -> tuple[float, int]:

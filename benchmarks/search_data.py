@@ -140,6 +140,73 @@ def gazetteer(path: Path, seed: int = 5) -> dict[str, list[str]]:
     return codes
 
 
+#: the columns of CKAN's tables that the generators fill, by table
+COLUMNS = {
+    "package": "id, name, title, notes, state, license_id, type, owner_org, private, "
+    "metadata_created, metadata_modified, creator_user_id, maintainer",
+    "package_tag": "id, state, package_id, tag_id",
+    "member": "id, group_id, table_id, state, table_name, capacity",
+    "resource": "id, package_id, url, format, name, description, position, state, created, url_type",
+    "package_extra": "id, package_id, key, value, state",
+}
+
+
+class Rows:
+    """Datasets' rows for CKAN's tables (``COLUMNS``), written by ``flush``
+    with ``size`` rows a statement: the benchmarks' fast path."""
+
+    def __init__(self, conn, size: int) -> None:
+        self.conn, self.cur, self.size = conn, conn.cursor(), size
+        self.batch: dict[str, list[tuple]] = {k: [] for k in COLUMNS}
+
+    def tags(self, tag_ids: dict[str, str]) -> None:
+        """The tags (name -> id), written at once."""
+        from psycopg2.extras import execute_values
+
+        execute_values(self.cur, "INSERT INTO tag (id, name) VALUES %s", [(i, t) for t, i in tag_ids.items()])
+
+    def package(self, pid: str, name: str, title: str, notes: str, license_id: str, owner_org: str, *rest) -> None:
+        """An active dataset; ``rest``: private, created, modified, creator's id, maintainer."""
+        self.batch["package"].append((pid, name, title, notes, "active", license_id, "dataset", owner_org, *rest))
+
+    def links(self, pid: str, tags, tag_ids: dict[str, str], groups) -> None:
+        """The dataset ``pid`` tagged with ``tags``, a public member of ``groups``."""
+        for t in tags:
+            self.batch["package_tag"].append((str(uuid.uuid4()), "active", pid, tag_ids[t]))
+        for g in groups:
+            self.batch["member"].append((str(uuid.uuid4()), g, pid, "active", "package", "public"))
+
+    def resource(self, pid: str, position: int, fmt: str, name: str, description: str, created: datetime) -> None:
+        """A link resource of the dataset ``pid``."""
+        url = f"https://data.example.org/{pid}/{position}.{fmt.lower()}"
+        row = (str(uuid.uuid4()), pid, url, fmt, name, description, position, "active", created, "")
+        self.batch["resource"].append(row)
+
+    def extras(self, pid: str, extras: dict[str, str]) -> None:
+        for key, value in extras.items():
+            self.batch["package_extra"].append((str(uuid.uuid4()), pid, key, value, "active"))
+
+    def flush(self, every: int = 0) -> None:
+        """Write the rows, once ``every`` datasets (or more) wait."""
+        from psycopg2.extras import execute_values
+
+        if len(self.batch["package"]) < every:
+            return
+        for table, rows in self.batch.items():
+            if rows:
+                sql = f"INSERT INTO {table} ({COLUMNS[table]}) VALUES %s"
+                execute_values(self.cur, sql, rows, page_size=self.size)
+                rows.clear()
+        self.conn.commit()
+
+    def close(self) -> None:
+        """Write what is left, analyse the tables, close the connection."""
+        self.flush()
+        self.cur.execute("ANALYZE")
+        self.conn.commit()
+        self.conn.close()
+
+
 def generate(
     n: int,
     url: str,
@@ -151,7 +218,6 @@ def generate(
 ) -> None:
     """Write n datasets into CKAN's tables."""
     import psycopg2
-    from psycopg2.extras import execute_values
 
     rnd = random.Random(seed)
     vocab = Vocabulary()
@@ -167,27 +233,9 @@ def generate(
     months = "January February March April May June July August September October November December".split()
     state_of = dict(zip(places["adm1"], places["names"], strict=True))
 
-    conn = psycopg2.connect(url)
-    cur = conn.cursor()
-    execute_values(cur, "INSERT INTO tag (id, name) VALUES %s", [(i, t) for t, i in tag_ids.items()])
+    rows = Rows(psycopg2.connect(url), size=5000)
+    rows.tags(tag_ids)
     start = datetime(2019, 1, 1)
-    cols = {
-        "package": "id, name, title, notes, state, license_id, type, owner_org, private, "
-        "metadata_created, metadata_modified, creator_user_id, maintainer",
-        "package_tag": "id, state, package_id, tag_id",
-        "member": "id, group_id, table_id, state, table_name, capacity",
-        "resource": "id, package_id, url, format, name, description, position, state, created, url_type",
-        "package_extra": "id, package_id, key, value, state",
-    }
-    batch: dict[str, list[tuple]] = {k: [] for k in cols}
-
-    def flush() -> None:
-        for table, rows in batch.items():
-            if rows:
-                execute_values(cur, f"INSERT INTO {table} ({cols[table]}) VALUES %s", rows, page_size=5000)
-                rows.clear()
-        conn.commit()
-
     for i in range(n):
         pid = str(uuid.uuid4())
         topic, sector = rnd.choice(TOPICS)
@@ -208,43 +256,25 @@ def generate(
         modified = created + timedelta(days=rnd.randint(0, 400), seconds=rnd.randint(0, 86399))
         sectors = ({sector} if sector else set()) | set(rnd.sample(SECTORS, rnd.randint(0, 2)))
         sectors = sorted(sectors or {rnd.choice(SECTORS)})
-        batch["package"].append(
-            (
-                pid,
-                f"dataset-{i:07d}",
-                title,
-                notes,
-                "active",
-                rnd.choice(licenses),
-                "dataset",
-                rnd.choices(orgs, cum_weights=org_cum)[0],
-                rnd.random() < 0.05,
-                created,
-                modified,
-                creator,
-                f"Information management officer {rnd.randint(1, 300)}",
-            )
+        rows.package(
+            pid,
+            f"dataset-{i:07d}",
+            title,
+            notes,
+            rnd.choice(licenses),
+            rnd.choices(orgs, cum_weights=org_cum)[0],
+            rnd.random() < 0.05,
+            created,
+            modified,
+            creator,
+            f"Information management officer {rnd.randint(1, 300)}",
         )
-        for t in set(rnd.choices(tag_pool, cum_weights=tag_cum, k=rnd.randint(1, 6))):
-            batch["package_tag"].append((str(uuid.uuid4()), "active", pid, tag_ids[t]))
-        for g in rnd.sample(groups, rnd.randint(0, 3)):
-            batch["member"].append((str(uuid.uuid4()), g, pid, "active", "package", "public"))
+        chosen = set(rnd.choices(tag_pool, cum_weights=tag_cum, k=rnd.randint(1, 6)))
+        rows.links(pid, chosen, tag_ids, rnd.sample(groups, rnd.randint(0, 3)))
         for r in range(rnd.randint(1, 5)):
             fmt = rnd.choices(formats, cum_weights=format_cum)[0]
-            batch["resource"].append(
-                (
-                    str(uuid.uuid4()),
-                    pid,
-                    f"https://data.example.org/{pid}/{r}.{fmt.lower()}",
-                    fmt,
-                    f"{topic} {where} {' '.join(vocab.sample(rnd, 2))}",
-                    " ".join(vocab.sample(rnd, rnd.randint(5, 20))),
-                    r,
-                    "active",
-                    created,
-                    "",
-                )
-            )
+            name = f"{topic} {where} {' '.join(vocab.sample(rnd, 2))}"
+            rows.resource(pid, r, fmt, name, " ".join(vocab.sample(rnd, rnd.randint(5, 20))), created)
         extras = {
             "sectors": json.dumps(sectors),
             "source": f"{rnd.choice(STATES)} {rnd.choice(SECTORS).replace('_', ' ').title()} cluster",
@@ -253,11 +283,6 @@ def generate(
             "data_type": rnd.choice(data_types),
             "sensitivity": rnd.choice(levels),
         }
-        for key, value in extras.items():
-            batch["package_extra"].append((str(uuid.uuid4()), pid, key, value, "active"))
-        if len(batch["package"]) >= 5000:
-            flush()
-    flush()
-    cur.execute("ANALYZE")
-    conn.commit()
-    conn.close()
+        rows.extras(pid, extras)
+        rows.flush(every=5000)
+    rows.close()

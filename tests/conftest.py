@@ -103,13 +103,9 @@ def sysadmin_context():
 @pytest.fixture
 def page():
     """A page in Debian's chromium, driven by Playwright."""
-    from playwright.sync_api import sync_playwright
+    from tests.support import chromium
 
-    from tests.support import chromium_args
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args())
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.set_default_timeout(30000)
         yield page
-        browser.close()

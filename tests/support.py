@@ -4,13 +4,15 @@ process killed midway)."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,6 +159,99 @@ def chromium_args() -> list[str]:
         "--disable-component-update",
         "--disable-sync",
     ]
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's chromium (/usr/bin/chromium), driven by Playwright; closed at the end."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args())
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser, viewport: dict[str, int], **options):
+    """A page in a context of its own (cookies, locale: ``options``) of ``browser``,
+    waiting up to 30 s for what it is asked."""
+    page = browser.new_context(viewport=viewport, **options).new_page()
+    page.set_default_timeout(30000)
+    return page
+
+
+#: the ``ckan`` command of the Python that runs the tests
+CKAN = str(Path(sys.executable).parent / "ckan")
+
+
+@dataclass
+class Portal:
+    """A portal ``portal_sh`` serves."""
+
+    url: str
+    ini: Path
+    #: its DATA folder (the logs of the jobs worker, the mail catcher, the tick)
+    data: Path
+    #: gunicorn's log (scripts/portal.sh's output)
+    log: Path
+    #: the configuration as scripts/portal-config.sh wrote it
+    written: str
+
+
+@contextmanager
+def portal_sh(
+    tmp: Path, before_start: Callable[[Path], object] | None = None, seconds: float = 120, **options: str
+) -> Iterator[Portal]:
+    """The portal as ``make portal`` runs it: scripts/portal-config.sh writes
+    ``tmp/portal.ini``, which ``ckan config-tool`` points at the tests'
+    database and Redis, a storage folder and a mail catcher (on a free port)
+    in ``tmp``, with ``options`` over those; ``before_start(ini)`` runs then
+    (data loaded with that configuration); scripts/portal.sh serves it (one
+    gunicorn worker) in a session of its own, stopped with all it started."""
+    from ckan.common import config
+
+    ini = tmp / "portal.ini"
+    env = {**os.environ, "CKAN": CKAN}
+    subprocess.run(["bash", "scripts/portal-config.sh", str(ini)], cwd=ROOT, check=True, env=env)
+    written = ini.read_text()
+    port, catcher = free_port(), free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = {
+        "sqlalchemy.url": config["sqlalchemy.url"],
+        "ckan.redis.url": config["ckan.redis.url"],
+        "ckan.site_url": url,
+        "ckan.storage_path": str(tmp / "storage"),
+        "smtp.server": f"127.0.0.1:{catcher}",
+        "ckanext.imwg_notify.catch_port": str(catcher),
+        "ckanext.imwg_notify.catch_dir": str(tmp / "mail"),
+        **options,
+    }
+    subprocess.run([CKAN, "config-tool", str(ini), *(f"{k} = {v}" for k, v in settings.items())], check=True)
+    if before_start:
+        before_start(ini)
+    data, log = tmp / "data", tmp / "portal.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            ["bash", "scripts/portal.sh", str(ini)],
+            cwd=ROOT,
+            env={**env, "PORT": str(port), "DATA": str(data), "WORKERS": "1"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_portal(url, proc, log, seconds=seconds)
+        yield Portal(url=url, ini=ini, data=data, log=log, written=written)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # the portal has already stopped
 
 
 def screenshot(page, name: str) -> None:

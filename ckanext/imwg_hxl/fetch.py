@@ -12,6 +12,7 @@ transfer; a web page or an image is refused by its content type.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import time
 from collections.abc import Sequence
@@ -155,8 +156,10 @@ def fetch(
             kind = (response.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
             if any(kind.startswith(t) for t in REFUSED_TYPES):
                 raise FetchError(f"the address serves {kind}, not a data file", CONTENT)
-            length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > max_bytes:
+            length = (response.headers.get("Content-Length") or "").strip()
+            # only the digits 0-9 (``str.isdigit`` holds "²", which ``int`` does not read);
+            # any other length is not believed: the transfer is counted as it comes
+            if re.fullmatch(r"[0-9]+", length) and int(length) > max_bytes:
                 raise FetchError(f"the file is larger than the limit of {max_bytes} bytes", SIZE)
             _save(response, destination, max_bytes, deadline, timeout)
             return kind

@@ -46,12 +46,14 @@ def imwg_hxl_aggregate_preview(package: dict[str, Any], resource: dict[str, Any]
 def imwg_hxl_no_view_message(package: dict[str, Any], resource: dict[str, Any]) -> str | None:
     """For a resource without any view, why its preview is missing (a
     link the portal refused to fetch, a file that could not be read, one
-    being profiled), as the visitor may read it; else None."""
+    being profiled), as the visitor may read it; else None. Reads the stored
+    status only: nothing of the file is shown, so no preview is reported
+    served (the audit log)."""
     res = model.Resource.get(resource.get("id") or "")
     if res is None or res.package_id != package.get("id") or jobs.stored(res.id) is None:
         return None
     try:
-        shown = preview.for_caller(interfaces.web_context(), res)
+        shown = preview.state(interfaces.web_context(), res)
     except tk.NotAuthorized:
         return None
     return shown["message"] if shown.get("status") in ("refused", "failed", "skipped", "pending") else None

@@ -4,6 +4,7 @@ reads the file: only the stored result of the profile job."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import ckan.model as model
@@ -31,25 +32,18 @@ def for_caller(
     A preview that shows figures of the file is reported to the
     ``IDataAccess`` plugins (the sensitivity plugin's audit log), as rows
     or as aggregates."""
-    access = access or mode(context, res)
-    if access == interfaces.NONE:
-        raise tk.NotAuthorized(tk._("Access to this data is controlled. Request access from the dataset page."))
+    access = _allowed(context, res, access)
     row = jobs.stored(res.id)
     base = {"resource_id": res.id, "package_id": res.package_id, "access": access}
     if row is None:
-        wanted = jobs.wanted({"format": res.format, "url": res.url, "url_type": res.url_type})
-        message = (
-            tk._("The file is being profiled.") if wanted else tk._("This resource is not a table this preview reads.")
-        )
-        return dict(base, status="pending" if wanted else "unavailable", message=message, hxl=False, hashtags=[])
+        return dict(base, **_not_profiled(res), hxl=False, hashtags=[])
     result, sheets, shown_sheet = _sheet(row["result"] or {}, sheet)
     seen = charts.as_seen(result, access, config.suppress_below()) if result else {}
     drawn = charts.build(seen, _places) if seen else charts.build({}, _places)
     profile = {k: v for k, v in seen.items() if k not in ("validation", "links", "version")}
     shown = dict(
         base,
-        status=row["status"] if not result.get("error") else "failed",
-        message=_message(row, access) if not result.get("error") else result["error"],
+        **_said(context, res, row, result, access),
         checked=row["checked"].isoformat(),
         hxl=bool(result.get("hxl")),
         hashtags=row["hashtags"],
@@ -65,6 +59,43 @@ def for_caller(
         kind = interfaces.PREVIEW_ROWS if access == interfaces.DATA else interfaces.PREVIEW_AGGREGATES
         interfaces.data_served(context, res.package_id, res.id, kind)
     return shown
+
+
+def state(context: dict[str, Any], res: model.Resource) -> dict[str, Any]:
+    """Where the caller's preview of the resource stands (``status`` and
+    ``message``, as ``for_caller`` says them; ``NotAuthorized`` when they
+    get nothing), read from the stored result: no preview is drawn, so
+    none is reported served."""
+    access = _allowed(context, res)
+    row = jobs.stored(res.id)
+    if row is None:
+        return _not_profiled(res)
+    return _said(context, res, row, row["result"] or {}, access)
+
+
+def _allowed(context: dict[str, Any], res: model.Resource, access: str | None = None) -> str:
+    """The caller's ``mode`` (``NotAuthorized`` when it is ``none``)."""
+    access = access or mode(context, res)
+    if access == interfaces.NONE:
+        raise tk.NotAuthorized(tk._("Access to this data is controlled. Request access from the dataset page."))
+    return access
+
+
+def _not_profiled(res: model.Resource) -> dict[str, Any]:
+    """The status and message of a resource without a stored profile."""
+    wanted = jobs.wanted({"format": res.format, "url": res.url, "url_type": res.url_type})
+    if wanted:
+        return {"status": "pending", "message": tk._("The file is being profiled.")}
+    return {"status": "unavailable", "message": tk._("This resource is not a table this preview reads.")}
+
+
+def _said(
+    context: dict[str, Any], res: model.Resource, row: dict[str, Any], result: dict[str, Any], access: str
+) -> dict[str, Any]:
+    """The status and message of a stored profile (of the sheet shown), as the caller may read them."""
+    if result.get("error"):
+        return {"status": "failed", "message": result["error"]}
+    return {"status": row["status"], "message": _message(context, res, row, access)}
 
 
 def _sheet(result: dict[str, Any], sheet: int | None) -> tuple[dict[str, Any], list[dict[str, Any]], int | None]:
@@ -116,17 +147,33 @@ def _all_hidden(seen: dict[str, Any]) -> bool:
     return not any(part.get("groups") for part in parts)
 
 
-def _message(row: dict[str, Any], access: str) -> str | None:
+def _message(context: dict[str, Any], res: model.Resource, row: dict[str, Any], access: str) -> str | None:
     """The stored message as the caller may read it: the full reason a
-    link's file was refused (which may name its host or address) only for
-    those who get the data. A message stored in English is shown in the
-    page's language (its sentence is a message of the catalog)."""
-    if access == interfaces.DATA and row.get("detail"):
+    link's file was refused (which may name its host or the address it
+    resolved to) only for those who may edit the dataset, to fix the link;
+    everyone else reads the reason without them, even of a public link. A
+    message stored in English is shown in the page's language (its
+    sentence is a message of the catalog)."""
+    if access == interfaces.DATA and row.get("detail") and _may_edit(context, res.package_id):
         return row["detail"]
     if row["message"] is None and row["status"] == "refused":  # stored before messages and details were apart
         return tk._("The file was not fetched.")
     stored = row["message"]
     return tk._(stored) if stored else stored
+
+
+def _may_edit(context: dict[str, Any], package_id: str) -> bool:
+    """Whether the caller may edit the dataset (``package_update``, checked as them)."""
+    asked = {
+        "user": context.get("user") or "",
+        "auth_user_obj": context.get("auth_user_obj"),
+        "ignore_auth": bool(context.get("ignore_auth")),
+    }
+    try:
+        tk.check_access("package_update", asked, {"id": package_id})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return False
+    return True
 
 
 def sheet_numbers(resource_id: str) -> set[int]:
@@ -143,9 +190,11 @@ def sheet_numbers(resource_id: str) -> set[int]:
 
 
 def sheet_asked(value: Any) -> int | None:
-    """The ``sheet`` a page asks for (a small whole number), else None."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 4 else None
+    """The ``sheet`` asked for when it is a small whole number (one to three
+    of the digits 0-9), else None. Not ``str.isdigit``: it holds ``²`` and
+    other digits ``int`` does not read."""
+    text = "" if value is None or isinstance(value, bool) else str(value).strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,3}", text) else None
 
 
 def _places(codes: list[str], geometry: bool = False) -> dict[str, dict[str, Any]] | None:

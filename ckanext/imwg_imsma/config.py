@@ -38,7 +38,7 @@ def zip_limits() -> dict[str, int]:
 
 
 def running_timeout() -> int:
-    """Seconds after which an import still said to be running has failed (its worker died)."""
+    """Seconds without a sign of life after which an import still said to be running has failed (its worker died)."""
     return tk.config[RUNNING_TIMEOUT]
 
 
@@ -74,18 +74,17 @@ def _audiences(text: str) -> tuple[str, str] | None:
 
 
 def protocol_level(raw_level: str) -> str | None:
-    """The loosest level whose data go to no one beyond those the sharing
+    """The loosest level whose data and whose own aggregates (the previews
+    of aggregates-only readers) both go to no one beyond those the sharing
     protocol gives the aggregates of ``raw_level``'s data (its rule's
-    ``aggregates:``, else ``data:``); None without a protocol."""
+    ``aggregates:``, else ``data:``); None without a readable protocol."""
     rules = {level: _audiences(tk.config.get(PROTOCOL.format(level=level))) for level in LEVELS}
     if raw_level not in rules or any(rule is None for rule in rules.values()):
         return None
-    data, aggregates = rules[raw_level]  # type: ignore[misc]
-    if aggregates == data:  # the protocol lets the aggregates go no further than the data
-        return raw_level
-    allowed = AUDIENCES.index(aggregates)
+    allowed = AUDIENCES.index(rules[raw_level][1])  # type: ignore[index]
     for level in LEVELS:
-        if AUDIENCES.index(rules[level][0]) >= allowed:  # type: ignore[index]
+        data, aggregates = rules[level]  # type: ignore[misc]
+        if AUDIENCES.index(data) >= allowed and AUDIENCES.index(aggregates) >= allowed:
             return level
     return LEVELS[-1]
 
@@ -93,10 +92,8 @@ def protocol_level(raw_level: str) -> str | None:
 def aggregates_allowed(raw_level: str, asked: str | None = None) -> str:
     """The aggregates' level: what the importer asks (default
     ``ckanext.imwg_imsma.aggregate_level``), never looser than the protocol
-    lets the aggregates of ``raw_level``'s data go; without a protocol,
-    what is asked."""
+    lets the aggregates of ``raw_level``'s data go; without a readable
+    protocol, never looser than ``raw_level`` itself (fail closed)."""
     asked = asked or aggregate_level()
-    allowed = protocol_level(raw_level)
-    if allowed is None:
-        return asked
+    allowed = protocol_level(raw_level) or raw_level
     return max(asked, allowed, key=lambda lvl: LEVELS.index(lvl) if lvl in LEVELS else len(LEVELS))

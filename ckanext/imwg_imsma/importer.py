@@ -265,9 +265,13 @@ def _record_failure(
     else:  # an unexpected failure: said without its details (they stay in the log)
         errors = {"import": [tk._("The import failed; nothing was changed")]}
     report = {"status": imsma_model.FAILED, "started": started.isoformat(), "errors": errors}
-    imsma_model.record(
-        package.id, user.id if user else None, options.filename, imsma_model.FAILED, report, options.import_id
-    )
+    try:
+        imsma_model.record(
+            package.id, user.id if user else None, options.filename, imsma_model.FAILED, report, options.import_id
+        )
+    except imsma_model.Expired:  # already failed (its worker was thought dead): that report stays
+        model.Session.rollback()
+        return
     model.Session.commit()
 
 

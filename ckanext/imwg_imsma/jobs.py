@@ -75,7 +75,14 @@ def enqueue(user: str, package_id: str, path: Path, filename: str, fields: dict[
 
 
 def run(user: str, package_id: str, path: str, filename: str, fields: dict[str, Any], import_id: str) -> str:
-    """The job: the import as ``user``; its status."""
+    """The job: the import as ``user``; its status. An import marked failed
+    before its job began (its worker was thought dead, ``expire``) is not
+    run, nor is its status changed; one marked failed while it ran writes
+    nothing (``model.Expired``)."""
+    if not imsma_model.start(import_id):
+        log.warning("import %s is no longer running: not run", import_id)
+        Path(path).unlink(missing_ok=True)
+        return imsma_model.FAILED
     account = model.User.get(user)
     options = importer.Options(
         dataset=package_id,
@@ -90,6 +97,9 @@ def run(user: str, package_id: str, path: str, filename: str, fields: dict[str, 
         return imsma_model.DONE
     except (tk.ValidationError, tk.NotAuthorized, tk.ObjectNotFound) as error:
         log.info("import %s refused: %s", import_id, error)
+        return imsma_model.FAILED
+    except imsma_model.Expired:
+        log.warning("import %s was marked failed while it ran: nothing written", import_id)
         return imsma_model.FAILED
     finally:
         Path(path).unlink(missing_ok=True)

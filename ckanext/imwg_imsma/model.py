@@ -1,4 +1,5 @@
-"""The imports' table (created by migration ``imwg_imsma_0001``) and the queries on it."""
+"""The imports' table (created by migration ``imwg_imsma_0001``, ``updated``
+added by ``imwg_imsma_0002``) and the queries on it."""
 
 from __future__ import annotations
 
@@ -24,7 +25,18 @@ import_table = sa.Table(
     sa.Column("report", JSONB, nullable=False),
     sa.Column("created", sa.DateTime, nullable=False),
     sa.Column("finished", sa.DateTime),
+    #: the last sign of life: queued, started, progress, end
+    sa.Column("updated", sa.DateTime, nullable=False),
 )
+
+
+class Expired(Exception):
+    """The import was marked failed (``expire``) while its job ran or
+    waited: the job must write nothing, its status stays failed."""
+
+    def __init__(self, import_id: str):
+        super().__init__(f"import {import_id} is no longer running")
+        self.import_id = import_id
 
 
 def record(
@@ -36,14 +48,17 @@ def record(
     import_id: str | None = None,
 ) -> str:
     """Store one import (in the session's transaction): a new row, or the
-    row ``import_id`` (a background import's) updated; its id."""
+    row ``import_id`` (a background import's) updated while it is still
+    running; ``Expired`` when that row was marked failed meanwhile (its
+    status is not overwritten); its id."""
     now = dt.datetime.utcnow()
-    values = {"status": status, "report": report, "finished": None if status == RUNNING else now}
-    if (
-        import_id
-        and model.Session.execute(import_table.update().where(import_table.c.id == import_id).values(**values)).rowcount
-    ):
-        return import_id
+    values = {"status": status, "report": report, "finished": None if status == RUNNING else now, "updated": now}
+    if import_id:
+        running = import_table.c.id == import_id, import_table.c.status == RUNNING
+        if model.Session.execute(import_table.update().where(*running).values(**values)).rowcount:
+            return import_id
+        if model.Session.execute(sa.select(import_table.c.id).where(import_table.c.id == import_id)).first():
+            raise Expired(import_id)
     import_id = import_id or str(uuid.uuid4())
     model.Session.execute(
         import_table.insert().values(
@@ -51,6 +66,20 @@ def record(
         )
     )
     return import_id
+
+
+def start(import_id: str) -> bool:
+    """A queued import's job begins: whether its import is still running
+    (not marked failed meanwhile, ``expire``), dated now if so (its own
+    transaction)."""
+    with model.meta.engine.begin() as connection:
+        return bool(
+            connection.execute(
+                import_table.update()
+                .where(import_table.c.id == import_id, import_table.c.status == RUNNING)
+                .values(updated=dt.datetime.utcnow())
+            ).rowcount
+        )
 
 
 def progress(import_id: str, step: str, done: int, total: int) -> None:
@@ -63,7 +92,8 @@ def progress(import_id: str, step: str, done: int, total: int) -> None:
             .values(
                 report=sa.func.jsonb_build_object(
                     "progress", sa.func.jsonb_build_object("step", step, "done", done, "total", total)
-                )
+                ),
+                updated=dt.datetime.utcnow(),
             )
         )
 
@@ -82,16 +112,18 @@ def last(package_id: str, timeout: int = 0) -> dict[str, Any] | None:
     if row is None:
         return None
     data = dict(row._mapping)
-    for key in ("created", "finished"):
+    for key in ("created", "finished", "updated"):
         data[key] = data[key].isoformat() if data[key] else None
     return data
 
 
 def expire(timeout: int, package_id: str | None = None) -> int:
-    """Mark failed the imports still said to be running ``timeout`` seconds
-    after they were queued (their worker was stopped or killed: nothing of
-    theirs was committed), so that they read as failed and can be run
-    again; how many (their own transaction)."""
+    """Mark failed the imports still said to be running with no sign of
+    life (queued, started, progress) for ``timeout`` seconds (their worker
+    was stopped or killed: nothing of theirs was committed), so that they
+    read as failed and can be run again; their jobs, should they still
+    run, then write nothing (``start``, ``record``); how many (their own
+    transaction)."""
     if not timeout or timeout <= 0:
         return 0
     now = dt.datetime.utcnow()
@@ -99,12 +131,12 @@ def expire(timeout: int, package_id: str | None = None) -> int:
         "status": FAILED,
         "errors": {"import": [tk._("The import did not finish (its worker stopped); nothing was changed")]},
     }
-    where = [import_table.c.status == RUNNING, import_table.c.created < now - dt.timedelta(seconds=timeout)]
+    where = [import_table.c.status == RUNNING, import_table.c.updated < now - dt.timedelta(seconds=timeout)]
     if package_id:
         where.append(import_table.c.package_id == package_id)
     with model.meta.engine.begin() as connection:
         return connection.execute(
-            import_table.update().where(*where).values(status=FAILED, report=report, finished=now)
+            import_table.update().where(*where).values(status=FAILED, report=report, finished=now, updated=now)
         ).rowcount
 
 

@@ -106,9 +106,12 @@ def read(
         return _csv(path, name)
     limits = (max_unzipped or MAX_UNZIPPED, max_members or MAX_MEMBERS)
     if kind == "xlsx":
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                check_zip(archive, *limits)
+        if zipfile.is_zipfile(path):  # an end record only: the directory may still be broken
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    check_zip(archive, *limits)
+            except (zipfile.BadZipFile, OSError, EOFError, KeyError) as error:
+                raise ReadError("broken_xlsx", reason=str(error)) from error
         return _xlsx(path, name)
     if kind == "zip":
         with _unzipped(path, *limits) as (inner, inner_kind):
@@ -226,7 +229,7 @@ def _unzipped(path: Path, max_unzipped: int, max_members: int) -> Iterator[tuple
         archive = zipfile.ZipFile(path)
         check_zip(archive, max_unzipped, max_members)
         bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as error:
         raise ReadError("broken_zip", reason=str(error)) from error
     if bad is not None:
         raise ReadError("broken_zip", reason=bad)
@@ -240,7 +243,7 @@ def _unzipped(path: Path, max_unzipped: int, max_members: int) -> Iterator[tuple
                 raise ReadError("broken_zip", reason=member)
         try:
             archive.extractall(tmp, members=names)
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError) as error:
             raise ReadError("broken_zip", reason=str(error)) from error
         if gdbs:
             if len(gdbs) > 1:

@@ -4,10 +4,8 @@ background job and read its report."""
 
 from __future__ import annotations
 
-import functools
 import json
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +24,30 @@ def blueprints() -> list[Blueprint]:
     return [imsma]
 
 
+#: the import's pages that take a body, refused by its length like the API's ``imsma_import``
+SIZED = ("imwg_imsma.upload", "imwg_imsma.confirm")
+
+
 @imsma.before_app_request
-def _refuse_big_api_upload() -> Any:
-    """``imsma_import`` through the API: a request whose declared length is
-    past the limit is refused (413) before CKAN reads its body."""
-    if request.method != "POST" or not request.path.rstrip("/").endswith("/action/imsma_import"):
+def _refuse_big_upload() -> Any:
+    """``imsma_import`` through the API and the import's pages: a request
+    whose declared length (``Content-Length``) is past the limit is refused
+    (413) before anything reads its body (the suite's input guard and the
+    CSRF check read its form), whoever sends it; the page is shown again
+    to those who may import, a bare 413 to anyone else (no dataset shown).
+    The copy of an upload stops at the same limit (no length given)."""
+    api = request.path.rstrip("/").endswith("/action/imsma_import")
+    if request.method != "POST" or not (api or request.endpoint in SIZED):
         return None
     try:
         importer.check_length(request.content_length, config.max_bytes())
     except tk.ValidationError as error:
-        return jsonify({"success": False, "error": {"__type": "Validation Error", **error.error_dict}, "help": ""}), 413
+        if api:
+            body = {"success": False, "error": {"__type": "Validation Error", **error.error_dict}, "help": ""}
+            return jsonify(body), 413
+        if not tk.current_user.is_authenticated:
+            return tk.abort(413, "; ".join(error.error_dict.get("upload", [])))
+        return _render(_dataset((request.view_args or {}).get("id", "")), errors=error.error_dict), 413
     return None
 
 
@@ -106,25 +118,7 @@ def _render(pkg: dict[str, Any], **extra: Any) -> str:
     )
 
 
-def _sized(view: Callable[..., Any]) -> Callable[..., Any]:
-    """A view that refuses an upload by its declared size (``Content-Length``,
-    413) before anything reads the request's body (the CSRF check reads its
-    form); the copy of the upload stops at the same limit (no length given)."""
-
-    @functools.wraps(view)
-    def check(id: str) -> Any:
-        if request.method == "POST" and tk.current_user.is_authenticated:
-            try:
-                importer.check_length(request.content_length, config.max_bytes())
-            except tk.ValidationError as error:
-                return _render(_dataset(id), errors=error.error_dict), 413
-        return view(id)
-
-    return check
-
-
 @imsma.route("/dataset/<id>/imsma", methods=["GET", "POST"])
-@_sized
 @protected
 def upload(id: str):
     """The form (GET); an upload read and its mapping detected for the preview (POST)."""

@@ -51,7 +51,7 @@ from ckanext.imwg import txcache
 from . import solr_schema
 from .backend import PostgresSolrConnection
 from .commits import COMMITTING, NOTIFIED, track_commits
-from .writer import batched
+from .writer import EntriesNotWritten, batched
 
 PLUGIN = "imwg_search"
 
@@ -106,11 +106,17 @@ def notify(plugin: Any, entity: Any, operation: Any) -> None:
 def rebuild(*args: Any, **kwargs: Any) -> Any:
     """Stands in for ``ckan.lib.search.rebuild`` (``ckan search-index rebuild``
     and each process of ``rebuild-fast``): the entries are written in batches
-    (``writer.batched``), all of them by the time it returns."""
+    (``writer.batched``), all of them by the time it returns. A dataset whose
+    entry the table refuses is logged and reported as CKAN reports it: its
+    error stops the rebuild, or with ``force`` (``-f``) does not."""
     if not active():
         return _original_rebuild(*args, **kwargs)
-    with batched():
-        return _original_rebuild(*args, **kwargs)
+    force = bool(kwargs.get("force", args[2] if len(args) > 2 else False))
+    try:
+        with batched(force=force):
+            return _original_rebuild(*args, **kwargs)
+    except EntriesNotWritten as e:  # the last batch's; the others' CKAN's rebuild has raised
+        raise search.SearchIndexError(str(e)) from e
 
 
 def _dispose_engine_in_child() -> None:

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import json
 import logging
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -90,35 +92,75 @@ _INSERT = f"""
 """
 #: Entries of a rebuild written per statement (see :func:`batched`).
 BATCH_SIZE = 200
-#: The entries a rebuild has built and not yet written (``index_id`` -> row);
-#: None outside :func:`batched`.
-_batch: contextvars.ContextVar[dict[str, dict[str, Any]] | None] = contextvars.ContextVar(
-    "imwg_search_batch", default=None
-)
+
+
+@dataclasses.dataclass
+class _Batch:
+    #: the entries built and not yet written (``index_id`` -> row)
+    rows: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    #: the entries the table refused and not yet reported (:class:`EntriesNotWritten`)
+    refused: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
+
+
+#: What a rebuild has gathered; None outside :func:`batched`.
+_batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("imwg_search_batch", default=None)
 
 
 @contextlib.contextmanager
-def batched():
+def batched(force: bool = False):
     """Within it (``ckan search-index rebuild``, see ``seam``), entries written
     outside a dataset's commit are gathered and written :data:`BATCH_SIZE` at a
     time, in one statement and one transaction each, and the rest on leaving,
     whatever happens inside: one round trip and one commit per batch instead
-    of three per dataset. A search or a delete inside writes them first."""
+    of three per dataset. A search or a delete inside writes them first.
+
+    An entry the table refuses costs no other its place: the batch is then
+    written entry by entry (:meth:`IndexWriter._write_each`). Each refused
+    dataset is logged as CKAN's rebuild logs a dataset's error, and raised
+    (:class:`EntriesNotWritten`) by the next ``add`` (the dataset CKAN is
+    indexing then, whose rebuild goes on under ``-f`` and stops otherwise),
+    or on leaving, unless ``force`` (``rebuild -f``)."""
     if _batch.get() is not None:
         yield
         return
-    token = _batch.set({})
+    batch = _Batch()
+    token = _batch.set(batch)
     try:
         yield
+    except BaseException:
+        with contextlib.suppress(pysolr.SolrError):  # logged; what went wrong inside is raised
+            _connection()._write_batch()
+        raise
+    else:
+        _connection()._write_batch()
+        if batch.refused and not force:
+            raise EntriesNotWritten(batch.refused)
     finally:
-        pending = _batch.get() or {}
         _batch.reset(token)
-        if pending:
-            import ckan.model as model
 
-            from . import backend
 
-            backend.PostgresSolrConnection(model.Session)._write_rows(list(pending.values()), own_transaction=True)
+def _connection() -> IndexWriter:
+    import ckan.model as model
+
+    from . import backend
+
+    return backend.PostgresSolrConnection(model.Session)
+
+
+class EntriesNotWritten(pysolr.SolrError):
+    """Entries of a batch the table refused (the others were written).
+
+    ``failed`` maps each refused entry's ``index_id`` to its dataset's id and
+    the database's error."""
+
+    def __init__(self, failed: dict[str, tuple[str, str]]):
+        self.failed = failed
+        super().__init__(
+            "Index entries not written: "
+            + "; ".join(
+                f"dataset {dataset_id} ({index_id}): {error}" for index_id, (dataset_id, error) in failed.items()
+            )
+        )
 
 
 #: String fields never counted as facets through the fast path: unique per
@@ -192,9 +234,12 @@ class IndexWriter:
         batch = _batch.get()
         if batch is not None and not txcache.get(COMMITTING, session=self.session):
             for row in rows:
-                batch[row["index_id"]] = row
-            if len(batch) >= BATCH_SIZE:
+                batch.rows[row["index_id"]] = row
+            if len(batch.rows) >= BATCH_SIZE:
                 self._write_batch()
+            if batch.refused:
+                refused, batch.refused = batch.refused, {}
+                raise EntriesNotWritten(refused)
             return ""
         self._write_rows(rows)
         return ""
@@ -208,16 +253,66 @@ class IndexWriter:
             self._write_rows(list(pending.values()))
 
     def _write_batch(self) -> None:
+        """Write the entries a rebuild has gathered. They leave the batch once
+        written, or once refused (then kept to be reported, see
+        :func:`batched`); when the transaction itself fails (raised) they stay
+        for the next attempt."""
         batch = _batch.get()
-        if batch:
-            rows = list(batch.values())
-            batch.clear()
-            self._write_rows(rows, own_transaction=True)
+        if batch is None or not batch.rows:
+            return
+        rows = dict(batch.rows)
+        batch.refused.update(self._write_each(list(rows.values())))
+        for index_id, row in rows.items():
+            if batch.rows.get(index_id) is row:
+                del batch.rows[index_id]
 
-    def _write_rows(self, rows: list[dict[str, Any]], own_transaction: bool = False) -> None:
+    def _write_each(self, rows: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+        """Write ``rows`` in a transaction of their own: in one statement or,
+        when the table refuses it, row by row, each under a savepoint, so that
+        a refused entry (a description too long for full-text search, say)
+        leaves the others written. Returns the refused ones (``index_id`` ->
+        dataset id, error), each logged as CKAN's rebuild logs a dataset's
+        error. Raises ``pysolr.SolrError``, nothing written, when the
+        transaction fails."""
+        by_id = {row["index_id"]: row for row in rows}
+        fterms = sorted({t for row in by_id.values() for t in row["fterms"]})
+        failed: dict[str, tuple[str, str]] = {}
+        try:
+            with self.session.get_bind().begin() as conn:
+                sql, params = self._facet_value_statement(fterms)
+                try:
+                    with conn.begin_nested():
+                        conn.execute(sa.text(sql), params)
+                except (DBAPIError, ValueError) as e:
+                    # the names are stored by the first search that counts them
+                    log.warning("search backend: naming facet values failed: %s", getattr(e, "orig", e))
+                try:
+                    with conn.begin_nested():
+                        conn.execute(sa.text(_INSERT), {"rows": json.dumps([_json_row(r) for r in by_id.values()])})
+                    return failed
+                except DBAPIError as e:
+                    log.warning(
+                        "search backend: writing %d entries at once failed (%s); writing them one by one",
+                        len(by_id),
+                        str(e.orig).strip(),
+                    )
+                for index_id, row in by_id.items():
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(sa.text(_INSERT), {"rows": json.dumps([_json_row(row)])})
+                    except DBAPIError as e:
+                        error = str(e.orig).strip()
+                        failed[index_id] = (row["id"], error)
+                        log.error("Error while indexing dataset %s (index entry %s): %s", row["id"], index_id, error)
+        except DBAPIError as e:
+            log.error("search backend SQL failed: %s", e.orig)
+            raise pysolr.SolrError(f"PostgreSQL search backend error: {e.orig}".strip()) from e
+        return failed
+
+    def _write_rows(self, rows: list[dict[str, Any]]) -> None:
         by_id = {row["index_id"]: row for row in rows}  # one statement may not write an entry twice
         payload = json.dumps([_json_row(row) for row in by_id.values()])
-        if not own_transaction and txcache.get(COMMITTING, session=self.session):
+        if txcache.get(COMMITTING, session=self.session):
             # joins the dataset's transaction; the names of facet values new to
             # the index are stored by the first search that counts them
             # (:meth:`_term_counts`), not here, so that dataset writes neither
@@ -316,12 +411,12 @@ class IndexWriter:
         if id is None and q is None:
             raise ValueError('You must specify "id" or "q".')
         pending = txcache.get(PENDING, {}, self.session)
-        batch = _batch.get() or {}
+        batch = _batch.get() or _Batch()
         if id is not None:
             ids = id if isinstance(id, (list, tuple)) else [id]
             for index_id in ids:
                 pending.pop(index_id, None)
-                batch.pop(index_id, None)
+                batch.rows.pop(index_id, None)
             self._write(f"DELETE FROM {TABLE} WHERE index_id = ANY(:ids)", {"ids": list(ids)})
         if q is not None and self._truncated(q):
             pass
@@ -394,14 +489,20 @@ _NUMBER_RE = re.compile(r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\
 
 def _number_or_none(value: Any) -> float | None:
     """A stored value as a function query reads it: a number, or None (read
-    as 0) for anything else (a list, a boolean, text that is no number)."""
+    as 0) for anything else (a list, a boolean, text that is no number, a
+    number beyond a double's range, which the column could not hold)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str) and _NUMBER_RE.match(value):
-        return float(value)
-    return None
+    try:
+        if isinstance(value, (int, float)):
+            result = float(value)
+        elif isinstance(value, str) and _NUMBER_RE.match(value):
+            result = float(value)
+        else:
+            return None
+    except OverflowError:  # an integer beyond a double's range
+        return None
+    return result if math.isfinite(result) else None
 
 
 def _scalar(value: Any) -> str | None:

@@ -196,6 +196,7 @@ class Access:
         self._grants: dict[str, list[list[str] | None]] | None = None
         self._agreements: agreements.Coverage | None = None
         self._screens: dict[str, dict[str, Any]] = {}
+        self._updates: dict[str, bool] = {}
         self._rules = config.protocol()
 
     @classmethod
@@ -235,6 +236,23 @@ class Access:
             and owner_org
             and authz.has_user_permission_for_group_or_org(owner_org, self.user.name, "update_dataset")
         )
+
+    def may_update(self, package_id: str | None) -> bool:
+        """Whether CKAN lets this user update the dataset (``package_update``'s
+        auth, as this user: sysadmins, the owning organisation's editors and
+        admins, collaborators where enabled). Unknown datasets: no."""
+        if self.sysadmin:
+            return True
+        if self.user is None or not package_id:
+            return False
+        if package_id not in self._updates:
+            context = {"user": self.user.name, "auth_user_obj": self.user, "model": model, "session": model.Session}
+            try:
+                tk.check_access("package_update", context, {"id": package_id})
+                self._updates[package_id] = True
+            except (tk.NotAuthorized, tk.ObjectNotFound):
+                self._updates[package_id] = False
+        return self._updates[package_id]
 
     def can_decide(self, package: Any) -> bool:
         """Who decides access requests: roles, never free text. Sysadmins, the

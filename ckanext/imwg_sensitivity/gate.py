@@ -31,6 +31,15 @@ MARK = "access_controlled"
 PENDING = "screening_pending"
 #: search-result fields that carry resource addresses or whole stored dicts
 ADDRESS_FIELDS = ("res_url", "urls", "download_url", "data_dict", "validated_data_dict")
+#: the classification assistant's answers and the level they suggest, for
+#: those who may update the dataset only (the schemas mark them
+#: ``display_editors_only``): the answers tell that a dataset holds personal
+#: data about victims, the suggestion that its publisher chose a looser level
+#: than suggested. Kept out of the index's fields (its stored dicts keep them,
+#: for the editors' results).
+EDITORS_ONLY = ("sensitivity_assessment", "sensitivity_suggested")
+#: index fields that carry them (CKAN's copy of extras, the suite's lists)
+EDITORS_ONLY_INDEX = tuple(f"{prefix}{name}" for name in EDITORS_ONLY for prefix in ("", "extras_", "vocab_"))
 
 
 # -- datasets and resources ----------------------------------------------------------------
@@ -81,8 +90,10 @@ def waits_for_screen(access: Access, package: Any, res: Any) -> bool:
 
 def dataset(access: Access, pkg: dict[str, Any]) -> dict[str, Any]:
     """The dataset as this user may see it (addresses of gated resources
-    removed). A dict without the level (CKAN's plain dictization, as the
-    follow lists give it) is judged by the dataset in the database."""
+    removed, the fields for editors only unless they may update it). A dict
+    without the level (CKAN's plain dictization, as the follow lists give
+    it) is judged by the dataset in the database."""
+    editors_only(access, pkg)
     judge: Any = pkg
     if FIELD not in pkg:
         judge = model.Package.get(pkg.get("id") or "") or pkg
@@ -96,7 +107,9 @@ def recorded(access: Access, pkg: dict[str, Any], extra: list[dict[str, Any]] | 
     """A recorded version of a dataset (activity, history page), judged by the
     stricter of its levels then and now: a dataset raised from public to
     confidential no longer shows the addresses its old versions had.
-    ``extra`` resources (of the same version) are judged with it."""
+    ``extra`` resources (of the same version) are judged with it. The fields
+    for editors only go to those who may update the dataset now."""
+    editors_only(access, pkg)
     current = model.Package.get(pkg.get("id") or "")
     judge = dict(pkg)
     now_resources: dict[str, Any] = {}
@@ -138,6 +151,50 @@ def on_render(sender: Any, template: Any, context: dict[str, Any], **extra: Any)
     pkg = context.get("pkg_dict") or context.get("package")
     if isinstance(res, dict) and isinstance(pkg, dict) and res.get("url") and not res.get(MARK):
         recorded(Access(current_user()), pkg, [res])
+
+
+def editors_only(access: Access, pkg: dict[str, Any]) -> dict[str, Any]:
+    """The dataset dict without the fields for editors only (``EDITORS_ONLY``:
+    top-level, in a plain dictization's ``extras``, in the stored dicts a
+    search result may carry), unless this user may update the dataset.
+    Judged by the dataset's id, from the dict or its stored dict: a dict
+    that names no dataset keeps nothing of them."""
+    if not _carries_editors_only(pkg):
+        return pkg
+    stored = [_loads(pkg.get(k)) or {} for k in _STORED if k in pkg]
+    ref = pkg.get("id") or next((v["id"] for v in stored if v.get("id")), None)
+    if not access.may_update(ref):
+        _drop_editors_only(pkg)
+    return pkg
+
+
+#: the stored dicts a search result may carry (``data_dict`` holds the other one)
+_STORED = ("validated_data_dict", "data_dict")
+
+
+def _carries_editors_only(pkg: dict[str, Any]) -> bool:
+    """Whether the dict carries a field for editors only, or a stored dict
+    that does or that cannot be read (nothing of which may then leave)."""
+    extras = pkg.get("extras")
+    if any(f in pkg for f in EDITORS_ONLY) or (
+        isinstance(extras, list) and any(isinstance(e, dict) and e.get("key") in EDITORS_ONLY for e in extras)
+    ):
+        return True
+    return any((stored := _loads(pkg[k])) is None or _carries_editors_only(stored) for k in _STORED if k in pkg)
+
+
+def _drop_editors_only(pkg: dict[str, Any]) -> None:
+    for name in EDITORS_ONLY:
+        pkg.pop(name, None)
+    if isinstance(pkg.get("extras"), list):
+        pkg["extras"] = [e for e in pkg["extras"] if not (isinstance(e, dict) and e.get("key") in EDITORS_ONLY)]
+    for key in [k for k in _STORED if k in pkg]:
+        stored = _loads(pkg[key])
+        if stored is None:
+            pkg.pop(key)  # unreadable: nothing of it leaves
+        elif _carries_editors_only(stored):
+            _drop_editors_only(stored)
+            pkg[key] = stored if isinstance(pkg[key], dict) else json.dumps(stored)
 
 
 # -- search ---------------------------------------------------------------------------------
@@ -212,7 +269,11 @@ def _loads(text: Any) -> dict[str, Any] | None:
 
 def index_document(pkg_dict: dict[str, Any], open_data: list[bool]) -> dict[str, Any]:
     """An index document without the addresses of gated resources (so free
-    text cannot find a dataset by a gated file's address)."""
+    text cannot find a dataset by a gated file's address) and without the
+    fields for editors only (no query, filter or facet can read them; the
+    stored dicts keep them for the results, which ``editors_only`` judges)."""
+    for key in EDITORS_ONLY_INDEX:
+        pkg_dict.pop(key, None)
     if all(open_data):
         return pkg_dict
     urls = pkg_dict.get("res_url") or []

@@ -6,22 +6,14 @@ resource pages then read well on a phone (390 × 844)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
-
-import ckan.plugins.toolkit as tk
 import pytest
 from ckan.tests import factories
 
 from ckanext.imwg import levels
-from tests.support import ROOT, chromium_args, free_port, log_in, screenshot, wait_for_portal
+from tests.support import chromium, log_in, new_page, portal_sh, screenshot
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 PASSWORD = "Form-pass-2026"
-CKAN = str(Path(sys.executable).parent / "ckan")
 EMAIL = "im@nmaa.example.org"
 PHONE = {"width": 390, "height": 844}
 #: the headings and the type's name, as the schemas give them
@@ -41,20 +33,6 @@ INHERITED = {
 def portal(tmp_path):
     """The portal as ``make portal`` runs it (scripts/portal-config.sh, scripts/portal.sh),
     on the tests' database, with an editor of a mine-action authority."""
-    ini = tmp_path / "portal.ini"
-    subprocess.run(
-        ["bash", "scripts/portal-config.sh", str(ini)], cwd=ROOT, check=True, env={**os.environ, "CKAN": CKAN}
-    )
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    options = {
-        "sqlalchemy.url": tk.config["sqlalchemy.url"],
-        "ckan.redis.url": tk.config["ckan.redis.url"],
-        "ckan.site_url": url,
-        "ckan.storage_path": str(tmp_path / "storage"),
-        "smtp.server": f"127.0.0.1:{free_port()}",
-    }
-    subprocess.run([CKAN, "config-tool", str(ini), *(f"{k} = {v}" for k, v in options.items())], check=True)
     factories.User(name="editor", password=PASSWORD)
     factories.Organization(
         name="nmaa",
@@ -62,42 +40,14 @@ def portal(tmp_path):
         org_type="nmaa",
         users=[{"name": "editor", "capacity": "editor"}],
     )
-    log = tmp_path / "portal.log"
-    env = {**os.environ, "CKAN": CKAN, "PORT": str(port), "DATA": str(tmp_path / "data"), "WORKERS": "1"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            ["bash", "scripts/portal.sh", str(ini)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_portal(url, proc, log, seconds=120)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    with portal_sh(tmp_path) as running:
+        yield running.url
 
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args())
+    with chromium() as browser:
         yield browser
-        browser.close()
-
-
-def new_page(browser, viewport, **options):
-    page = browser.new_context(viewport=viewport, **options).new_page()
-    page.set_default_timeout(30000)
-    return page
 
 
 def pick(page, field, *values):
@@ -198,7 +148,7 @@ def test_editor_chooses_the_type_fills_the_form_and_publishes(portal, browser, l
 
     # the level follows the assistant's suggestion until the editor chooses another
     level = page.locator("#field-sensitivity")
-    assert level.input_value() == ""  # nothing answered: the server's default, unless chosen
+    assert level.input_value() == "restricted"  # nothing answered: the API's default (deny by default)
     page.check("#field-sensitivity_assessment-precise_locations")
     assert level.input_value() == "restricted"
     page.check("#field-sensitivity_assessment-hazard_locations")

@@ -12,21 +12,16 @@ and stays as they wrote it. Screenshots: tests/artifacts/i18n-<lang>-<page>.png.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
-import ckan.plugins.toolkit as tk
 import pytest
 from babel.messages.pofile import read_po
 
-from tests.support import ROOT, free_port, screenshot, wait_for_portal
+from tests.support import CKAN, ROOT, portal_sh, screenshot
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
-CKAN = str(Path(sys.executable).parent / "ckan")
 DEMO_UNITS = ROOT / "ckanext" / "imwg_pcode" / "demo_data" / "mmr_demo_units.geojson"
 USER = "analyst"  # the demo's logged-in user without an organisation: sees "Request access"
 
@@ -102,54 +97,19 @@ def english_in(texts: list[str], plain: set[str], patterns: list[re.Pattern]) ->
     return sorted(set(found))
 
 
-def _configure(ini: Path, **options: str) -> None:
-    subprocess.run([CKAN, "config-tool", str(ini), *(f"{k} = {v}" for k, v in options.items())], check=True)
+def _load_demo(ini: Path) -> None:
+    """The demo content, as ``make demo`` loads it, with the portal's configuration."""
+    for command in (["pcode", "load", "--if-empty", "--quiet", str(DEMO_UNITS)], ["imwg", "demo", "--quiet"]):
+        done = subprocess.run([CKAN, "-c", str(ini), *command], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
 
 
 @pytest.fixture
 def portal(tmp_path):
     """The portal as ``make portal`` runs it (its generated configuration, on the
     tests' database), with the demo content as ``make demo`` loads it."""
-    ini = tmp_path / "portal.ini"
-    env = {**os.environ, "CKAN": CKAN}
-    subprocess.run(["bash", "scripts/portal-config.sh", str(ini)], cwd=ROOT, check=True, env=env)
-    port, catcher = free_port(), free_port()
-    url = f"http://127.0.0.1:{port}"
-    _configure(
-        ini,
-        **{
-            "sqlalchemy.url": tk.config["sqlalchemy.url"],
-            "ckan.redis.url": tk.config["ckan.redis.url"],
-            "ckan.site_url": url,
-            "ckan.storage_path": str(tmp_path / "storage"),
-            "smtp.server": f"127.0.0.1:{catcher}",
-            "ckanext.imwg_notify.catch_port": str(catcher),
-            "ckanext.imwg_notify.catch_dir": str(tmp_path / "mail"),
-        },
-    )
-    for command in (["pcode", "load", "--if-empty", "--quiet", str(DEMO_UNITS)], ["imwg", "demo", "--quiet"]):
-        done = subprocess.run([CKAN, "-c", str(ini), *command], cwd=ROOT, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr[-3000:]
-    log = tmp_path / "portal.log"
-    run_env = {**env, "PORT": str(port), "DATA": str(tmp_path / "data"), "WORKERS": "1"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            ["bash", "scripts/portal.sh", str(ini)],
-            cwd=ROOT,
-            env=run_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_portal(url, proc, log, seconds=90)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    with portal_sh(tmp_path, before_start=_load_demo) as running:
+        yield running.url
 
 
 def _log_in(page, url: str) -> None:

@@ -8,30 +8,21 @@ started again; the logs hold no traceback and no DEBUG line."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
-import sys
 import time
 import urllib.parse
 from pathlib import Path
 
 import ckan.model as model
-import ckan.plugins.toolkit as tk
 import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from tests.support import ROOT, free_port, log_in, screenshot, wait_for_portal
+from tests.support import log_in, portal_sh, screenshot
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 PASSWORD = "Portal-pass-2026"
-CKAN = str(Path(sys.executable).parent / "ckan")
-
-
-def _configure(ini: Path, **options: str) -> None:
-    subprocess.run([CKAN, "config-tool", str(ini), *(f"{k} = {v}" for k, v in options.items())], check=True)
 
 
 def _started(log: Path) -> int:
@@ -40,26 +31,6 @@ def _started(log: Path) -> int:
 
 @pytest.fixture
 def portal(tmp_path):
-    ini = tmp_path / "portal.ini"
-    subprocess.run(
-        ["bash", "scripts/portal-config.sh", str(ini)], cwd=ROOT, check=True, env={**os.environ, "CKAN": CKAN}
-    )
-    written = ini.read_text()
-    port, catcher = free_port(), free_port()
-    url = f"http://127.0.0.1:{port}"
-    # the generated configuration, pointed at the tests' database, Redis and folders
-    _configure(
-        ini,
-        **{
-            "sqlalchemy.url": tk.config["sqlalchemy.url"],
-            "ckan.redis.url": tk.config["ckan.redis.url"],
-            "ckan.site_url": url,
-            "ckan.storage_path": str(tmp_path / "storage"),
-            "smtp.server": f"127.0.0.1:{catcher}",
-            "ckanext.imwg_notify.catch_port": str(catcher),
-            "ckanext.imwg_notify.catch_dir": str(tmp_path / "mail"),
-        },
-    )
     factories.User(name="editor", password=PASSWORD)
     org = factories.Organization(name="ngo", org_type="ingo", users=[{"name": "editor", "capacity": "editor"}])
     dataset = call_action(
@@ -73,27 +44,15 @@ def portal(tmp_path):
         sectors=["protection"],
         sensitivity="public",
     )
-    data = tmp_path / "data"
-    log = tmp_path / "portal.log"
-    env = {**os.environ, "CKAN": CKAN, "PORT": str(port), "DATA": str(data), "WORKERS": "1"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            ["bash", "scripts/portal.sh", str(ini)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_portal(url, proc, log, seconds=90)
-        yield {"url": url, "written": written, "data": data, "log": log, "ini": ini, "dataset": dataset}
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    with portal_sh(tmp_path) as running:
+        yield {
+            "url": running.url,
+            "written": running.written,
+            "data": running.data,
+            "log": running.log,
+            "ini": running.ini,
+            "dataset": dataset,
+        }
 
 
 def test_the_portal_as_make_portal_serves_it(portal, page, tmp_path):

@@ -10,7 +10,7 @@ import ckan.model as model
 import pytest
 from ckan.tests.helpers import call_action
 
-from tests.imwg_hxl.matrix import PLUGINS, headers, portal, user
+from tests.imwg_hxl.matrix import PLUGINS, RECORD, headers, portal, user
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues"),
@@ -78,6 +78,20 @@ def test_public_previews_are_not_audited(app, create_with_upload):
     ds, res = portal(create_with_upload, "public")
     api("no_org", res)
     app.get(f"/dataset/{ds['name']}/resource/{res['id']}", headers=headers("no_org"))
+    assert previews(ds) == []
+
+
+@pytest.mark.parametrize("role", ["grant", "owner_member"])
+def test_the_page_of_a_resource_without_views_is_not_audited(app, create_with_upload, role):
+    """A profiled resource whose views were deleted: its page shows no figure
+    of the file (only why there is no preview, when there is a reason), so
+    it leaves no entry."""
+    ds, res = portal(create_with_upload, "confidential")
+    for view in call_action("resource_view_list", id=res["id"]):
+        call_action("resource_view_delete", context={"user": "the-sysadmin"}, id=view["id"])
+    page = app.get(f"/dataset/{ds['name']}/resource/{res['id']}", headers=headers(role))
+    assert page.status_code == 200
+    assert RECORD not in page.body
     assert previews(ds) == []
 
 

@@ -113,3 +113,11 @@ def test_an_unresolvable_host_is_an_address_refusal(tmp_path):
         get("http://records.gated.invalid/data.csv", tmp_path)
     assert "records.gated.invalid" in str(refused.value)
     assert refused.value.reason == ADDRESS
+
+
+def test_a_length_in_digits_int_cannot_read_is_not_believed(server, tmp_path):
+    """``Content-Length: ²`` (a digit for ``str.isdigit``, not for ``int``) does not
+    break the fetch: the file is read and counted as it comes."""
+    assert get(server + "/odd-length.csv", tmp_path, LOCAL) == ("text/csv", CSV)
+    with pytest.raises(FetchError, match="larger than the limit"):
+        get(server + "/odd-length.csv", tmp_path, LOCAL, max_bytes=10)

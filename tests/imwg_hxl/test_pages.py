@@ -11,7 +11,7 @@ import pytest
 from ckan.lib.jobs import Worker
 from ckan.tests.helpers import call_action
 
-from tests.imwg_hxl.matrix import PLUGINS, gated, headers
+from tests.imwg_hxl.matrix import PLUGINS, gated, headers, portal
 from tests.imwg_hxl.tables_support import UNTAGGED, workbook
 
 pytestmark = [
@@ -105,12 +105,28 @@ class TestSheets:
         sites = call_action("hxl_preview_show", id=res["id"], sheet="2")
         assert sites["sheet"] == 2 and sites["profile"]["columns"][1]["header"] == "Households"
 
-    @pytest.mark.parametrize("bad", ["x", "-1", "9", "1000", True, [1]])
+    @pytest.mark.parametrize("bad", ["x", "-1", "9", "1000", "\u00b2", "\u0661", True, [1], 1.0])
     def test_a_bad_sheet_is_a_field_error(self, book, bad):
         _, res = book
         with pytest.raises(logic.ValidationError) as error:
             call_action("hxl_preview_show", id=res["id"], sheet=bad)
         assert "sheet" in error.value.error_dict
+
+    def test_a_sheet_in_digits_int_cannot_read_is_refused_never_a_500(self, app, book):
+        """``²`` is a digit for ``str.isdigit`` but no number for ``int``: the
+        API answers a field-level error, the page shows the default sheet (to its editor: the file is still
+        screened for personal data, hidden from anyone else)."""
+        ds, res = book
+        answer = app.get(f"/api/3/action/hxl_preview_show?id={res['id']}&sheet=%C2%B2")  # anonymous
+        assert answer.status_code == 409
+        assert "sheet" in answer.json["error"]
+        view = next(v for v in call_action("resource_view_list", id=res["id"]) if v["view_type"] == "hxl_preview")
+        shown = app.get(
+            f"/dataset/{ds['name']}/resource/{res['id']}?view_id={view['id']}&sheet=%C2%B2",
+            headers=headers("owner_member"),
+        )
+        assert shown.status_code == 200
+        assert "#affected+killed</code>" in shown.body and "Site 3" not in shown.body
 
     def test_the_view_switches_sheets(self, app, book):
         ds, res = book
@@ -122,6 +138,14 @@ class TestSheets:
         assert "Site 3" in sites
         default = page(app, ds, res, "owner_member", f"?view_id={view['id']}&sheet=zz")  # not a sheet: the default
         assert "#affected+killed</code>" in default and "Site 3" not in default
+
+
+def test_an_aggregate_only_page_ignores_a_sheet_int_cannot_read(app, create_with_upload):
+    """The aggregate-only preview of the resource page reads ``sheet`` too: ``²`` is ignored, never a 500."""
+    ds, res = portal(create_with_upload, "restricted")
+    shown = app.get(f"/dataset/{ds['name']}/resource/{res['id']}?sheet=%C2%B2", headers=headers("no_org"))
+    assert shown.status_code == 200
+    assert "imwg-hxl-aggregate-only" in shown.body
 
 
 class TestLanguages:

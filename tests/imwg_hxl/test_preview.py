@@ -9,6 +9,7 @@ import zipfile
 import ckan.model as model
 import pytest
 from ckan.lib.jobs import Worker
+from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from ckanext.imwg_hxl import jobs, profile
@@ -326,7 +327,14 @@ class TestRemoteFiles:
         shown = call_action("hxl_preview_show", id=res["id"])
         assert shown["status"] == "refused"
         assert "loopback" in shown["message"]
-        assert "loopback" in view_page(app, dataset, res)
+        # a public link: its readers get the reason, only its editors the address it resolved to
+        anonymous = view_page(app, dataset, res)
+        assert "the address is on a private network" in anonymous and "loopback" not in anonymous
+        editor = app.get(
+            f"/dataset/{dataset['name']}/resource/{res['id']}",
+            headers={"Authorization": factories.APIToken(user="editor")["token"]},
+        ).body
+        assert "loopback" in editor
 
     @pytest.mark.ckan_config("ckanext.imwg_hxl.fetch_allowed_networks", "127.0.0.1/32")
     def test_link_in_an_allowed_network_is_fetched_and_profiled(self, dataset):

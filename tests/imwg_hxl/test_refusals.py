@@ -1,7 +1,8 @@
 """A link whose file is refused (a private address, a host that does not
-resolve) is explained in full to those who get the data and to nobody
-else: the host and the address of a gated link never appear in what
-others are answered, through the API, the resource page or the view."""
+resolve) is explained in full to those who may edit its dataset and to
+nobody else: the host and the address it resolved to never appear in what
+others are answered, through the API, the resource page or the view, even
+for a public link (whose readers get the data)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ckan.tests.helpers import call_action
 
 from ckanext.imwg_hxl import jobs
 from ckanext.imwg_hxl.model import profile_table
-from tests.imwg_hxl.matrix import PLUGINS, gated
+from tests.imwg_hxl.matrix import PLUGINS, gated, headers, user
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_queues"),
@@ -75,7 +76,7 @@ def test_the_stored_message_names_neither_host_nor_address(refused):
     assert any(s in row["detail"] for s in secrets)
 
 
-def test_those_who_get_the_data_read_the_full_reason(refused):
+def test_those_who_edit_the_dataset_read_the_full_reason(refused):
     """The publisher's side sees which address was refused, to fix the link."""
     _, res, _, secrets = refused
     shown = preview_for("owner-member", res)
@@ -118,3 +119,33 @@ def test_a_refusal_stored_before_the_split_names_nothing(refused):
     shown = preview_for("other-member", res)
     assert shown["message"] == "The file was not fetched."
     assert any(s in preview_for("owner-member", res)["message"] for s in secrets)
+
+
+def test_a_refused_public_link_names_its_address_only_to_the_dataset_editors(app):
+    """A public link to a host that resolves to a private address: everyone
+    gets the data, and reads the precise reason; only those who may edit the
+    dataset (to fix the link) read the address it resolved to, on the
+    resource page (no view: it says why) and through the API."""
+    ds = gated("public")
+    res = call_action(
+        "resource_create",
+        context={"user": "owner-member"},
+        package_id=ds["id"],
+        url="http://localhost/casualties.csv",
+        format="CSV",
+        name="Casualties (link)",
+    )
+    Worker(["default"]).work(burst=True)
+    assert "127.0.0.1" in jobs.stored(res["id"])["detail"]
+    path = f"/dataset/{ds['name']}/resource/{res['id']}"
+    for role in ("anonymous", "no_org", "other_member"):
+        body = app.get(path, headers=headers(role)).body
+        assert "imwg-hxl-no-view" in body and "the address is on a private network" in body
+        assert "127.0.0.1" not in body and "loopback" not in body
+        shown = preview_for(user(role), res)
+        assert shown["access"] == "data"
+        assert shown["message"] == "The file was not fetched: the address is on a private network."
+        assert "127.0.0.1" not in json.dumps(shown)
+    for role in ("owner_member", "sysadmin"):
+        assert "127.0.0.1 is a loopback address" in app.get(path, headers=headers(role)).body
+        assert "127.0.0.1" in preview_for(user(role), res)["message"]

@@ -113,3 +113,15 @@ def zipped(path: Path, folder: Path, leave_out: tuple[str, ...] = ()) -> Path:
             if file.is_file() and not file.name.endswith(leave_out):
                 archive.write(file, file.relative_to(folder.parent if folder.suffix == ".gdb" else folder))
     return path
+
+
+def broken_directory(path):
+    """The zip at ``path`` with its end record intact (``zipfile.is_zipfile``
+    says yes) and its central directory's first entry broken."""
+    data = bytearray(path.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    start = int.from_bytes(data[end + 16 : end + 20], "little")  # the central directory's offset
+    assert data[start : start + 4] == b"PK\x01\x02"
+    data[start : start + 4] = b"XXXX"
+    path.write_bytes(bytes(data))
+    return path

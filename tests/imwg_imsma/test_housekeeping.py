@@ -32,12 +32,17 @@ def queue(tmp_path, name="victims.csv"):
     return answer["job"]
 
 
-def age(import_id, seconds):
-    """The import queued ``seconds`` ago."""
+def age(import_id, seconds, silent=None):
+    """The import queued ``seconds`` ago, its last sign of life ``silent``
+    seconds ago (default: when it was queued)."""
+    now = dt.datetime.utcnow()
     model.Session.execute(
         imsma_model.import_table.update()
         .where(imsma_model.import_table.c.id == import_id)
-        .values(created=dt.datetime.utcnow() - dt.timedelta(seconds=seconds))
+        .values(
+            created=now - dt.timedelta(seconds=seconds),
+            updated=now - dt.timedelta(seconds=seconds if silent is None else silent),
+        )
     )
     model.Session.commit()
 
@@ -82,3 +87,68 @@ def test_the_sweep_spares_the_upload_of_a_queued_import(tmp_path):
     Worker(["default"]).work(burst=True)
     assert not kept.exists()
     assert call_action("imsma_import_show", context={"user": "nma-editor"}, id="mine-action-col")["status"] == "done"
+
+
+@pytest.mark.ckan_config("ckanext.imwg_imsma.running_timeout", "600")
+def test_an_import_is_failed_by_how_long_it_was_silent_not_by_when_it_was_queued(tmp_path):
+    """Queued 700 s ago, its job's last progress 100 s ago: still running; a progress refreshes it; silent
+    for 700 s: failed."""
+    authority()
+    busy = queue(tmp_path)
+    age(busy, 700, silent=100)
+    shown = call_action("imsma_import_show", context={"user": "nma-editor"}, id="mine-action-col")
+    assert (shown["id"], shown["status"]) == (busy, "running")
+    age(busy, 700)
+    imsma_model.progress(busy, "place", 5, 10)  # its job is alive
+    shown = call_action("imsma_import_show", context={"user": "nma-editor"}, id="mine-action-col")
+    assert (shown["id"], shown["status"]) == (busy, "running")
+    age(busy, 1400, silent=700)
+    shown = call_action("imsma_import_show", context={"user": "nma-editor"}, id="mine-action-col")
+    assert (shown["id"], shown["status"]) == (busy, "failed")
+
+
+@pytest.mark.ckan_config("ckanext.imwg_imsma.running_timeout", "600")
+def test_a_job_whose_import_was_failed_does_not_run(tmp_path):
+    """Failed while it waited (its worker thought dead): the job, should it run after all, writes
+    nothing and leaves the failed status and its reason; its upload goes."""
+    authority()
+    stuck = queue(tmp_path)
+    kept = next(p for p in jobs.pending_dir().iterdir() if p.name.startswith(stuck))
+    age(stuck, 700)
+    assert imsma_model.expire(600) == 1
+    Worker(["default"]).work(burst=True)
+    shown = call_action("imsma_import_show", context={"user": "nma-editor"}, id="mine-action-col")
+    assert (shown["id"], shown["status"]) == (stuck, "failed")
+    assert "did not finish" in shown["report"]["errors"]["import"][0]
+    assert call_action("package_show", id="mine-action-col")["resources"] == []
+    assert not kept.exists()
+
+
+def test_an_import_failed_while_its_job_ran_writes_nothing(tmp_path, monkeypatch):
+    """Marked failed as the job writes (between its last progress and its end): the job's writes are
+    rolled back, the failed status and its reason stay."""
+    from ckan.lib import jobs as ckan_jobs
+
+    authority()
+    stuck = queue(tmp_path)
+    args = ckan_jobs.get_queue().jobs[0].args
+    progress = imsma_model.progress
+
+    def and_expired(import_id, step, done, total):
+        progress(import_id, step, done, total)
+        if step == "write":  # the worker is thought dead as the import writes
+            with model.meta.engine.begin() as connection:
+                connection.execute(
+                    imsma_model.import_table.update()
+                    .where(imsma_model.import_table.c.id == import_id)
+                    .values(updated=dt.datetime.utcnow() - dt.timedelta(seconds=700))
+                )
+            assert imsma_model.expire(600) == 1
+
+    monkeypatch.setattr(imsma_model, "progress", and_expired)
+    assert jobs.run(*args) == imsma_model.FAILED
+    model.Session.remove()
+    shown = call_action("imsma_import_show", context={"user": "nma-editor"}, id="mine-action-col")
+    assert (shown["id"], shown["status"]) == (stuck, "failed")
+    assert "did not finish" in shown["report"]["errors"]["import"][0]
+    assert call_action("package_show", id="mine-action-col")["resources"] == []

@@ -36,8 +36,9 @@ EDITORS = {"owner_editor", "owner_admin", "sysadmin"}
 RAW = {"public": "confidential", "restricted": "confidential", "confidential": "confidential",
        "strictly_confidential": "strictly_confidential"}  # fmt: skip
 #: the aggregates' level under the default protocol: confidential's ``aggregates:members``
-#: gives the level whose data go to members (restricted), never looser than the dataset
-AGGREGATES = {"public": "restricted", "restricted": "restricted", "confidential": "confidential",
+#: gives the level whose data and aggregate-only previews go to members at most (confidential:
+#: restricted's previews go to all signed-in users), never looser than the dataset
+AGGREGATES = {"public": "confidential", "restricted": "confidential", "confidential": "confidential",
               "strictly_confidential": "strictly_confidential"}  # fmt: skip
 
 

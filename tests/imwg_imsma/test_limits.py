@@ -29,19 +29,22 @@ def token(user):
 
 
 class Endless(io.RawIOBase):
-    """A body that fails the test if anything reads it."""
+    """A 2 GB body that fails the test if anything reads it."""
+
+    position = 0
 
     def readable(self):
         return True
 
-    def seekable(self):  # the test client asks where the body starts
+    def seekable(self):  # the test client measures the body: where it starts, where it ends
         return True
 
     def seek(self, offset, whence=0):
-        return 0
+        self.position = TWO_GB if whence == io.SEEK_END else offset
+        return self.position
 
     def tell(self):
-        return 0
+        return self.position
 
     def readinto(self, buffer):
         raise AssertionError("the body was read")
@@ -140,3 +143,40 @@ def test_a_zip_bomb_is_a_field_error_of_the_import(tmp_path):
     with pytest.raises(logic.ValidationError) as raised:
         do_import(bomb(tmp_path / "export.zip", size=5_000_000))
     assert "would unpack to 5000000 bytes" in raised.value.error_dict["upload"][0]
+
+
+def test_a_2_gb_anonymous_upload_is_refused_by_its_length_unread(app):
+    """Not signed in: the same 413, before the CSRF check would read the body (and before the login page)."""
+    authority()
+    for page in ("/dataset/mine-action-col/imsma", "/dataset/mine-action-col/imsma/confirm"):
+        answer = app.post(
+            page,
+            headers={"Content-Type": "multipart/form-data; boundary=x", "Content-Length": str(TWO_GB)},
+            input_stream=Endless(),
+            follow_redirects=False,
+        )
+        assert answer.status_code == 413, page
+        assert "the largest accepted is" in answer.get_data(as_text=True)
+
+
+def broken_spreadsheet(path):
+    """A spreadsheet whose zip end record is intact and whose central directory is broken."""
+    return exports.broken_directory(exports.xlsx_with_codes(path))
+
+
+def test_a_spreadsheet_with_a_broken_directory_is_a_field_error(app, tmp_path):
+    """The action and the upload page: the spreadsheet's field error, not a crash."""
+    authority()
+    path = broken_spreadsheet(tmp_path / "codes.xlsx")
+    with pytest.raises(logic.ValidationError) as raised:
+        do_import(path)
+    assert "The spreadsheet cannot be read" in raised.value.error_dict["upload"][0]
+    with open(path, "rb") as f:
+        page = app.post(
+            "/dataset/mine-action-col/imsma",
+            data={"upload": (f, "codes.xlsx")},
+            headers=token("nma-editor"),
+            content_type="multipart/form-data",
+        )
+    assert page.status_code == 200
+    assert "The spreadsheet cannot be read" in page.get_data(as_text=True)

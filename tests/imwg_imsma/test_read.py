@@ -123,3 +123,22 @@ def test_a_big_file_is_refused_by_its_size_before_it_is_read(tmp_path):
     with pytest.raises(read.ReadError) as raised:
         read.check_size(path, 200 * 1024**2)
     assert raised.value.code == "too_big"
+
+
+def test_a_spreadsheet_with_a_broken_directory_is_refused(tmp_path):
+    """A valid end record, a broken central directory: the spreadsheet's field error, not a crash."""
+    path = exports.broken_directory(exports.xlsx_with_codes(tmp_path / "codes.xlsx"))
+    assert zipfile.is_zipfile(path)
+    with pytest.raises(read.ReadError) as raised:
+        read.read(path)
+    assert (raised.value.code, raised.value.field) == ("broken_xlsx", "file")
+
+
+def test_a_zip_with_a_broken_directory_is_refused(tmp_path):
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    exports.write_geo(folder / "points.shp", "ESRI Shapefile")
+    path = exports.broken_directory(exports.zipped(tmp_path / "points.zip", folder))
+    with pytest.raises(read.ReadError) as raised:
+        read.read(path)
+    assert raised.value.code == "broken_zip"

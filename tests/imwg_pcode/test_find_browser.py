@@ -9,11 +9,7 @@ organisation names are whole; the dataset page shows its extent on a map."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import urllib.parse
 from pathlib import Path
 
@@ -25,10 +21,9 @@ from ckan.tests.helpers import call_action
 
 from ckanext.imwg import demo
 from ckanext.imwg_pcode import loader
-from tests.support import ROOT, chromium_args, free_port, screenshot, wait_for_portal
+from tests.support import chromium, new_page, portal_sh, screenshot
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
-CKAN = str(Path(sys.executable).parent / "ckan")
 DEMO_UNITS = Path(loader.__file__).parent / "demo_data" / "mmr_demo_units.geojson"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 1000}
@@ -45,12 +40,8 @@ OUTSIDE_KACHIN = "water-points-assessment"
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium_args())
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -61,41 +52,12 @@ def portal(tmp_path, cli):
     assert result.exit_code == 0, result.output
     demo.load(echo=lambda _: None)
     model.Session.remove()
-    ini = tmp_path / "portal.ini"
-    subprocess.run(
-        ["bash", "scripts/portal-config.sh", str(ini)], cwd=ROOT, check=True, env={**os.environ, "CKAN": CKAN}
-    )
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     options = {
-        "sqlalchemy.url": tk.config["sqlalchemy.url"],
-        "ckan.redis.url": tk.config["ckan.redis.url"],
-        "ckan.site_url": url,
         "ckan.site_id": tk.config["ckan.site_id"],  # the demo was indexed under the tests' site
         "ckan.storage_path": tk.config["ckan.storage_path"],
-        "smtp.server": f"127.0.0.1:{free_port()}",
     }
-    subprocess.run([CKAN, "config-tool", str(ini), *(f"{k} = {v}" for k, v in options.items())], check=True)
-    log = tmp_path / "portal.log"
-    env = {**os.environ, "CKAN": CKAN, "PORT": str(port), "DATA": str(tmp_path / "data"), "WORKERS": "1"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            ["bash", "scripts/portal.sh", str(ini)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_portal(url, proc, log, seconds=120)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+    with portal_sh(tmp_path, **options) as running:
+        yield running.url
 
 
 def names_listed(page) -> set[str]:
@@ -141,8 +103,7 @@ def test_find_by_map_badges_places_and_extent(portal, browser, lang):
     words = WORDS[lang]
     everything = {d["name"] for d in call_action("package_search", rows=100)["results"]}
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        page = browser.new_context(viewport=viewport, locale=lang).new_page()
-        page.set_default_timeout(30000)
+        page = new_page(browser, viewport, locale=lang)
         shot = lambda name: screenshot(page, f"find-{lang}-{size}-{name}")  # noqa: B023, E731
 
         # the search page: a map framed on Myanmar, drawn over the gazetteer's outlines

@@ -4,11 +4,14 @@ that carry their field."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 
 import ckan.lib.search as search
 import ckan.model as model
 import pytest
+import sqlalchemy as sa
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
@@ -90,3 +93,73 @@ def test_rehashing_migration_keeps_facet_counts(migrate_db_for):
     migrate_db_for("imwg_search")
     model.Session.remove()
     assert call_action("package_search", **{"facet.field": '["tags"]'})["facets"]["tags"] == expected
+
+
+#: a description full-text search cannot index: its distinct words weigh more
+#: than a tsvector holds (1 MB), so the table refuses the entry
+TOO_LONG = " ".join(hashlib.md5(str(i).encode()).hexdigest() for i in range(40000))
+
+
+def test_an_entry_the_table_refuses_costs_no_other_entry_of_its_batch(monkeypatch, caplog):
+    """The refused entry is reported, by its dataset, to the write of the
+    batch it belongs to; the other entries of the batch, and of the batches
+    after it, are written."""
+    monkeypatch.setattr(writer, "BATCH_SIZE", 3)
+    conn = PostgresSolrConnection(model.Session)
+    with caplog.at_level(logging.ERROR, logger="ckanext.imwg_search"), writer.batched():
+        conn.add([doc("first")])
+        conn.add([doc("long", notes=TOO_LONG)])
+        with pytest.raises(
+            writer.EntriesNotWritten, match="dataset id-long .ix-long.: string is too long for tsvector"
+        ):
+            conn.add([doc("third")])  # the batch is written here
+        conn.add([doc("fourth")])
+    assert indexed() == {"first", "third", "fourth"}
+    assert "Error while indexing dataset id-long" in caplog.text
+
+
+def test_a_refused_entry_in_the_last_batch_is_raised_on_leaving():
+    conn = PostgresSolrConnection(model.Session)
+    with pytest.raises(writer.EntriesNotWritten, match="id-long"), writer.batched():
+        conn.add([doc("first"), doc("long", notes=TOO_LONG), doc("last")])
+    assert indexed() == {"first", "last"}
+
+
+@pytest.fixture
+def one_dataset_too_long():
+    """Five datasets, one of them with a description too long for full-text
+    search (given outside CKAN: no dataset commit would save it), and an empty
+    index."""
+    for i in range(4):
+        factories.Dataset(name=f"ds-{i}")
+    long_id = factories.Dataset(name="ds-long")["id"]
+    model.Session.execute(sa.text("UPDATE package SET notes = :n WHERE id = :id"), {"n": TOO_LONG, "id": long_id})
+    model.Session.execute(sa.text("TRUNCATE imwg_search_package"))
+    model.Session.commit()
+    return long_id
+
+
+def test_rebuild_reports_the_dataset_refused_and_writes_the_others(one_dataset_too_long):
+    """As CKAN's rebuild stops at a dataset's error, after writing the rest of its batch."""
+    with pytest.raises(search.SearchIndexError, match=one_dataset_too_long):
+        search.rebuild()
+    assert indexed() == {f"ds-{i}" for i in range(4)}
+
+
+def test_forced_rebuild_logs_the_dataset_refused_and_goes_on(one_dataset_too_long, monkeypatch, caplog):
+    """As ``ckan search-index rebuild -f`` logs a dataset's error and carries on."""
+    monkeypatch.setattr(writer, "BATCH_SIZE", 2)
+    with caplog.at_level(logging.ERROR, logger="ckanext.imwg_search"):
+        search.rebuild(force=True)
+    assert indexed() == {f"ds-{i}" for i in range(4)}
+    assert f"Error while indexing dataset {one_dataset_too_long}" in caplog.text
+
+
+def test_numbers_beyond_a_double_read_as_zero():
+    """A bounding box value no double holds is stored as no number (read as
+    0), not refused."""
+    conn = PostgresSolrConnection(model.Session)
+    conn.add([doc("huge", minx="1e999", maxx=10**400, miny="-1e999", maxy="12.5")])
+    assert conn.search("*:*", fq="{!frange l=0 u=0}minx").hits == 1
+    assert conn.search("*:*", fq="{!frange l=0 u=0}maxx").hits == 1
+    assert conn.search("*:*", fq="{!frange l=12.5 u=12.5}maxy").hits == 1

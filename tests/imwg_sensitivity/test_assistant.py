@@ -78,3 +78,75 @@ def test_the_form_shows_the_questions_and_the_suggestion(app, org):
     page = app.get(f"/dataset/{pkg['name']}", headers={"Authorization": token}).get_data(as_text=True)
     assert "Suggested sensitivity" in page
     assert "Confidential (high sensitivity)" in page
+
+
+def test_a_new_form_starts_on_the_default_level(app, org):
+    """Deny by default: the new form's level is the API's default
+    (restricted), never the first choice (public); the assistant follows the
+    suggestion both ways there, and only upwards on an edit form."""
+    import re
+
+    token = factories.APIToken(user="editor")["token"]
+    body = app.get("/dataset/new", headers={"Authorization": token}).get_data(as_text=True)
+    select = re.search(r'<select[^>]*id="field-sensitivity".*?</select>', body, re.S).group(0)
+    assert re.findall(r'<option value="([^"]*)"\s+selected', select) == ["restricted"]
+    assert 'data-module-raise-only="false"' in body
+    assert 'data-module-chosen="false"' in body
+    create(org, "edited", sensitivity_assessment=["personal_data"], sensitivity="confidential")
+    body = app.get("/dataset/edit/edited", headers={"Authorization": token}).get_data(as_text=True)
+    select = re.search(r'<select[^>]*id="field-sensitivity".*?</select>', body, re.S).group(0)
+    assert re.findall(r'<option value="([^"]*)"\s+selected', select) == ["confidential"]
+    assert 'data-module-raise-only="true"' in body
+
+
+#: the script's rule, run by node: the level field's next value
+RULE = """
+const vm = require("vm");
+const fs = require("fs");
+let module;
+vm.runInNewContext(fs.readFileSync(process.argv[1], "utf8"),
+                   {ckan: {module: (name, factory) => { module = factory({}); }}});
+const [order, cases] = JSON.parse(process.argv[2]);
+console.log(JSON.stringify(cases.map(([raiseOnly, current, suggested]) =>
+  module.level.call({order: order, raiseOnly: raiseOnly}, current, suggested))));
+"""
+
+
+def test_the_script_never_lowers_an_existing_datasets_level():
+    """Unticking an answer on an edit form leaves the level (confidential
+    stays confidential when the suggestion drops to public); a stricter
+    suggestion raises it; a new form follows the suggestion both ways."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from ckanext.imwg.levels import LEVELS
+
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = Path(__file__).resolve().parents[2] / "ckanext/imwg_sensitivity/assets/assistant.js"
+    cases = [
+        (True, "confidential", "public"),  # edit form, answer unticked: stays
+        (True, "confidential", "restricted"),
+        (True, "restricted", "confidential"),  # edit form, stricter suggestion: raised
+        (True, "public", "strictly_confidential"),
+        (False, "confidential", "public"),  # new form: follows
+        (False, "restricted", "confidential"),
+    ]
+    out = subprocess.run(
+        [node, "-e", RULE, str(script), json.dumps([list(LEVELS), cases])],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert json.loads(out) == [
+        "confidential",
+        "confidential",
+        "confidential",
+        "strictly_confidential",
+        "public",
+        "confidential",
+    ]

@@ -31,13 +31,10 @@ def hxl_preview_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     rid = tk.get_or_bust(data_dict, "id")
     if not isinstance(rid, str) or "\x00" in rid:
         raise tk.ValidationError({"id": [tk._("Not a resource id")]})
-    sheet = data_dict.get("sheet")
-    if sheet in (None, ""):
-        sheet = None
-    elif isinstance(sheet, bool) or not str(sheet).strip().isdigit() or len(str(sheet).strip()) > 3:
+    asked = data_dict.get("sheet")
+    sheet = preview.sheet_asked(asked)
+    if sheet is None and asked not in (None, ""):
         raise tk.ValidationError({"sheet": [tk._("Not a sheet number (0 for the first sheet)")]})
-    else:
-        sheet = int(str(sheet).strip())
     res = model.Resource.get(rid)
     if res is None or res.state != "active":
         raise tk.ObjectNotFound(tk._("Resource not found"))

@@ -117,7 +117,8 @@ def imsma_import_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     :type id: string
 
     :returns: ``id``, ``package_id``, ``filename``, ``status`` (``running``,
-        ``done``, ``failed``), ``created``, ``finished`` and ``report``
+        ``done``, ``failed``), ``created``, ``finished``, ``updated`` (its
+        last sign of life: queued, started, progress, end) and ``report``
     """
     package_id = _package_id(context, data_dict["id"])
     tk.check_access("imsma_import_show", context, {"id": package_id})

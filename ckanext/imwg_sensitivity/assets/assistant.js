@@ -7,19 +7,32 @@
 this.ckan.module("imwg-sensitivity-assistant", function ($) {
   "use strict";
   return {
+    options: {
+      levels: [],
+      follow: null,
+      // an existing dataset's edit form: the level only ever goes up
+      raiseOnly: false,
+      // the level field shows a level the publisher chose (a form shown again)
+      chosen: false
+    },
     initialize: function () {
       var levels = this.options.levels || [];
       this.order = $.map(levels, function (l) { return l.value; });
       this.labels = {};
       $.each(levels, function (i, l) { this.labels[l.value] = l.label; }.bind(this));
+      this.raiseOnly = this.options.raiseOnly === true;
       this.el.on("change", "input[type=checkbox]", this._follow.bind(this));
-      // The level field (data-module-follow: its id) takes the suggestion once
-      // the publisher answers, until they choose another level there; left
-      // empty before any answer, the server's default applies.
+      // The level field (data-module-follow: its id) takes the suggestion as
+      // the publisher answers, until they choose another level there. A new
+      // form starts on the server's default level (restricted); an edit form
+      // keeps the dataset's level and is only ever raised to the suggestion.
       this.target = this.options.follow ? $("#" + this.options.follow) : $();
-      this.following = this.target.length > 0 && (!this.target.val() || this.target.val() === this.suggest());
+      var current = this.target.val();
+      this.following = this.target.length > 0 &&
+        (this.raiseOnly || !this.options.chosen || !current || current === this.suggest());
       this.target.on("change", function () {
-        this.following = this.target.val() === this.suggest();
+        var level = this.target.val();
+        this.following = level === this.level(level, this.suggest());
       }.bind(this));
       this._update();
     },
@@ -36,14 +49,24 @@ this.ckan.module("imwg-sensitivity-assistant", function ($) {
       }
       return order[level];
     },
+    /* The level the field takes when it shows `current` and the answers
+     * suggest `suggested`: the suggestion, or on an edit form (raiseOnly) the
+     * stricter of the two, never a level below the dataset's. */
+    level: function (current, suggested) {
+      if (this.raiseOnly && this.order.indexOf(current) >= this.order.indexOf(suggested)) {
+        return current;
+      }
+      return suggested;
+    },
     _update: function () {
       var level = this.suggest();
       this.el.find(".imwg-suggested-level").text(this.labels[level] || level).attr("data-level", level);
     },
     _follow: function () {
       this._update();
-      if (this.following && this.target.val() !== this.suggest()) {
-        this.target.val(this.suggest()).trigger("change");
+      var level = this.level(this.target.val(), this.suggest());
+      if (this.following && this.target.val() !== level) {
+        this.target.val(level).trigger("change");
       }
     }
   };

@@ -42,9 +42,11 @@ FACETED = "split_part(t, chr(31), 1) NOT IN (" + ", ".join(f"'{f}'" for f in NOT
 
 
 def _rehash(expr: str) -> None:
+    # dropped at the end: an upgrade and a downgrade may share a connection
+    # (and a transaction, so ON COMMIT DROP would be too late)
     op.execute(
         """
-        CREATE TEMPORARY TABLE imwg_search_facet_names AS
+        CREATE TEMPORARY TABLE imwg_search_facet_names ON COMMIT DROP AS
             SELECT field || chr(31) || value AS t FROM imwg_search_facet_value;
         TRUNCATE imwg_search_facet_value;
         """
@@ -55,6 +57,7 @@ def _rehash(expr: str) -> None:
         f"FROM imwg_search_facet_names ON CONFLICT (hash) DO NOTHING"
     )
     op.execute(f"UPDATE imwg_search_package SET fids = ARRAY(SELECT {expr} FROM unnest(terms) AS t WHERE {FACETED})")
+    op.execute("DROP TABLE imwg_search_facet_names")
 
 
 def upgrade():
