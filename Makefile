@@ -141,7 +141,7 @@ SOLR_TESTS ?= tests/test_solr_setup.py tests/imwg/test_search_unavailable.py tes
 	tests/imwg_search/test_pages.py tests/imwg_pcode/test_tagging.py tests/imwg_sensitivity/test_gating.py \
 	tests/imwg_sensitivity/test_levels.py tests/imwg_sensitivity/test_gating_pages.py \
 	tests/imwg_hxl/test_preview.py::TestTheJob::test_an_hxl_upload_is_profiled_flagged_viewed_and_searchable \
-	tests/imwg/test_demo.py tests/imwg/test_solr_compat.py tests/imwg/test_index_order.py \
+	tests/imwg/test_demo.py \
 	tests/imwg_exchange/test_overview.py tests/imwg_exchange/test_holdings.py tests/test_solrcloud_faults.py
 SOLR_TEST_DB = bash scripts/db.sh ckan_imwg_test_solr && mkdir -p .data/test-storage-solr && \
 	$(CKAN) -c tests/solr.ini db init 2>&1 | tail -n 1 && $(CKAN) -c tests/solr.ini db upgrade 2>&1 | tail -n 1
