@@ -70,9 +70,9 @@ test: install tools solr-configset solr/target/classpath.txt
 	@bash scripts/solr.sh with bash -c '\
 	  $(SOLR_TEST_DB) || exit 1; \
 	  solr_log=$$(wc -l <.data/solr.log); \
-	  $(VENV)/bin/python -m pytest --ckan-ini=tests/solr.ini -p no:cacheprovider $(SOLR_TESTS) "$$@" \
+	  $(VENV)/bin/python -m pytest --ckan-ini=tests/solr.ini -p no:cacheprovider --durations=15 $(SOLR_TESTS) "$$@" \
 	    >.data/test-solr.log 2>&1 & solr_pass=$$!; \
-	  $(VENV)/bin/python -m pytest --ckan-ini=test.ini tests "$$@"; postgres=$$?; \
+	  $(VENV)/bin/python -m pytest --ckan-ini=test.ini tests --durations=25 "$$@"; postgres=$$?; \
 	  wait $$solr_pass; solr=$$?; \
 	  echo "== the search tests on Solr (tests/solr.ini), from .data/test-solr.log:"; cat .data/test-solr.log; \
 	  if tail -n +$$((solr_log + 1)) .data/solr.log | grep -E "(ERROR|WARN).*\[doc="; then \
@@ -137,7 +137,7 @@ solr/target/classpath.txt: solr/pom.xml $(wildcard solr/src/main/java/org/imwg/s
 
 ## test-solr: the search-related tests on Solr (tests/solr.ini: imwg_search off, solr_url at make solr,
 ## database ckan_imwg_test_solr), and the SolrCloud faults (tests/test_solrcloud_faults.py)
-SOLR_TESTS ?= tests/test_solr_setup.py tests/imwg/test_search_unavailable.py tests/imwg_search/test_search.py \
+SOLR_TESTS ?= tests/test_solr_setup.py tests/imwg/test_search_unavailable.py tests/imwg/test_index_updates.py tests/imwg_search/test_search.py \
 	tests/imwg_search/test_pages.py tests/imwg_pcode/test_tagging.py tests/imwg_sensitivity/test_gating.py \
 	tests/imwg_sensitivity/test_levels.py tests/imwg_sensitivity/test_gating_pages.py \
 	tests/imwg_hxl/test_preview.py::TestTheJob::test_an_hxl_upload_is_profiled_flagged_viewed_and_searchable \

@@ -1,11 +1,13 @@
 """Mine-action import benchmark (imwg_imsma): placing and aggregating.
 
     .venv/bin/python benchmarks/imsma.py [--points 100000] [--polygons 20000] [--units 5000]
+                                         [--no-victim-types]
 
 A synthetic country of ``--units`` admin-3 units (under 50 admin-1 and 500
 admin-2 units), each boundary a square ring of 33 points on a grid, and two
 exports written with pyogrio as GeoPackages: ``--points`` accident/victim
-points (killed, injured, sex, age, date) and ``--polygons`` hazardous areas
+points (killed, injured, sex, age, date and victim type: civilian, deminer or
+blank, unless ``--no-victim-types``) and ``--polygons`` hazardous areas
 (status, area, date; 9-point polygons, placed by their centroid). A fresh
 process then reads both exports, builds the gazetteer's index, places every
 record, sums the aggregates of every level and month with suppression, and
@@ -20,12 +22,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -59,7 +63,7 @@ def grid(units: int) -> list[tuple[str, str, int, str | None, tuple[float, float
     return out
 
 
-def generate(folder: Path, points: int, polygons: int, units: int) -> dict:
+def generate(folder: Path, points: int, polygons: int, units: int, victim_types: bool = True) -> dict:
     import numpy as np
     import pyogrio
     import shapely
@@ -96,8 +100,11 @@ def generate(folder: Path, points: int, polygons: int, units: int) -> dict:
         rng.integers(3, 70, points).astype(float),
         rng.choice(months, points),
     ]
-    pyogrio.raw.write(str(folder / "victims.gpkg"), shapely.to_wkb(shapely.points(xy)), pdata,
-                      ["Victim_ID", "Killed", "Injured", "Sex", "Age", "Date"],
+    names = ["Victim_ID", "Killed", "Injured", "Sex", "Age", "Date"]
+    if victim_types:  # a second partition of each row's casualties: civilian, deminer or not said
+        pdata.append(rng.choice(np.array(["Civilian"] * 8 + ["Deminer", ""], dtype=object), points))
+        names.append("Victim_Type")
+    pyogrio.raw.write(str(folder / "victims.gpkg"), shapely.to_wkb(shapely.points(xy)), pdata, names,
                       driver="GPKG", crs="EPSG:4326", geometry_type="Point")  # fmt: skip
     centres = np.column_stack(
         [WEST + rng.random(polygons) * SIZE * inner + 0.002, SOUTH + rng.random(polygons) * SIZE * inner + 0.002]
@@ -116,7 +123,12 @@ def generate(folder: Path, points: int, polygons: int, units: int) -> dict:
     pyogrio.raw.write(str(folder / "hazards.gpkg"), shapely.to_wkb(hazards), hdata,
                       ["Hazard_ID", "Status", "Area_m2", "Date"],
                       driver="GPKG", crs="EPSG:4326", geometry_type="Polygon")  # fmt: skip
-    return {"units": sum(1 for c in cells if c[2] == 3), "points": points, "polygons": polygons}
+    return {
+        "units": sum(1 for c in cells if c[2] == 3),
+        "points": points,
+        "polygons": polygons,
+        "victim_types": victim_types,
+    }
 
 
 def measure(folder: Path) -> dict:
@@ -127,6 +139,26 @@ def measure(folder: Path) -> dict:
     from ckanext.imwg_imsma import aggregate, analysis, place, read, roles
 
     timings: dict[str, float] = {}
+    # the parts of "place, sum, suppress", timed where the analysis calls them
+    spent: dict[str, float] = {}
+
+    def timed(module: Any, name: str, label: str) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t
+
+        setattr(module, name, wrapper)
+
+    timed(place, "place", "placing")
+    timed(aggregate, "contributions", "figures")
+    timed(aggregate, "aggregate", "sums")
+    timed(aggregate, "suppress", "suppression")
+    steps: dict[str, dict[str, float]] = {}
     start = time.perf_counter()
     meta, _fids, wkb, fields = pyogrio.raw.read(str(folder / "gazetteer.gpkg"))
     geoms = shapely.from_wkb(wkb)
@@ -144,8 +176,11 @@ def measure(folder: Path) -> dict:
         table = read.read(folder / f"{name}.gpkg")
         t1 = time.perf_counter()
         mapping = roles.detect(table.columns)
+        spent.clear()
         result = analysis.analyse(table, mapping, gazetteer, 5)
         t2 = time.perf_counter()
+        spent["sums"] -= spent.get("suppression", 0.0)  # the suppression runs inside the sums
+        steps[name] = {k: round(v, 2) for k, v in spent.items()}
         size = sum(len(aggregate.level_csv(gazetteer, result.aggregates, lvl, 100)) for lvl in result.levels)
         t3 = time.perf_counter()
         timings[f"{name}: read"] = t1 - t0
@@ -160,7 +195,13 @@ def measure(folder: Path) -> dict:
         }
     timings["total"] = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": {k: round(v, 2) for k, v in timings.items()}, "peak_rss_mb": round(peak_mb), "imports": out}
+    return {
+        "seconds": {k: round(v, 2) for k, v in timings.items()},
+        "steps": steps,
+        "peak_rss_mb": round(peak_mb),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "imports": out,
+    }
 
 
 def main() -> None:
@@ -168,6 +209,10 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--polygons", type=int, default=20_000)
     parser.add_argument("--units", type=int, default=5_000)
+    parser.add_argument(
+        "--no-victim-types", dest="victim_types", action="store_false",
+        help="victims without a victim-type column (one partition of the casualties, not two)",
+    )  # fmt: skip
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -175,18 +220,25 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="imsma-bench-") as tmp:
         folder = Path(tmp)
-        sizes = generate(folder, args.points, args.polygons, args.units)
+        sizes = generate(folder, args.points, args.polygons, args.units, args.victim_types)
         answer = subprocess.run(
             [sys.executable, __file__, "--measure", str(folder)], check=True, capture_output=True, text=True
         )
         result = {**sizes, **json.loads(answer.stdout.strip().splitlines()[-1])}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "imsma.json").write_text(json.dumps(result, indent=1) + "\n")
-    print(f"{result['units']} admin-3 units, {result['points']} points, {result['polygons']} polygons\n")
+    kinds = "with" if result["victim_types"] else "without"
+    print(
+        f"{result['units']} admin-3 units, {result['points']} points ({kinds} victim types), "
+        f"{result['polygons']} polygons\n"
+    )
     print("| step | seconds |\n|---|---|")
     for step, seconds in result["seconds"].items():
         print(f"| {step} | {seconds} |")
+    for name, parts in result["steps"].items():
+        print(f"{name}: place, sum, suppress: " + ", ".join(f"{k} {v}" for k, v in parts.items()))
     print(f"\npeak memory (resident): {result['peak_rss_mb']} MB")
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(str(x) for x in result["load_average"]))
     for name, figures in result["imports"].items():
         print(f"{name}: {figures}")
 

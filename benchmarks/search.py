@@ -54,7 +54,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.support import write_ini  # noqa: E402
 
-DB = "ckan_imwg_bench"
+#: ``IMWG_BENCH_DB`` / ``IMWG_BENCH_REDIS`` name another database / Redis URL (two runs at once)
+DB = os.environ.get("IMWG_BENCH_DB", "ckan_imwg_bench")
+REDIS = os.environ.get("IMWG_BENCH_REDIS", "redis://127.0.0.1:6379/2")
 URL = f"postgresql://ckan_imwg:ckan_imwg@127.0.0.1:5432/{DB}"
 CKAN = str(Path(sys.executable).parent / "ckan")
 RESULTS = ROOT / "benchmarks" / "results"
@@ -99,7 +101,7 @@ def bench_ini(tmp: Path, plugins: str) -> Path:
             "sqlalchemy.url": URL,
             "ckan.plugins": plugins,
             "ckan.site_id": "bench",
-            "ckan.redis.url": "redis://127.0.0.1:6379/2",
+            "ckan.redis.url": REDIS,
         },
     )
 
@@ -240,7 +242,7 @@ def backend_ini(tmp: Path, backend: str, solr_url: str) -> Path:
             "sqlalchemy.url": URL,
             "ckan.plugins": " ".join(p for p in plugins if p != "imwg_search"),
             "ckan.site_id": "bench",
-            "ckan.redis.url": "redis://127.0.0.1:6379/2",
+            "ckan.redis.url": REDIS,
             "solr_url": solr_url,
             "solr_timeout": "60",
         },
@@ -422,8 +424,9 @@ def solr_docs(solr_url: str) -> int:
         return json.load(r)["response"]["numFound"]
 
 
-def run(n: int, runs: int, tmp: Path, solr_url: str = SOLR_URL, twice: bool = False) -> dict:
-    """Generate n datasets once, index them into both backends, measure both."""
+def run(n: int, runs: int, tmp: Path, solr_url: str = SOLR_URL, twice: bool = False, pg_only: bool = False) -> dict:
+    """Generate n datasets once, index them into both backends, measure both
+    (with ``pg_only``: only the PostgreSQL backend's rebuild, no Solr, no queries)."""
     from search_data import gazetteer
     from search_data import generate as generate_realistic
 
@@ -464,7 +467,7 @@ def run(n: int, runs: int, tmp: Path, solr_url: str = SOLR_URL, twice: bool = Fa
     result: dict = {"datasets": n, "generate_s": round(gen_s, 1), "machine": f"{os.cpu_count()} cores"}
     # indexing, alternating which backend goes first
     result["rebuild"] = {}
-    for backend in BACKENDS:
+    for backend in ("postgresql",) if pg_only else BACKENDS:
         print(f"[{n}] {backend}: search-index clear + rebuild-fast", flush=True)
         count = (lambda: solr_docs(solr_url)) if backend == "solr" else pg_entries
         result["rebuild"][backend] = rebuild(inis[backend], n, count=count)
@@ -474,6 +477,10 @@ def run(n: int, runs: int, tmp: Path, solr_url: str = SOLR_URL, twice: bool = Fa
         again = rebuild(inis["postgresql"], n, clear=False)
         again["index_after"] = index_stats()
         result["rebuild_again_postgresql"] = again
+    if pg_only:
+        result["indexed"] = {"postgresql": pg_entries()}
+        result["date"] = datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
+        return result
     result["indexed"] = {"solr": solr_docs(solr_url), "postgresql": pg_entries()}
 
     print(f"[{n}] queries ({runs} per shape per backend, {ROUNDS} alternating rounds)", flush=True)
@@ -525,6 +532,9 @@ def markdown(results: list[dict]) -> str:
     lines = []
     for r in results:
         n = r["datasets"]
+        if "queries" not in r:  # --postgresql-only
+            lines.append(rebuild_markdown(r))
+            continue
         lines += [
             f"\n### {n:,} datasets ({r['machine']}, {r['date']})\n",
             "| measure | PostgreSQL p50 / p95 (ms) | Solr p50 / p95 (ms) | PG/Solr p95 | target (PG p95) | load |",
@@ -567,6 +577,28 @@ def markdown(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def rebuild_markdown(r: dict) -> str:
+    """The PostgreSQL rebuild's figures alone (``--postgresql-only``)."""
+    pg = r["rebuild"]["postgresql"]
+    lines = [
+        f"\n### {r['datasets']:,} datasets, PostgreSQL rebuild only ({r['machine']}, {r['date']})\n",
+        "| measure | value | load |",
+        "|---|---|---|",
+        f"| rebuild-fast (clear, one process per core): datasets/s (s, peak RSS) "
+        f"| {pg['datasets_per_s']} ({pg['seconds']} s, {pg['peak_rss_mb']} MB) | {pg['load']} |",
+        f"| index after rebuild (no vacuum): total / heap MB, live / dead rows | {pg['index_after']['total_mb']} / "
+        f"{pg['index_after']['heap_mb']} MB, {pg['index_after']['live_rows']} / {pg['index_after']['dead_rows']} | |",
+    ]
+    again = r.get("rebuild_again_postgresql")
+    if again:
+        lines.append(
+            f"| second rebuild over it: datasets/s; total / heap MB, live / dead rows | {again['datasets_per_s']}/s; "
+            f"{again['index_after']['total_mb']} / {again['index_after']['heap_mb']} MB, "
+            f"{again['index_after']['live_rows']} / {again['index_after']['dead_rows']} | {again['load']} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", type=int, nargs="+", default=[10000])
@@ -577,17 +609,23 @@ def main() -> None:
         action="store_true",
         help="rebuild the PostgreSQL index a second time over itself (size and dead rows after it)",
     )
+    parser.add_argument(
+        "--postgresql-only",
+        action="store_true",
+        help="only the PostgreSQL backend's rebuild (no Solr needed, no queries)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker)
         return
-    solr_docs(args.solr_url)  # fails at once when the benchmark's Solr is not running
+    if not args.postgresql_only:
+        solr_docs(args.solr_url)  # fails at once when the benchmark's Solr is not running
     RESULTS.mkdir(parents=True, exist_ok=True)
     results = []
     for n in args.datasets:
         # each size in its own process: CKAN's configuration is global
-        out = RESULTS / f"search-{n}.json"
+        out = RESULTS / (f"search-rebuild-{n}.json" if args.postgresql_only else f"search-{n}.json")
         t0 = time.perf_counter()
         result = subprocess.run(
             [
@@ -597,7 +635,7 @@ def main() -> None:
                     "import sys, json, tempfile, pathlib; sys.argv=['x']; "
                     f"sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import search as b; "
                     f"r = b.run({n}, {args.runs}, pathlib.Path(tempfile.mkdtemp()), {args.solr_url!r}, "
-                    f"{args.rebuild_twice!r}); "
+                    f"{args.rebuild_twice!r}, {args.postgresql_only!r}); "
                     f"pathlib.Path({str(out)!r}).write_text(json.dumps(r, indent=2))"
                 ),
             ],

@@ -26,6 +26,11 @@ if [ -f "$INI" ]; then
     "$CKAN" config-tool "$INI" "ckan.uploads_enabled = true" "ckan.max_resource_size = 100"
     echo "portal-config: web uploads of $INI are now enabled"
   fi
+  # users' pictures from the portal, not gravatar.com (no e-mail hash sent out, none broken offline)
+  if ! grep -q "^ckan.gravatar_default = " "$INI"; then
+    "$CKAN" config-tool "$INI" "ckan.gravatar_default = disabled"
+    echo "portal-config: users without a picture of $INI now show the portal's placeholder"
+  fi
   "$CKAN" config-tool "$INI" -s logger_ckanext "level = INFO" >/dev/null
   exit 0
 fi
@@ -48,6 +53,7 @@ fi
   "ckan.search.show_all_types = dataset" \
   "ckan.auth.user_create_organizations = false" \
   "ckan.locales_offered = en fr es ar" \
+  "ckan.gravatar_default = disabled" \
   "ckan.devserver.host = 127.0.0.1" \
   "smtp.mail_from = portal@localhost" \
   "smtp.server = 127.0.0.1:8025" \

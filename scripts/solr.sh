@@ -11,6 +11,8 @@
 # Each runs in the background (pid in .data/solr*.pid, log in .data/solr*.log); start waits
 # until the core answers a ping. SOLR_HEAP sets the JVM heap (default 1g per JVM).
 # SOLR_NAME and SOLR_PORT run another standalone Solr (data .data/$SOLR_NAME, own pid and log).
+# SOLRCLOUD_NAME, SOLRCLOUD_ZK, SOLRCLOUD_PORTS and SOLRCLOUD_CONTROL run another SolrCloud
+# (defaults solrcloud, 9983, "8984 8985", 9984; data .data/$SOLRCLOUD_NAME, own pid and log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=.data
@@ -19,6 +21,7 @@ WAIT=${SOLR_WAIT:-180}
 # a second standalone Solr beside the first (benchmarks, load tests): SOLR_NAME=solr-bench SOLR_PORT=8993
 NAME=${SOLR_NAME:-solr}
 PORT=${SOLR_PORT:-8983}
+CLOUD=${SOLRCLOUD_NAME:-solrcloud}
 
 launch() { # NAME PING_URL LAUNCHER_ARGS...
   local name=$1 ping=$2 pidfile=$DATA/$1.pid log=$DATA/$1.log
@@ -72,7 +75,8 @@ case ${1:-} in
   start) launch "$NAME" "http://127.0.0.1:$PORT/solr/ckan/admin/ping" standalone "$DATA/$NAME" "$CONF" "$PORT" ;;
   cloud)
     JAVA_EXTRA=-Dimwg.solr.control=${SOLRCLOUD_CONTROL:-9984} \
-      launch solrcloud "http://127.0.0.1:${SOLRCLOUD_CONTROL:-9984}/nodes" cloud "$DATA/solrcloud" "$CONF" 9983 8984 8985
+      launch "$CLOUD" "http://127.0.0.1:${SOLRCLOUD_CONTROL:-9984}/nodes" cloud "$DATA/$CLOUD" "$CONF" \
+      "${SOLRCLOUD_ZK:-9983}" ${SOLRCLOUD_PORTS:-8984 8985}
     ;;
   with)
     shift
@@ -86,6 +90,6 @@ case ${1:-} in
     "$@" || status=$?
     exit "$status"
     ;;
-  stop) halt "$NAME"; if [[ -z ${SOLR_NAME:-} ]]; then halt solrcloud; fi ;;
+  stop) halt "$NAME"; if [[ -z ${SOLR_NAME:-} ]]; then halt "$CLOUD"; fi ;;
   *) echo "usage: $0 start|cloud|stop|with CMD..." >&2; exit 2 ;;
 esac

@@ -59,6 +59,27 @@ def imwg_datetime(value: Any) -> str:
     return format_datetime(moment, "d MMMM y, HH:mm") if moment else ""
 
 
+def imwg_list(items: Any, more: int = 0) -> Any:
+    """Names as a list reads in the reader's language (CLDR's list patterns,
+    babel): "Kachin, Shan and Kayah", "Kachin, Shan et Kayah", "Kachin, Shan y
+    Kayah", "Kachin وShan وKayah"; each item escaped (markup kept as it is).
+    ``more``: how many were left out, said last ("and 3 more")."""
+    from babel import Locale, UnknownLocaleError
+    from babel.lists import format_list
+    from markupsafe import Markup, escape
+
+    parts = [str(escape(item)) for item in items]
+    if more:
+        parts.append(str(escape(tk.ungettext("{n} more", "{n} more", more).format(n=more))))
+    if not parts:
+        return Markup("")
+    try:
+        locale = Locale.parse(str(tk.h.lang() or "en").replace("-", "_"))
+        return Markup(format_list(parts, locale=locale))
+    except (UnknownLocaleError, ValueError, TypeError, KeyError, RuntimeError):  # no request, or no list patterns
+        return Markup(", ".join(parts))
+
+
 def imwg_reference_period(pkg: dict[str, Any]) -> str:
     """The reference period as a reader says it."""
     start = pkg.get("reference_period_start")

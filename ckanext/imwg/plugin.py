@@ -7,7 +7,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from . import branding, facets, guard, indexing, presets
+from . import branding, facets, guard, index_lock, indexing, presets, solr_retry
 
 
 @tk.blanket.config_declarations
@@ -22,12 +22,14 @@ class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IOrganizationController, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
+    p.implements(p.IDomainObjectModification, inherit=True)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
         tk.add_resource("assets", "imwg")
         branding.apply(config)
         presets.restore(config)
+        solr_retry.install()
 
     def dataset_facets(self, facets_dict, package_type):
         return facets.dataset_facets(facets_dict)
@@ -43,6 +45,9 @@ class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def edit(self, entity):
         indexing.organization_changed(entity)
+
+    def notify(self, entity, operation):
+        index_lock.before_index(entity, operation)
 
     def make_middleware(self, app, config):
         return guard.install(app)

@@ -91,14 +91,19 @@ def _pad(row: list[str], width: int) -> list[str]:
     return [c.strip() for c in row] + [""] * (width - len(row))
 
 
-# Header names (lower case, letters and digits only) and the hashtags they
-# suggest, in English, French and Spanish; checked in order.
+# Header names (as ``header_key`` writes them) and the hashtags they suggest,
+# in English, French, Spanish and Arabic; checked in order. Arabic levels as
+# Syria, Iraq, Yemen and Sudan name them (governorate or state; district or
+# locality; sub-district; village or community).
 _LEVEL_WORDS = {
-    0: ("country", "pays", "pais", "adm0", "admin0"),
-    1: ("state", "province", "region", "governorate", "departamento", "adm1", "admin1", "provincia", "estado"),
-    2: ("district", "departement", "municipio", "adm2", "admin2", "zone", "distrito"),
-    3: ("township", "subdistrict", "commune", "county", "municipality", "adm3", "admin3", "tehsil", "upazila"),
-    4: ("village", "ward", "adm4", "admin4", "villagetract", "locality"),
+    0: ("country", "pays", "pais", "adm0", "admin0", "بلد", "دوله"),
+    1: ("state", "province", "region", "governorate", "departamento", "adm1", "admin1", "provincia", "estado")
+    + ("محافظه", "ولايه", "اقليم", "مقاطعه"),
+    2: ("district", "departement", "municipio", "adm2", "admin2", "zone", "distrito")
+    + ("مديريه", "قضاء", "منطقه", "محليه"),
+    3: ("township", "subdistrict", "commune", "county", "municipality", "adm3", "admin3", "tehsil", "upazila")
+    + ("ناحيه", "عزله", "بلديه"),
+    4: ("village", "ward", "adm4", "admin4", "villagetract", "locality", "قريه", "تجمع", "مجتمع", "حي"),
     5: ("adm5", "admin5"),
 }
 _EXACT = {
@@ -204,20 +209,97 @@ _EXACT = {
     "id": "#meta+id",
     "pcode": "#loc+code",
     "placecode": "#loc+code",
+    "male": "#population+m",
+    "males": "#population+m",
+    "men": "#population+m",
+    "female": "#population+f",
+    "females": "#population+f",
+    "women": "#population+f",
+    "hommes": "#population+m",
+    "femmes": "#population+f",
+    "hombres": "#population+m",
+    "mujeres": "#population+f",
+    # Arabic (normalised by header_key: no harakat nor tatweel, one alef,
+    # ة as ه, ى as ي, no definite article; "عدد ..." is read as what follows)
+    "تاريخ": "#date",
+    "تاريختقرير": "#date+reported",
+    "شهر": "#date+month",
+    "سنه": "#date+year",
+    "عام": "#date+year",
+    "سكان": "#population",
+    "اسر": "#population+hh",
+    "اسرمعيشيه": "#population+hh",
+    "افراد": "#population+ind",
+    "اشخاص": "#population+ind",
+    "ذكور": "#population+m",
+    "رجال": "#population+m",
+    "اناث": "#population+f",
+    "نساء": "#population+f",
+    "قتلي": "#affected+killed",
+    "وفيات": "#affected+killed",
+    "جرحي": "#affected+injured",
+    "مصابين": "#affected+injured",
+    "متضررين": "#affected",
+    "متاثرين": "#affected",
+    "محتاجين": "#inneed",
+    "اشخاصمحتاجين": "#inneed",
+    "مستهدفين": "#targeted",
+    "مستفيدين": "#reached",
+    "منظمه": "#org",
+    "جهه": "#org",
+    "شريك": "#org",
+    "قطاع": "#sector",
+    "حاله": "#status",
+    "نشاط": "#activity",
+    "موشر": "#indicator",
+    "قيمه": "#value",
+    "وصف": "#description",
+    "موقع": "#loc+name",
+    "مكان": "#loc+name",
+    "رمز": "#loc+code",
+    "خطعرض": "#geo+lat",
+    "خططول": "#geo+lon",
+    "جنس": "#sex",
+    "هاتف": "#contact+phone",
+    "رقمهاتف": "#contact+phone",
 }
 
 
 #: words before a place word that say the column holds its name or code
 #: ("Nom de la province", "Código del municipio", "Name of district")
 _NAME_BEFORE = ("nombredel", "nombrede", "nombre", "nomdela", "nomdel", "nomdu", "nomde", "nom", "nameof", "name")
+_NAME_BEFORE += ("اسم",)
 _CODE_BEFORE = ("codedela", "codedel", "codedu", "codede", "code", "codigodel", "codigode", "codigo", "pcodeof")
+_CODE_BEFORE += ("رمز", "كود")
+#: words after a place word that say the column holds its code or its name ("Province P-code", "المحافظة - الرمز")
+_CODE_AFTER = ("pcode", "code", "id", "codigo", "codepcode", "رمز", "كود")
+_NAME_AFTER = ("", "name", "nom", "nombre", "en", "fr", "es", "اسم", "ar")
+#: "number of ..." before a figure ("عدد الأسر": households), and the figures it may count
+_COUNT_BEFORE = ("عدد",)
+_COUNTED = ("#population", "#affected", "#inneed", "#targeted", "#reached")
 #: column names of ages (never summed)
-AGE_HEADERS = ("age", "edad", "ageyears", "ageinyears", "edadanos")
+AGE_HEADERS = ("age", "edad", "ageyears", "ageinyears", "edadanos", "عمر")
+
+#: Arabic letters written alike in headers: alef wasla, alef maqsura, ta marbuta; tatweel dropped;
+#: Arabic-Indic digits as digits (hamza on alef, waw and ya, and harakat, are stripped by ``fold``)
+_ARABIC = str.maketrans({"ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": None} | {chr(0x660 + d): str(d) for d in range(10)})
+#: the words of a folded header: Latin letters and digits, or Arabic letters
+_KEY_WORDS = re.compile(r"[a-z0-9]+|[\u0621-\u063a\u0641-\u064a]+")
+
+
+def _arabic_word(word: str) -> str:
+    # the definite article ("المحافظة" as "محافظة"), not the first letters of a short word
+    return word[2:] if word.startswith("ال") and len(word) > 3 else word
 
 
 def header_key(header: str) -> str:
-    """A column name as the suggestions compare it (folded, letters and digits)."""
-    return re.sub(r"[^a-z0-9]", "", fold(header or ""))
+    """A column name as the suggestions compare it: folded, letters and
+    digits only; Arabic without harakat, tatweel nor definite article, its
+    alef, ya and ta marbuta forms written alike."""
+    text = fold(header or "")
+    if text.isascii():
+        return re.sub(r"[^a-z0-9]", "", text)
+    return "".join(_arabic_word(w) for w in _KEY_WORDS.findall(text.translate(_ARABIC)))
 
 
 def suggest(header: str) -> str | None:
@@ -230,6 +312,10 @@ def suggest(header: str) -> str | None:
         return None
     if key in _EXACT:
         return _EXACT[key]
+    for word in _COUNT_BEFORE:
+        counted = _EXACT.get(key[len(word) :], "") if key.startswith(word) else ""
+        if counted.startswith(_COUNTED):
+            return counted
     for words, attribute in ((_CODE_BEFORE, "+code"), (_NAME_BEFORE, "+name")):
         for word in words:
             if key.startswith(word) and len(key) > len(word):
@@ -249,8 +335,8 @@ def suggest(header: str) -> str | None:
             if key.startswith(word):
                 rest = key[len(word) :]
                 prefix = "#country" if level == 0 else f"#adm{level}"
-                if rest in ("pcode", "code", "id", "codigo", "codepcode"):
+                if rest in _CODE_AFTER:
                     return prefix + "+code"
-                if rest in ("", "name", "nom", "nombre", "en", "fr", "es"):
+                if rest in _NAME_AFTER:
                     return prefix + "+name"
     return None

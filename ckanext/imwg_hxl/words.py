@@ -19,7 +19,11 @@ from . import hashtags
 #: a column name that reads as words (not ``ADM1_PCODE`` nor ``#adm1``)
 _WORDS = re.compile(r"^[^\W\d_][^\W_]*(?:[ '’\-/()]+[^\W_]+)*\)?$")
 #: words at the end of a column name that say which form of a place it holds
-_FORM = re.compile(r"\s*[\-(]?\s*\b(p[\s\-]?code|code|pcode|id|name|nom|nombre|c[oó]digo)\)?\s*$", re.IGNORECASE)
+_FORM = re.compile(
+    r"\s*[\-(]?\s*\b(p[\s\-]?code|code|pcode|id|name|nom|nombre|c[oó]digo|ال?رمز|ال?اسم|كود)\)?\s*$", re.IGNORECASE
+)
+#: the same words before the place in Arabic ("رمز المحافظة", "اسم الناحية")
+_FORM_BEFORE = re.compile(r"^\s*(رمز|اسم|كود)\s+(?=\S)")
 
 
 def _meanings() -> dict[str, str]:
@@ -75,7 +79,7 @@ def label(header: str | None, hashtag: str | None, lower: bool = False) -> str:
     "P-code" or "name"), else the hashtag's meaning, else the header or the
     hashtag as they are."""
     text = (header or "").strip()
-    plain = _FORM.sub("", text).strip() if _WORDS.match(text) else ""
+    plain = _FORM_BEFORE.sub("", _FORM.sub("", text)).strip() if _WORDS.match(text) else ""
     if plain and not (plain.isupper() and len(plain) <= 5):
         return plain.lower() if lower and not plain.isupper() else plain
     return meaning(hashtag) or text or hashtag or ""

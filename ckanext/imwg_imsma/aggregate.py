@@ -27,7 +27,8 @@ sex-and-age cells, and the sum of its victim-type cells; down the hierarchy, a u
 children's cells plus what was placed no deeper than the unit (taken as
 known). The whole system of these sums is audited: a hidden cell can be
 worked out from the published ones exactly when its unit vector lies in the
-row space of the sums restricted to the hidden cells. While a hidden cell
+row space of the sums restricted to the hidden cells (solved block by block
+along the admin tree, one tree per month and head: see ``audit``). While a hidden cell
 can be, the smallest shown cell above zero of a sum holding it is hidden
 too (cells worth zero are never hidden: they protect nothing). Areas are
 rounded."""
@@ -46,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from . import audit
 from .place import Gazetteer
 from .roles import AREA_UNITS, Mapping, normalise
 
@@ -77,8 +79,18 @@ class Measure:
     kind: str  # count | area | people
 
 
+@functools.lru_cache(maxsize=4096)
+def _normalised_text(text: str) -> str:
+    return normalise(text)
+
+
+def _normalised(value: Any) -> str:
+    """``normalise``, remembered for the few words a column repeats (sex, victim type, ...)."""
+    return _normalised_text(value) if isinstance(value, str) else normalise(value)
+
+
 def _slug(value: Any) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", normalise(value)).strip("_")[:40] or "unknown"
+    return re.sub(r"[^a-z0-9]+", "_", _normalised(value)).strip("_")[:40] or "unknown"
 
 
 def measure(key: str) -> Measure:
@@ -172,7 +184,7 @@ def _month(date: Any, year: Any, month: Any) -> str | None:
 
 def _age_group(age_group: Any, age: Any) -> str:
     if age_group:
-        g = normalise(age_group)
+        g = _normalised(age_group)
         if g in CHILDREN or g.startswith(("child", "nin", "enfant", "crian", "menor")):
             return "child"
         if g in ADULTS or g.startswith(("adult", "adulto", "adulte")):
@@ -188,7 +200,7 @@ def _age_group(age_group: Any, age: Any) -> str:
 
 def _victim_type(value: Any) -> str:
     """``civilian``, ``deminer`` (mine-action personnel) or ``unknown_type``."""
-    v = normalise(value) if value else ""
+    v = _normalised(value) if value else ""
     if v in DEMINERS or v.startswith(("demin", "desmin", "deminag", "eod", "mine action")):
         return "deminer"
     if v in CIVILIANS or v.startswith(("civil", "non combat")):
@@ -235,11 +247,11 @@ def contributions(values: dict[str, list[Any]], count: int, mapping: Mapping) ->
         except ValueError:
             result.months.append(None)
             result.note(i, "bad_date", str(c["date"][i] or f"{c['year'][i]}-{c['month'][i]}"))
-        sex = SEXES.get(normalise(c["sex"][i]), "unknown") if c["sex"][i] else "unknown"
+        sex = SEXES.get(_normalised(c["sex"][i]), "unknown") if c["sex"][i] else "unknown"
         age = _age_group(c["age_group"][i], c["age"][i])
         people = {"killed": number("killed"), "injured": number("injured")}
         if victims_by_outcome and c["outcome"][i]:
-            outcome = normalise(c["outcome"][i])
+            outcome = _normalised(c["outcome"][i])
             if outcome in KILLED or outcome.startswith(("kill", "muert", "fallec", "tue", "mort")):
                 people["killed"] = 1
             elif outcome in INJURED or outcome.startswith(("injur", "herid", "lesion", "bless", "ferid")):
@@ -356,51 +368,6 @@ def _order(key: str) -> tuple[int, str]:
     return (rank.index(head) if head in rank else 99, "" if "__" not in key else key)
 
 
-def equations(
-    gazetteer: Gazetteer, agg: Aggregates, canon: dict[Any, Any] | None = None
-) -> list[tuple[tuple[int, str, str, str], list[tuple[int, str, str, str]]]]:
-    """The sums an attacker knows among published casualty cells: (total cell,
-    member cells); a cell is (level, P-code, month, key). Remainders (what
-    was placed no deeper than a unit) count as known. ``canon``: one tuple
-    per cell, shared by all the sums holding it (memory)."""
-    if canon is None:
-        canon = {}
-    eqs = []
-    for level, rows in agg.cells.items():
-        for (code, month), row in rows.items():
-            for head in ("killed", "injured"):
-                # two partitions of a row's total: by sex and age group, by victim type
-                for parts in (2, 1):
-                    members = [k for k in row if k.startswith(head + "__") and k.count("__") == parts]
-                    if head in row and members:
-                        eqs.append(
-                            (
-                                canon.setdefault((level, code, month, head), (level, code, month, head)),
-                                [canon.setdefault(c, c) for c in ((level, code, month, k) for k in members)],
-                            )
-                        )
-    children: dict[tuple[int, str, str], list[str]] = defaultdict(list)
-    for level, rows in agg.cells.items():
-        if level == 0:
-            continue
-        for code, month in rows:
-            parent = gazetteer.at_level(code, _parent_level(gazetteer, code, agg))
-            if parent:
-                children[(gazetteer.units[parent].level, parent, month)].append(code)
-    for (level, parent, month), kids in children.items():
-        row = agg.cells[level][(parent, month)]
-        child_level = gazetteer.units[kids[0]].level
-        for key in row:
-            if is_casualty(key):
-                eqs.append(
-                    (
-                        canon.setdefault((level, parent, month, key), (level, parent, month, key)),
-                        [canon.setdefault(c, c) for c in ((child_level, k, month, key) for k in kids)],
-                    )
-                )
-    return eqs
-
-
 def _parent_level(gazetteer: Gazetteer, code: str, agg: Aggregates) -> int:
     """The level of the nearest ancestor level that has aggregates."""
     level = gazetteer.units[code].level - 1
@@ -409,138 +376,52 @@ def _parent_level(gazetteer: Gazetteer, code: str, agg: Aggregates) -> int:
     return level
 
 
-def value_of(agg: Aggregates, cell: tuple[int, str, str, str]) -> float:
-    level, code, month, key = cell
-    return agg.cells.get(level, {}).get((code, month), {}).get(key, 0.0)
-
-
 def suppress(gazetteer: Gazetteer, agg: Aggregates, below: int) -> None:
-    """Primary and complementary suppression of the casualty cells (in place)."""
+    """Primary and complementary suppression of the casualty cells (in place).
+
+    Each head's (killed, injured) cells are held as trees of rows, one per
+    month (see ``audit``): the cells above zero and below ``below`` are
+    hidden; then, cheaply, each sum with exactly one hidden cell gets its
+    smallest shown cell above zero hidden too (most of what the whole system
+    gives away); then the whole system is audited, and each hidden cell it
+    determines gets the smallest shown cell above zero of a sum holding it
+    (else of the nearest sum linked to it) hidden, until it determines none
+    (but those nothing can protect). After the first round only the months
+    where a cell was hidden since are audited again."""
     if below <= 1:
         return
-    # memory: the cells are not copied (``values`` reads the aggregates), each is one tuple
-    values = _Values(agg)
-    canon: dict[Any, Any] = {}
-    hidden: set[tuple[int, str, str, str]] = set()
-    for level, rows in agg.cells.items():
-        for (code, month), row in rows.items():
-            for key, value in row.items():
-                if is_casualty(key) and 0 < value < below:
-                    cell = (level, code, month, key)
-                    hidden.add(canon.setdefault(cell, cell))
-    sums = [(total, *members) for total, members in equations(gazetteer, agg, canon)]
-    del canon
-    using: dict[tuple[int, str, str, str], list[int]] = defaultdict(list)
-    for n, cells in enumerate(sums):
-        for cell in cells:
-            using[cell].append(n)
-    # the values of the cells in sums, read often (keyed by the cells' one tuple each)
-    values = {cell: values[cell] for cell in using}  # type: ignore[assignment]
-    given_up: set[tuple[int, str, str, str]] = set()
-    # first, cheaply, the sums that have exactly one hidden cell (most of what
-    # the whole system gives away); then the whole system, until it gives nothing
-    todo = list(range(len(sums)))
-    while todo:
-        cells = sums[todo.pop()]
-        unknown = [c for c in cells if c in hidden]
-        if len(unknown) != 1:
-            continue
-        shown = [c for c in cells if c not in hidden and values.get(c, 0.0) > 0]
-        if shown:
-            pick = min(shown, key=lambda c: (values[c], c))
-            hidden.add(pick)
-            todo.extend(using[pick])
-    # each cell's place in the sums the audit solves (once); then the families
-    # of linked cells (a month's killed, or injured) audited again only when
-    # one of their cells was hidden since
-    # (worked out when asked, not stored: memory)
-    needed = _needed(sums)
-    # a graph for all the cells (see ``exposed_cells``) is one for any of them hidden
-    graph = _is_graph(_Incidence(sums, using, needed).get(cell) for cell in using)
-    incidence = _Memo(sums, using, needed)
-    by_family: dict[tuple[str, str], set[tuple[int, str, str, str]]] = defaultdict(set)
-    for cell in hidden:
-        by_family[_family(cell)].add(cell)
-    for family in sorted(by_family):  # the families' sums share no cell: each is audited to its end alone
-        audited = by_family[family]
-        while True:
-            if graph:
-                ends = {c: incidence.get(c) for c in audited}
-                exposed = _bridges({c: [n for n, _ in found] for c, found in ends.items() if found})
-            else:
-                exposed = exposed_cells(sums, audited, incidence=incidence)
-            exposed -= given_up
-            if not exposed:
-                break
-            for cell in sorted(exposed):
-                pick = _nearest_shown(cell, sums, using, hidden, values)
+    parents: dict[str, str | None] = {}  # a unit's parent among the levels present (the same every month)
+
+    def parent_of(node: tuple[int, str, str]) -> tuple[int, str, str] | None:
+        level, code, month = node
+        if level == 0:
+            return None
+        if code not in parents:
+            parents[code] = gazetteer.at_level(code, _parent_level(gazetteer, code, agg))
+        parent = parents[code]
+        return (gazetteer.units[parent].level, parent, month) if parent else None
+
+    for head in ("killed", "injured"):
+        tree = audit.Trees(head, agg.cells, parent_of)
+        tree.primary(below)
+        tree.protect_single_sums()
+        months: set[str] | None = None
+        given_up: set[tuple[int, int]] = set()
+        while months is None or months:
+            exposed = [cell for cell in tree.exposed(months) if cell not in given_up]
+            picks = []
+            for node, column in sorted(exposed, key=lambda c: tree.cell(*c)):
+                pick = tree.nearest_shown(node, column)
                 if pick is None:  # no shown cell above zero is linked to it: nothing can protect it
-                    given_up.add(cell)
+                    given_up.add((node, column))
                     continue
-                hidden.add(pick)
-                by_family[_family(pick)].add(pick)
-    for level, code, month, key in hidden:
-        agg.hidden.setdefault(level, set()).add((code, month, key))
-
-
-class _Values:
-    """The casualty cells' values, read from the aggregates (not copied)."""
-
-    def __init__(self, agg: Aggregates):
-        self.agg = agg
-
-    def get(self, cell: tuple[int, str, str, str], default: float = 0.0) -> float:
-        return value_of(self.agg, cell)
-
-    def __getitem__(self, cell: tuple[int, str, str, str]) -> float:
-        return value_of(self.agg, cell)
-
-
-class _Incidence:
-    """Each cell's place in the sums the audit solves: (sum, coefficient)
-    pairs, worked out from ``using`` when asked."""
-
-    def __init__(self, sums: list[tuple[Any, ...]], using: dict[Any, list[int]], needed: set[int]):
-        self.sums, self.using, self.needed = sums, using, needed
-
-    def get(self, cell: Any, default: Any = None) -> list[tuple[int, float]]:
-        return [(n, _coefficient(self.sums[n], cell)) for n in self.using.get(cell, ()) if n in self.needed]
-
-
-class _Memo(_Incidence):
-    """``_Incidence`` remembering the cells asked (the hidden ones, audited again and again)."""
-
-    def __init__(self, sums: list[tuple[Any, ...]], using: dict[Any, list[int]], needed: set[int]):
-        super().__init__(sums, using, needed)
-        self.known: dict[Any, list[tuple[int, float]]] = {}
-
-    def get(self, cell: Any, default: Any = None) -> list[tuple[int, float]]:
-        found = self.known.get(cell)
-        if found is None:
-            found = self.known[cell] = super().get(cell)
-        return found
-
-
-def _family(cell: tuple[int, str, str, str]) -> tuple[str, str]:
-    """The cells a cell's sums link it to are of its month and head (killed, injured)."""
-    return cell[2], cell[3].split("__")[0]
-
-
-def _nearest_shown(
-    cell: Any, sums: list[tuple[Any, ...]], using: dict[Any, list[int]], hidden: set[Any], values: dict[Any, float]
-) -> Any:
-    """The smallest shown cell above zero of a sum holding ``cell``; when
-    there is none, of the sums holding those sums' hidden cells, and so on."""
-    seen_cells, seen_sums, ring = {cell}, set(), [cell]
-    while ring:
-        sums_now = {n for c in ring for n in using.get(c, ()) if n not in seen_sums}
-        seen_sums |= sums_now
-        shown = {c for n in sums_now for c in sums[n] if c not in hidden and values.get(c, 0.0) > 0}
-        if shown:
-            return min(shown, key=lambda c: (values[c], c))
-        ring = [c for n in sums_now for c in sums[n] if c in hidden and c not in seen_cells]
-        seen_cells.update(ring)
-    return None
+                tree.hide(*pick)
+                picks.append(pick)
+            # what these give away through one sum, before the whole system again
+            picks += tree.protect_single_sums(since=picks)
+            months = {tree.nodes[node][2] for node, _ in picks}
+        for level, code, month, key in tree.hidden_cells():
+            agg.hidden.setdefault(level, set()).add((code, month, key))
 
 
 def exposed_cells(
@@ -608,35 +489,6 @@ def exposed_cells(
         exposed -= linked
         exposed |= _solved([sums[n] for n in rows], linked)
     return exposed
-
-
-def _is_graph(incidence: Any) -> bool:
-    """Whether each cell is in at most two sums and flipping some sums'
-    signs makes each cell +1 in one and -1 in the other."""
-    flip: dict[int, float] = {}
-    neighbours: dict[int, list[tuple[int, float, float]]] = defaultdict(list)
-    for ends in incidence:  # each cell's (sum, coefficient) pairs
-        if len(ends) > 2:
-            return False
-        if len(ends) == 2:
-            (n1, c1), (n2, c2) = ends
-            neighbours[n1].append((n2, c1, c2))
-            neighbours[n2].append((n1, c2, c1))
-    for start in neighbours:
-        if start in flip:
-            continue
-        flip[start] = 1.0
-        stack = [start]
-        while stack:
-            n = stack.pop()
-            for m, cn, cm in neighbours[n]:
-                want = -cn * flip[n] / cm
-                if m not in flip:
-                    flip[m] = want
-                    stack.append(m)
-                elif flip[m] != want:
-                    return False
-    return True
 
 
 def _coefficient(cells: tuple[Any, ...], cell: Any) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import ckan.plugins.toolkit as tk
 
 from ckanext.imwg.levels import LEVELS
@@ -14,8 +16,8 @@ MAX_MEMBERS = "ckanext.imwg_imsma.max_zip_members"
 RUNNING_TIMEOUT = "ckanext.imwg_imsma.running_timeout"
 RAW_LEVEL = "ckanext.imwg_imsma.raw_level"
 AGGREGATE_LEVEL = "ckanext.imwg_imsma.aggregate_level"
-#: the sharing protocol's rule of each level (declared by the sensitivity plugin)
-PROTOCOL = "ckanext.imwg_sensitivity.protocol.{level}"
+#: the sensitivity plugin's action answering the sharing protocol
+PROTOCOL_ACTION = "imwg_sensitivity_protocol_show"
 #: the protocol's audiences, widest first
 AUDIENCES = ("everyone", "logged_in", "members", "owner")
 
@@ -62,15 +64,32 @@ def aggregate_level() -> str:
     return tk.config[AGGREGATE_LEVEL]
 
 
-def _audiences(text: str) -> tuple[str, str] | None:
+def _audiences(rule: Any) -> tuple[str, str] | None:
     """(data, aggregates) audiences of one protocol rule, or None when it
-    cannot be read (the sensitivity plugin refuses such a protocol)."""
-    words = dict(w.partition(":")[::2] for w in str(text or "").split() if ":" in w)
-    data = words.get("data")
-    aggregates = words.get("aggregates", data)
+    cannot be read."""
+    if not isinstance(rule, dict):
+        return None
+    data = rule.get("data")
+    aggregates = rule.get("aggregates") or data
     if data not in AUDIENCES or aggregates not in AUDIENCES:
         return None
     return data, aggregates
+
+
+def protocol_rules() -> dict[str, Any] | None:
+    """The sharing protocol's rules (level -> rule), asked of the
+    sensitivity plugin's action as the portal itself; None when that plugin
+    is not loaded or its protocol cannot be read."""
+    try:
+        action = tk.get_action(PROTOCOL_ACTION)
+    except KeyError:
+        return None
+    try:
+        answer = action({"ignore_auth": True}, {})
+    except (tk.ValidationError, tk.ObjectNotFound, tk.NotAuthorized):
+        return None
+    rules = answer.get("rules") if isinstance(answer, dict) else None
+    return rules if isinstance(rules, dict) else None
 
 
 def protocol_level(raw_level: str) -> str | None:
@@ -78,7 +97,10 @@ def protocol_level(raw_level: str) -> str | None:
     of aggregates-only readers) both go to no one beyond those the sharing
     protocol gives the aggregates of ``raw_level``'s data (its rule's
     ``aggregates:``, else ``data:``); None without a readable protocol."""
-    rules = {level: _audiences(tk.config.get(PROTOCOL.format(level=level))) for level in LEVELS}
+    answer = protocol_rules()
+    if answer is None:
+        return None
+    rules = {level: _audiences(answer.get(level)) for level in LEVELS}
     if raw_level not in rules or any(rule is None for rule in rules.values()):
         return None
     allowed = AUDIENCES.index(rules[raw_level][1])  # type: ignore[index]

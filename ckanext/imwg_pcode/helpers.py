@@ -163,9 +163,9 @@ def imwg_pcode_filter_labels(search_facets: dict[str, Any]) -> dict[str, Any]:
 def imwg_pcode_item_places(package: dict[str, Any]) -> dict[str, Any]:
     """The names of a search result's places: ``names`` (the first
     ``ITEM_PLACES``, each with its ``pcode`` and ``url``) and ``more`` (how
-    many others)."""
-    found = imwg_pcode_places(package.get("pcodes"))
-    return {"names": found[:ITEM_PLACES], "more": max(0, len(found) - ITEM_PLACES)}
+    many others): only the shown ones are looked up."""
+    codes = place_codes(package.get("pcodes"))
+    return {"names": imwg_pcode_places(codes[:ITEM_PLACES]), "more": max(0, len(codes) - ITEM_PLACES)}
 
 
 def imwg_pcode_search_map() -> dict[str, Any]:

@@ -20,8 +20,8 @@ PostgreSQL backend checks the schema it follows instead (the file named by
 package), so that a schema it cannot read stops the start-up.
 
 It replaces ``ckan.lib.search.rebuild`` (what ``ckan search-index rebuild``
-and ``rebuild-fast`` run) with :func:`rebuild`, which writes the entries in
-batches.
+and ``rebuild-fast`` run) with :func:`rebuild`, which reads the datasets in
+bulk (``bulk``) and writes the entries in batches.
 
 It marks CKAN's session while it commits, so that index writes made during
 a dataset's commit join its transaction (see ``commits``), and it wraps
@@ -48,7 +48,7 @@ import ckan.plugins as p
 
 from ckanext.imwg import txcache
 
-from . import solr_schema
+from . import bulk, solr_schema
 from .backend import PostgresSolrConnection
 from .commits import COMMITTING, NOTIFIED, track_commits
 from .writer import EntriesNotWritten, batched
@@ -105,16 +105,24 @@ def notify(plugin: Any, entity: Any, operation: Any) -> None:
 
 def rebuild(*args: Any, **kwargs: Any) -> Any:
     """Stands in for ``ckan.lib.search.rebuild`` (``ckan search-index rebuild``
-    and each process of ``rebuild-fast``): the entries are written in batches
-    (``writer.batched``), all of them by the time it returns. A dataset whose
-    entry the table refuses is logged and reported as CKAN reports it: its
-    error stops the rebuild, or with ``force`` (``-f``) does not."""
+    and each process of ``rebuild-fast``): the datasets are read in bulk
+    (``bulk.rebuild``; one dataset by ``package_id`` as CKAN reads it) and
+    the entries written in batches (``writer.batched``), all of them by the
+    time it returns. A dataset whose entry the table refuses is logged and
+    reported as CKAN reports it: its error stops the rebuild, or with
+    ``force`` (``-f``) does not."""
     if not active():
         return _original_rebuild(*args, **kwargs)
     force = bool(kwargs.get("force", args[2] if len(args) > 2 else False))
+    names = ("package_id", "only_missing", "force", "defer_commit", "package_ids", "quiet", "clear")
+    given = {**dict(zip(names, args, strict=False)), **kwargs}
     try:
         with batched(force=force):
-            return _original_rebuild(*args, **kwargs)
+            if given.get("package_id") or set(given) - set(names):
+                return _original_rebuild(*args, **kwargs)
+            given.pop("package_id", None)
+            given.pop("defer_commit", None)  # entries are written by the batch, committed on their own
+            return bulk.rebuild(ids=given.pop("package_ids", None), **given)
     except EntriesNotWritten as e:  # the last batch's; the others' CKAN's rebuild has raised
         raise search.SearchIndexError(str(e)) from e
 

@@ -5,6 +5,14 @@ a page is ranked on narrow columns first and its stored fields read after.
 Facets are counted over the hashes of their values (``fids``) and named from
 ``imwg_search_facet_value``; values a dataset commit wrote since the names
 were last stored are named here, by the first search that counts them.
+
+A search whose filters read nothing but the columns of a visibility class
+(``CLASS_COLUMNS``: what CKAN adds to every search) admits whole classes: its
+hit count and facet counts are sums of the counts the index keeps per class
+(migration 0009: rows appended by triggers in the writing transaction), not
+counts of its entries; when those rows have piled up, they are folded into
+one per class and value (:meth:`IndexSearcher.fold_counts`). Any other
+search counts its entries.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import pysolr
 
 from ckanext.imwg.guard import MAX_INT, has_nul
 
+from . import config
 from . import solr_schema as ss
 from .query import (
     MatchAll,
@@ -35,6 +44,23 @@ from .writer import FACET_VALUES, NOT_FACETED, TABLE
 log = logging.getLogger(__name__)
 
 ZERO_SCORE = "CAST(0 AS float8)"
+#: The class columns of ``imwg_search_facet_count``, named as in the index
+#: table: a filter that reads no other column is true or false for a whole class.
+CLASS_COLUMNS = frozenset(("site_id", "state", "capacity", "dataset_type", "labels"))
+FACET_COUNTS = "imwg_search_facet_count"
+#: Rows of counts read beyond one per class and value that make a search fold them.
+FOLD_AFTER = 2000
+_CLASS = "site_id, state, capacity, dataset_type, labels"
+#: Folds the counts' rows into one per class and value, in one statement: a
+#: search sees the rows before or after, whose sums are the same. Rows that
+#: writing transactions append meanwhile are not seen, so not folded, and no
+#: lock is waited for but another fold's.
+_FOLD = (
+    f"WITH gone AS (DELETE FROM {FACET_COUNTS} RETURNING *) "
+    f"INSERT INTO {FACET_COUNTS} ({_CLASS}, hash, n) "
+    f"SELECT {_CLASS}, hash, sum(n) FROM gone GROUP BY {_CLASS}, hash HAVING sum(n) <> 0"
+)
+_COLUMN_RE = re.compile(r"\bd\.(\w+)")
 
 
 class IndexSearcher:
@@ -135,7 +161,13 @@ class IndexSearcher:
         params.update(compiler.params)
 
         fl = _field_list(kw.get("fl"))
-        count_sql = f"SELECT count(*) FROM {TABLE} d WHERE {where}"
+        by_class = self._by_class(where)
+        if by_class:
+            count_sql = (
+                f"SELECT CAST(coalesce(sum(d.n), 0) AS bigint) FROM {FACET_COUNTS} d WHERE d.hash IS NULL AND {where}"
+            )
+        else:
+            count_sql = f"SELECT count(*) FROM {TABLE} d WHERE {where}"
         hits = None
         docs: list[dict[str, Any]] = []
         if rows > 0:
@@ -180,8 +212,26 @@ class IndexSearcher:
         if str(kw.get("facet", "false")).lower() == "true":
             fields = kw.get("facet.field") or []
             fields = [fields] if isinstance(fields, str) else list(fields)
-            decoded["facet_counts"] = {"facet_fields": self._facets(fields, where, params, kw)}
+            decoded["facet_counts"] = {"facet_fields": self._facets(fields, where, params, kw, by_class)}
         return pysolr.Results(decoded)
+
+    def _by_class(self, where: str) -> bool:
+        """Whether ``where`` admits whole visibility classes (it reads no
+        column but theirs), and their kept counts are there to read."""
+        if not config.kept_counts() or not set(_COLUMN_RE.findall(where)) <= CLASS_COLUMNS:
+            return False
+        if re.search(r"\b(select|from|imwg_search_\w+)\b", where, re.IGNORECASE):
+            return False
+        # absent before migration 0009 (and after its downgrade)
+        return self._execute(f"SELECT to_regclass('{FACET_COUNTS}') IS NOT NULL", {}).scalar()
+
+    def fold_counts(self) -> None:
+        """Fold the kept counts' rows into one per class and value, in a
+        transaction of its own (the sums stay the same)."""
+        try:
+            self._autocommit([(_FOLD, {})])
+        except pysolr.SolrError:
+            pass  # logged; folded by a later search
 
     def _parse_filter(self, text: str, op: str) -> Node:
         return parse_any(text, op)
@@ -229,7 +279,7 @@ class IndexSearcher:
         return out
 
     def _facets(
-        self, fields: list[str], where: str, params: dict[str, Any], kw: dict[str, Any]
+        self, fields: list[str], where: str, params: dict[str, Any], kw: dict[str, Any], by_class: bool = False
     ) -> dict[str, list[Any]]:
         result: dict[str, list[Any]] = {}
         by_terms, by_doc = [], []
@@ -240,7 +290,7 @@ class IndexSearcher:
             (by_terms if f.kind in (ss.STRING, ss.BOOLEAN) else by_doc).append(name)
         counts: dict[str, dict[str, int]] = {name: {} for name in fields}
         if by_terms:
-            counts.update(self._term_counts(by_terms, where, params))
+            counts.update(self._term_counts(by_terms, where, params, by_class))
         for name in by_doc:
             rows = self._execute(
                 f"SELECT v #>> '{{}}', count(*) FROM {TABLE} d CROSS JOIN LATERAL "
@@ -268,20 +318,37 @@ class IndexSearcher:
             result[name] = [x for vc in items for x in vc]
         return result
 
-    def _term_counts(self, names: list[str], where: str, params: dict[str, Any]) -> dict[str, dict[str, int]]:
+    def _term_counts(
+        self, names: list[str], where: str, params: dict[str, Any], by_class: bool = False
+    ) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {name: {} for name in names}
         fast = [n for n in names if n not in NOT_FACETED]
         slow = [n for n in names if n in NOT_FACETED]
         if fast:
             # only the requested fields' values are grouped: a hash carries its field's code
             codes = "ARRAY[" + ", ".join(facet_field_code(f":_ff{i}") for i in range(len(fast))) + "]"
+            if by_class:
+                counted = (
+                    f"SELECT d.hash AS h, CAST(sum(d.n) AS bigint) AS n, count(*) AS r FROM {FACET_COUNTS} d "
+                    f"WHERE (d.hash >> 48) = ANY({codes}) AND {where} GROUP BY d.hash"
+                )
+            else:
+                counted = (
+                    f"SELECT h, count(*) AS n FROM {TABLE} d CROSS JOIN LATERAL unnest(d.fids) AS h "
+                    f"WHERE {where} AND (h >> 48) = ANY({codes}) GROUP BY h"
+                )
             rows = self._execute(
-                f"WITH c AS (SELECT h, count(*) AS n FROM {TABLE} d CROSS JOIN LATERAL unnest(d.fids) AS h "
-                f"WHERE {where} AND (h >> 48) = ANY({codes}) GROUP BY h) "
-                f"SELECT v.field, v.value, c.n, c.h FROM c LEFT JOIN {FACET_VALUES} v ON v.hash = c.h "
+                f"WITH c AS ({counted}) "
+                f"SELECT v.field, v.value, c.n, c.h{', c.r' if by_class else ''} FROM c LEFT JOIN {FACET_VALUES} v ON v.hash = c.h "
                 f"WHERE v.hash IS NULL OR v.field = ANY(:_ff)",
                 {**params, "_ff": fast, **{f"_ff{i}": f for i, f in enumerate(fast)}},
             ).fetchall()
+            if by_class:
+                # values whose rows sum to nothing are counted no more; many
+                # rows per value are writes since the last fold
+                if sum(r[4] for r in rows) > len(rows) + FOLD_AFTER:
+                    self.fold_counts()
+                rows = [r[:4] for r in rows if r[2] > 0]
             unnamed = [h for field, _v, _n, h in rows if field is None]
             names = self._name_facet_values(unnamed, where, params) if unnamed else {}
             if len(names) < len(unnamed):

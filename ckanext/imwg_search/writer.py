@@ -467,6 +467,7 @@ class IndexWriter:
         ).scalar()
         if stale:
             self._autocommit([(f"ANALYZE {TABLE}", {})])
+            self.fold_counts()  # the kept counts' rows the change appended (searcher)
         self.session.commit()
         return ""
 

@@ -277,6 +277,8 @@ ACTIONS: dict[str, str] = _classes(
         "notify_place_follower_count",
         # imwg_notify: the caller's own notification preferences (kinds and frequencies)
         "notify_preferences_show",
+        # imwg_sensitivity: the sharing protocol itself (the portal's published policy), parsed
+        "imwg_sensitivity_protocol_show",
     ),
     own=(
         "access_request_create",

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from ckanext.imwg import levels
 
 from . import config
-from .access import Access, current_user
+from .access import Access, current_user, level_of
 from .model import grant_table, request_table
 
 #: a resource's choice for "no level of its own"
@@ -112,6 +112,12 @@ def imwg_sensitivity_purpose(purpose: str | None) -> str:
         "other": tk._("Other"),
     }
     return names.get(purpose or "", (purpose or "").replace("_", " ").capitalize())
+
+
+def imwg_sensitivity_level_of(package: dict[str, Any]) -> str:
+    """The level the gate applies to a dataset: its own, or confidential when it
+    has none (a dataset made before the field, or by a type without it)."""
+    return level_of(package)
 
 
 def imwg_sensitivity_level_label(level: str | None) -> str:
@@ -271,29 +277,31 @@ def imwg_sensitivity_max_days() -> int:
     return config.max_request_days()
 
 
+def _moment(value: Any) -> Any:
+    """A datetime from an ISO 8601 text (other values as they are)."""
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 def imwg_sensitivity_datetime(value: Any) -> str:
     """A moment as the audit log shows it: day, month in words, year, hour (UTC)."""
     from flask_babel import format_datetime
 
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
+    value = _moment(value)
+    if not value or isinstance(value, str):
+        return value or ""
     return format_datetime(value, "d MMMM y, HH:mm")
 
 
 def imwg_sensitivity_date(value: Any) -> str:
     """A day as the lists show it (an ISO 8601 text or a datetime)."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
+    value = _moment(value)
+    if not value or isinstance(value, str):
+        return value or ""
     return tk.h.render_datetime(value)
 
 

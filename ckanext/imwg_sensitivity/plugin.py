@@ -12,14 +12,15 @@ from ckanext.imwg import interfaces, presets, uploads
 from ckanext.imwg.interfaces import IDataAccess, IUploadAnalysis
 
 from . import agreement_views, audit, config, gate, hooks, labels, screening, views
+from .logic import protocol
 
 
 @tk.blanket.config_declarations
 @tk.blanket.cli
 @tk.blanket.helpers
 @tk.blanket.validators
-@tk.blanket.actions(hooks.actions)
-@tk.blanket.auth_functions(hooks.auth_functions)
+@tk.blanket.actions(lambda: {**hooks.actions(), **protocol.actions()})
+@tk.blanket.auth_functions(lambda: {**hooks.auth_functions(), **protocol.auth_functions()})
 class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)

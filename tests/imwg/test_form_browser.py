@@ -2,7 +2,8 @@
 Arabic, against the portal as ``make portal`` serves it (gunicorn, the jobs
 worker): the editor chooses the dataset type, fills the multiple selects by
 clicking, finds the suggested level filled in, publishes; the dataset and
-resource pages then read well on a phone (390 × 844)."""
+resource pages then read well on a phone (390 × 844), the organisation's
+logo that fails to load shown as CKAN's placeholder, not a broken image."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def portal(tmp_path):
         name="nmaa",
         title="National Mine Action Authority",
         org_type="nmaa",
+        image_url="missing-logo.png",  # an upload that is not there: the address answers 404
         users=[{"name": "editor", "capacity": "editor"}],
     )
     with portal_sh(tmp_path) as running:
@@ -100,6 +102,13 @@ LAYOUT = """() => {
 }"""
 
 
+#: images of the page's body (not the account bar's avatar, from gravatar.com) shown (laid out,
+#: visible) that failed to load: broken-image icons
+BROKEN_IMAGES = """() => Array.from(document.querySelectorAll('.main img'))
+  .filter(i => i.complete && i.naturalWidth === 0 && i.getClientRects().length > 0 && getComputedStyle(i).visibility !== 'hidden')
+  .map(i => i.getAttribute('src'))"""
+
+
 def layout(page, first):
     return page.evaluate(LAYOUT.replace("arguments[0]", repr(first)))
 
@@ -131,6 +140,8 @@ def test_editor_chooses_the_type_fills_the_form_and_publishes(portal, browser, l
     with page.expect_navigation(url="**/mine-action/new"):
         page.click(".imwg-dataset-types a[data-dataset-type='mine-action']")
     assert page.inner_text("h1.page-heading").strip() == HEADING[lang]
+    assert page.inner_text(".breadcrumb li.active").strip() == HEADING[lang]  # not CKAN's "Create Mine-action"
+    assert page.inner_text(".stages li.first").strip() == HEADING[lang]
 
     title = f"Hazardous areas in Waingmaw ({lang})"
     page.fill("#field-title", title)
@@ -209,6 +220,11 @@ def test_editor_chooses_the_type_fills_the_form_and_publishes(portal, browser, l
     phone.goto(dataset_url)
     shot(phone, "6-phone-dataset")
     assert_phone_layout(phone, ".notes")
+    # the organisation's logo fails to load (404): CKAN's placeholder shows, no broken image
+    phone.wait_for_function("() => Array.from(document.querySelectorAll('.main img')).every(i => i.complete)")
+    assert phone.evaluate(BROKEN_IMAGES) == []
+    logo = phone.locator("#organization-info img")
+    assert logo.evaluate("i => i.naturalWidth") > 0 and "placeholder-organization" in logo.get_attribute("src")
     phone.goto(resource_url)
     shot(phone, "7-phone-resource")
     assert_phone_layout(phone, ".module-resource")

@@ -69,10 +69,13 @@ def test_add_dataset_offers_each_type_with_a_line(app, token):
     ],
 )
 def test_the_new_dataset_page_names_its_type(app, token, url, heading):
-    """The form's heading and title say which type of dataset is made, in the page's language."""
+    """The form's heading, title and breadcrumb say which type of dataset is made, in the page's language."""
     body = page(app, url, token)
     assert f">{heading}</h1>" in body
     assert f"<title>{heading}" in body
+    assert f'<li class="active"><a href="">{heading}</a></li>' in body  # the breadcrumb
+    assert f'<span class="highlight">{heading}</span>' in body  # the form's first step
+    assert "Create " not in body
 
 
 def test_multiple_selects_are_tag_style(app, token):
@@ -151,3 +154,16 @@ def test_a_resource_says_which_level_it_inherits(app, org, token):
     assert "Inherited from the dataset" not in body
     french = page(app, f"/fr/dataset/levels/resource/{inherited['id']}", token)
     assert "Hérité du jeu de données : Confidentiel (sensibilité élevée)" in french
+
+
+def test_organisation_logos_fall_back_on_the_placeholder(app, org):
+    """Wherever an organisation's logo is shown, an address that fails gives CKAN's placeholder instead."""
+    org = factories.Organization(
+        name="ngo-logo", org_type="ingo", image_url="missing-logo.png", users=[{"name": "editor", "capacity": "editor"}]
+    )
+    dataset = create(org, "with-logo")
+    placeholder = 'data-imwg-fallback="/base/images/placeholder-organization.png"'
+    for url in ("/organization/", f"/organization/{org['name']}", f"/dataset/{dataset['name']}"):
+        body = page(app, url)
+        assert '/uploads/group/missing-logo.png"' in body, url
+        assert placeholder in body and "onerror=" in body, url

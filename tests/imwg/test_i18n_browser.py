@@ -134,7 +134,10 @@ def test_pages_in_french_and_arabic(portal, page):
             assert response.status == 200, f"{lang} {path}: {response.status}"
             assert page.get_attribute("html", "lang") == lang
             screenshot(page, f"i18n-{lang}-{name}")
-            found = english_in(page.evaluate(TEXTS), plain, patterns)
+            texts = page.evaluate(TEXTS)
+            if (lang, name) == ("fr", "search"):  # CKAN's own French catalog says "Licenses"
+                assert "Licences" in texts and "Licenses" not in texts
+            found = english_in(texts, plain, patterns)
             problems += [f"{lang} {path}: {text!r}" for text in found]
     assert not problems, "English left on translated pages:\n" + "\n".join(problems)
 

@@ -60,6 +60,7 @@ def test_the_portal_as_make_portal_serves_it(portal, page, tmp_path):
     written = portal["written"]
     assert re.search(r"^ckan\.uploads_enabled = true$", written, re.M)
     assert re.search(r"^debug = false$", written, re.M)
+    assert re.search(r"^ckan\.gravatar_default = disabled$", written, re.M)
     assert re.search(r"\[logger_ckanext\]\nlevel = INFO", written)
 
     response = page.request.get(url + "/")
@@ -79,6 +80,8 @@ def test_the_portal_as_make_portal_serves_it(portal, page, tmp_path):
 
     # an editor uploads a file through the web form
     log_in(page, url, "editor", PASSWORD)
+    page.goto(f"{url}/user/editor")
+    assert "gravatar.com" not in page.content()  # users' pictures: the portal's own placeholder
     page.goto(f"{url}/dataset/{portal['dataset']['name']}/resource/new")
     csv = tmp_path / "casualties.csv"
     csv.write_text("Township P-code,Casualties\nMMR001002,3\n")

@@ -226,6 +226,12 @@ class TestPagesInTheirLanguage:
         assert "<h1>Locations</h1>" in app.get("/location/").body
         assert "Countries" in app.get("/dataset/").body
 
+    def test_french_licence_facet_is_french(self, app):
+        """CKAN's French catalog leaves "Licenses" in English; the suite's says "Licences"."""
+        page = app.get("/fr/dataset/").body
+        assert "Licences" in page
+        assert "Licenses" not in page
+
     def test_french_facets_are_french(self, app):
         """A facet title translated from a variable (listed in i18n/dynamic_messages.py)."""
         page = app.get("/fr/dataset/").body

@@ -91,6 +91,23 @@ def test_the_list_and_a_need_s_edit_page(app, site):
         assert h.imwg_exchange_open_needs() == []
 
 
+def test_lists_of_sectors_read_as_the_language_lists(app, site):
+    """A need's sectors are listed with the language's words ("et", "و"), no English comma in Arabic."""
+    need = post_need("member", site["cluster"], sectors=["protection", "health", "education"])
+    for lang in ("fr", "ar"):
+        with app.flask_app.test_request_context(environ_overrides={"CKAN_LANG": lang}):
+            from ckan.lib.helpers import helper_functions as h
+
+            labels = [h.imwg_exchange_need_label("sectors", s) for s in ("protection", "health", "education")]
+            listed = str(h.imwg_list(labels))
+        if lang == "ar":
+            assert listed == f"{labels[0]} و{labels[1]} و{labels[2]}"
+        else:
+            assert listed == f"{labels[0]}, {labels[1]} et {labels[2]}"
+        assert listed in app.get(f"/{lang}/needs", headers=token("outsider")).body
+        assert listed in app.get(f"/{lang}/needs/{need['id']}", headers=token("outsider")).body
+
+
 @pytest.mark.ckan_config("ckanext.imwg_exchange.needs_public", "true")
 def test_the_public_register_is_shown_to_anonymous(app, site):
     """With needs_public on, visitors see the list."""

@@ -18,6 +18,19 @@ FRENCH = "Code de la province,Nom de la province,Date,Ménages,Blessés\n" + "".
 SPANISH = "Código del departamento,Fecha,Hogares,Heridos\n" + "".join(
     f"MMR00{1 + i % 2},2024-0{1 + i % 3}-15,{10 + i},{i % 3}\n" for i in range(30)
 )
+#: the same rows under English and Arabic headers (harakat, tatweel, hamza forms and "عدد ..." included)
+TWIN_ROWS = "".join(
+    f"{['Kachin', 'Kayah'][i % 2]},MMR00{1 + i % 2},MMR00{1 + i % 2}D001,2024-0{1 + i % 3}-15,2024,{1 + i % 3},"
+    f"{10 + i},{100 + i},{i % 3},{i % 2},{50 + i},{50 - i}\n"
+    for i in range(30)
+)
+ENGLISH_TWIN = (
+    "Governorate,Governorate P-code,District P-code,Date,Year,Month,Households,Population,Killed,Injured,Males,Females\n"
+    + TWIN_ROWS
+)
+ARABIC_TWIN = (
+    "المُحافَظة,رمز المحافظة,المـديرية - الرمز,التاريخ,السنة,الشهر,عدد الأُسَر,السكان,القتلى,الجرحى,ذكور,إناث\n" + TWIN_ROWS
+)
 IDENTIFIERS = (
     "Survey ID,Phone,Sex,Location,Org,Age,Killed\n"
     "#meta+id,#contact+phone,#sex,#loc,#org,#affected+age,#affected+killed\n"
@@ -63,9 +76,33 @@ class TestWithoutHashtags:
         assert agg["months"] is not None and len(agg["months"]["groups"]) == 3
         assert charts.build(result, gazetteer)["map"] is not None
 
+    def test_arabic_headers_get_the_roles_of_their_english_twin(self, tmp_path):
+        """An untagged table under Arabic headers is read as the same table under English ones."""
+        english, arabic = prof(tmp_path, ENGLISH_TWIN), prof(tmp_path, ARABIC_TWIN)
+        roles = lambda result: [(c["type"], c["suggested"]) for c in result["columns"]]  # noqa: E731
+        assert roles(arabic) == roles(english)
+        assert all(suggested for _type, suggested in roles(arabic))
+        aggregates = lambda result: (  # noqa: E731
+            [(b["tag"], b["type"]) for b in result["aggregates"]["by"]],
+            [m["hashtag"] for m in result["aggregates"]["measures"]],
+            len(result["aggregates"]["months"]["groups"]),
+        )
+        assert aggregates(arabic) == aggregates(english)
+        assert aggregates(arabic)[0][0] == ("adm1", "code")
+        assert charts.build(arabic, gazetteer)["map"] is not None
+
     @pytest.mark.parametrize(
         ("header", "tag"),
         [
+            ("المحافظة", "#adm1+name"),
+            ("محافظة", "#adm1+name"),
+            ("رمز الناحية", "#adm3+code"),
+            ("اسم القرية", "#adm4+name"),
+            ("القضاء (الرمز)", "#adm2+code"),
+            ("التـاريخ", "#date"),
+            ("عدد السكان", "#population"),
+            ("الرمز", "#loc+code"),
+            ("ملاحظات", None),
             ("ADM2_PCODE", "#adm2+code"),
             ("Nom de la province", "#adm1+name"),
             ("Código del municipio", "#adm2+code"),
@@ -79,6 +116,11 @@ class TestWithoutHashtags:
     )
     def test_headers_suggest_hashtags(self, header, tag):
         assert hashtags.suggest(header) == tag
+
+    def test_arabic_columns_in_words_without_their_form(self):
+        """A chart names "رمز المحافظة" and "المديرية - الرمز" by the place alone."""
+        assert words.label("رمز المحافظة", "#adm1+code") == "المحافظة"
+        assert words.label("المديرية - الرمز", "#adm2+code") == "المديرية"
 
     def test_numeric_codes_of_an_untagged_pcode_column_are_codes(self, tmp_path):
         result = prof(tmp_path, "ADM1_PCODE,Value\n" + "".join(f"{10 + i % 3},{i}\n" for i in range(20)))

@@ -92,7 +92,7 @@ class TestAccessHtmlMail:
         messages = {str(m["Subject"]): m for m in inbox.to(model.User.get("no-org").email)}
         approved = html_of(messages["Your request for access to Hazardous areas confidential is approved"])
         assert "Your request for access to Hazardous areas confidential is approved." in approved
-        assert "Your access expires on 2027-03-31." in approved
+        assert "Your access expires on 31 March 2027." in approved
         assert f'href="http://test.ckan.net/dataset/{ds["name"]}"' in approved
         revoked = html_of(messages["Access to Hazardous areas confidential was revoked"])
         assert "Your access to Hazardous areas confidential was revoked." in revoked

@@ -61,8 +61,29 @@ class TestLanguage:
         assert message["Subject"] == "Casualties 2024 doit être mis à jour"
         body = text_of(message)
         assert body.startswith(f"Bonjour {editor.display_name},")
-        assert "Casualties 2024 devait être mis à jour le 2026-11-01." in body
+        assert "Casualties 2024 devait être mis à jour le 01 novembre 2026." in body
         assert "/fr/dataset/casualties-2024" in body
+
+    def test_french_digest_names_months_in_french(self, inbox):
+        """A French recipient's digest gives its dates with French month names, not ISO dates."""
+        import datetime
+
+        from ckanext.imwg_notify.mail import tick
+
+        dataset = editor_dataset()
+        editor = model.User.get("editor")
+        languages._known.clear()
+        languages.record(editor.id, "fr")
+        call_action("notify_preferences_update", context={"user": "editor"}, overdue="daily")
+        outbox.notify(editor.id, "overdue", "k", "dataset_overdue", {"due": "2026-08-03"}, package_id=dataset["id"])
+        model.Session.commit()
+        run_jobs()
+        assert tick.tick(datetime.datetime.utcnow())["digests"] == 1
+        run_jobs()
+        [message] = inbox.to(editor.email)
+        body = text_of(message)
+        assert "(depuis le 03 août 2026)" in body or "03 août 2026" in body, body
+        assert "2026-08-03" not in body
 
     def test_others_get_the_default_language(self, inbox):
         """Without a recorded language the message is in ckan.locale_default."""

@@ -108,7 +108,7 @@ class TestReceivers:
         run_jobs()
         messages = {m["Subject"]: text_of(m) for m in inbox.to(address("no-org"))}
         approved = messages["Your request for access to Hazardous areas confidential is approved"]
-        assert "expires on 2027-03-31" in approved
+        assert "expires on 31 March 2027" in approved
         assert "/dataset/hazards-confidential" in approved
         rejected = messages["Your request for access to a dataset is rejected"]
         assert "Reason: Not for this purpose" in rejected
@@ -160,7 +160,8 @@ class TestReceivers:
         assert sorted(recipients("grant-expiring")) == sorted([uid("grant"), uid("owner-admin")])
         run_jobs()
         assert (
-            inbox.to(address("grant"))[0]["Subject"] == "Access to Hazardous areas confidential expires on 2026-12-01"
+            inbox.to(address("grant"))[0]["Subject"]
+            == "Access to Hazardous areas confidential expires on 01 December 2026"
         )
 
     def test_agreement_expiring_tells_both_parties_admins(self, portal, inbox):
@@ -178,7 +179,7 @@ class TestReceivers:
         )
         run_jobs()
         [message] = inbox.to(address("other-admin"))
-        assert owner.display_name in message["Subject"] and "2026-12-31" in message["Subject"]
+        assert owner.display_name in message["Subject"] and "31 December 2026" in message["Subject"]
         assert len(inbox.to(address("owner-admin"))) == 1
 
     def test_overdue_tells_editors_admins_and_maintainer(self, portal, inbox):

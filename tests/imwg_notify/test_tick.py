@@ -76,8 +76,8 @@ class TestTick:
         [message] = inbox.to(address)
         body = text_of(message)
         assert "daily notifications (2)" in message["Subject"]
-        assert "Casualties 2024 is due for an update (since 2026-11-01)" in body
-        assert "(since 2026-11-08)" in body
+        assert "Casualties 2024 is due for an update (since 01 November 2026)" in body
+        assert "(since 08 November 2026)" in body
         assert "/notify/unsubscribe/" in body
         assert statuses() == [("digest", "sent"), ("overdue", "sent"), ("overdue", "sent")]
 

@@ -128,13 +128,21 @@ class TestSearchPage:
         )
         body = item(app.get("/dataset/").body, "idp-sites")
         assert LONG_NAME in body
-        assert re.search(r"<bdi[^>]*>Waingmaw</bdi>,\s*<bdi[^>]*>Lashio</bdi>", body)
+        assert re.search(r"<bdi[^>]*>Waingmaw</bdi> and <bdi[^>]*>Lashio</bdi>", body)
         assert "MMR001014" not in re.sub(r'title="[^"]*"', "", body)
         assert "01 January 2024 – 31 December 2024" in body
         assert 'data-sensitivity="restricted"' in body
         assert ">Restricted</span>" in body
         assert "imwg-freshness" in body
         assert 'data-format="csv"' in body
+
+    def test_result_names_three_places_and_counts_the_others(self, app, editor):
+        """A result with five places names the first three and says how many more."""
+        create(editor, pcodes=["MMR001014", "MMR015001", "MMR001", "MMR015", "MMR001008"])
+        places = re.search(r'<p class="imwg-item-places[^"]*">(.*?)</p>', app.get("/dataset/").body, re.S)
+        names = re.findall(r"<bdi[^>]*>([^<]*)</bdi>", places.group(1))
+        assert names == ["Waingmaw", "Lashio", "Kachin"]
+        assert "and 2 more" in places.group(1)
 
     def test_badge_in_french_and_arabic(self, app, editor):
         """The badge and the place filter's title are translated; names stay isolated in Arabic."""

@@ -121,3 +121,26 @@ def test_the_editors_form_keeps_the_answers(app, dataset):
     call_action("package_patch", context={"user": "editor"}, id="survivors", title="Survivors (2025)")
     pkg = call_action("package_show", context=context("editor"), id="survivors")
     assert sorted(pkg["sensitivity_assessment"]) == ANSWERS
+
+
+def test_every_role_at_every_level():
+    """Every role of the gating matrix, every level: the answers and the suggestion reach
+    the owner's editors and admins and sysadmins only, in package_show and search."""
+    from tests.imwg_sensitivity import matrix
+
+    portal = matrix.build_portal()
+    for ds in portal["datasets"].values():
+        call_action("package_patch", context={"user": "owner-editor"}, id=ds["id"], sensitivity_assessment=ANSWERS)
+    editors = {"owner_editor", "owner_admin", "sysadmin"}
+    wrong = []
+    for role in matrix.ROLES:
+        found = call_action("package_search", context=matrix.context(role), include_private=True, rows=10)["results"]
+        for level, ds in portal["datasets"].items():
+            if role not in matrix.METADATA[level]:
+                continue
+            shown = call_action("package_show", context=matrix.context(role), id=ds["id"])
+            (listed,) = [pkg for pkg in found if pkg["id"] == ds["id"]] or [None]
+            for exit, pkg in (("package_show", shown), ("package_search", listed)):
+                if pkg is None or carries(json.dumps(pkg)) != (role in editors):
+                    wrong.append((role, level, exit))
+    assert not wrong

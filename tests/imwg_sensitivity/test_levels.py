@@ -15,6 +15,7 @@ from ckan.tests import factories
 
 from ckanext.imwg import levels
 from ckanext.imwg.levels import LEVELS
+from tests.support import editor_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGINS = "activity imwg scheming_datasets scheming_organizations imwg_sensitivity imwg_search"
@@ -96,6 +97,22 @@ class TestForm:
         assert shown[0]["label"] == levels.LABELS["public"]["en"]
         script = (ROOT / "ckanext/imwg_sensitivity/assets/assistant.js").read_text()
         assert not any(f'"{level}"' in script for level in LEVELS)
+
+    def test_a_result_without_a_level_shows_the_level_the_gate_applies(self, app):
+        """A search result of a dataset without a level (made before the field) shows Confidential, not nothing."""
+        from ckan.lib.base import render_snippet
+
+        dataset = editor_dataset(sensitivity="restricted")
+        shown = {}
+        for name, package in (
+            ("with-level", dataset),
+            ("without-level", {k: v for k, v in dataset.items() if k != "sensitivity"}),
+        ):
+            with app.flask_app.test_request_context():
+                app.flask_app.preprocess_request()
+                shown[name] = render_snippet("snippets/package_item.html", package=package)
+        assert 'data-sensitivity="restricted"' in shown["with-level"]
+        assert 'data-sensitivity="confidential"' in shown["without-level"]
 
 
 def test_presets_name_no_level_choices():

@@ -23,3 +23,10 @@ GROUPS = [
     _("Mine action"),
     _("Licence and contact"),
 ]
+
+#: CKAN's own messages that CKAN's catalogs leave untranslated (French "Licenses",
+#: the licence facet's title): the plugins' catalogs are merged after CKAN's, so
+#: the translations here are the ones shown.
+CKAN_MESSAGES = [
+    _("Licenses"),
+]

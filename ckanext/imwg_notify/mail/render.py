@@ -21,6 +21,8 @@ import jinja2
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from ckanext.imwg import helpers as imwg_helpers
+
 from .. import config, tokens
 from .. import model as notify_model
 
@@ -103,12 +105,19 @@ def _exists(name: str) -> bool:
     return True
 
 
+def day(value: Any) -> str:
+    """A day of a message (an ISO date or moment) as its recipient writes it,
+    the month named in their language: "01 novembre 2026" (the pages' own
+    long date); "" for none."""
+    return imwg_helpers._long_date(value) if value else ""
+
+
 def variables_for(
     data: dict[str, Any], package: dict[str, Any] | None, user: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """What a template is given: the message's ``data``, the dataset as its
-    recipient sees it, the recipient (a dict), and ``link()`` to the portal's
-    pages in the current language."""
+    recipient sees it, the recipient (a dict), ``link()`` to the portal's
+    pages in the current language and ``day()`` for its dates."""
     locale = tk.h.lang()
     # the default language's pages have no prefix (/fr/dataset/..., /dataset/...)
     prefix = {"locale": locale} if locale != config.default_locale() else {}
@@ -124,6 +133,7 @@ def variables_for(
         "site_url": tk.config["ckan.site_url"],
         "unsubscribe_url": None,
         "link": link,
+        "day": day,
         "h": tk.h,
     }
 

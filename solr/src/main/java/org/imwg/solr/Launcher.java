@@ -100,7 +100,7 @@ public final class Launcher {
           "node" + (i + 1), "/solr", JettyConfig.builder(base).setPort(ports[i]).build());
     }
     cluster.waitForAllNodes(60);
-    cluster.uploadConfigSet(configset, CORE);
+    cluster.uploadConfigSet(forCloud(configset, home.resolve("configset")), CORE);
     CollectionAdminRequest.createCollection(CORE, CORE, 2, 2).process(cluster.getSolrClient());
     cluster.waitForActiveCollection(CORE, 2, 4);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(cluster)));
@@ -112,6 +112,29 @@ public final class Launcher {
     if (control != null) {
       control(cluster, List.copyOf(cluster.getJettySolrRunners()), ports, control);
     }
+  }
+
+  /**
+   * The configset as SolrCloud needs it, written under TO: {@code _version_} a long with
+   * docValues. CKAN's schema declares it a string, which a standalone core accepts, but a
+   * replica that recovers (a node restarted) replays the updates it buffered by looking
+   * versions up in the index, which fails on a string ({@code FunctionValues.longVal}:
+   * UnsupportedOperationException) and loses those updates.
+   */
+  private static Path forCloud(Path configset, Path to) throws IOException {
+    copyTree(configset, to);
+    Path schema = to.resolve("schema.xml");
+    String text = Files.readString(schema, StandardCharsets.UTF_8);
+    String cloud =
+        text.replaceFirst(
+            "<field name=\"_version_\" type=\"string\"[^>]*/>",
+            "<field name=\"_version_\" type=\"plong\" indexed=\"false\" stored=\"false\""
+                + " docValues=\"true\"/>");
+    if (cloud.equals(text) || !text.contains("<fieldType name=\"plong\"")) {
+      throw new IllegalStateException("schema.xml: no string _version_ field or no plong type");
+    }
+    Files.writeString(schema, cloud, StandardCharsets.UTF_8);
+    return to;
   }
 
   /** The control port of the cloud (loopback only): stop and start a node. */
