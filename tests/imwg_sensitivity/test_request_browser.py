@@ -199,8 +199,8 @@ def test_analyst_requests_admin_approves_analyst_downloads(portal, worker, page)
     # the analyst reads the decision in their mail and follows its link to the dataset
     approved = mail_to(inbox, "analyst@partner.example.org", "is approved", worker_log)
     assert approved["Subject"] == "Your request for access to Casualty records is approved"
-    expires = (dt.datetime.utcnow() + dt.timedelta(days=14)).date().isoformat()
-    assert f"Your access expires on {expires}." in text_of(approved)
+    expires = (dt.datetime.utcnow() + dt.timedelta(days=14)).date()
+    assert f"Your access expires on {expires:%d %B %Y}." in text_of(approved)
     link = portal_link(approved, url)
     assert urllib.parse.urlsplit(link).path == f"/dataset/{pkg['name']}"
     assert f'href="{link}"' in approved.get_body(preferencelist=("html",)).get_content()  # its HTML part too
