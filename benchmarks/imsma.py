@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -135,6 +134,7 @@ def measure(folder: Path) -> dict:
     """Read, index, place, sum and write, in this process; times and peak memory."""
     import pyogrio
     import shapely
+    from timing import time_calls
 
     from ckanext.imwg_imsma import aggregate, analysis, place, read, roles
 
@@ -142,22 +142,10 @@ def measure(folder: Path) -> dict:
     # the parts of "place, sum, suppress", timed where the analysis calls them
     spent: dict[str, float] = {}
 
-    def timed(module: Any, name: str, label: str) -> None:
-        original = getattr(module, name)
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            t = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t
-
-        setattr(module, name, wrapper)
-
-    timed(place, "place", "placing")
-    timed(aggregate, "contributions", "figures")
-    timed(aggregate, "aggregate", "sums")
-    timed(aggregate, "suppress", "suppression")
+    time_calls(place, "place", "placing", spent)
+    time_calls(aggregate, "contributions", "figures", spent)
+    time_calls(aggregate, "aggregate", "sums", spent)
+    time_calls(aggregate, "suppress", "suppression", spent)
     steps: dict[str, dict[str, float]] = {}
     start = time.perf_counter()
     meta, _fids, wkb, fields = pyogrio.raw.read(str(folder / "gazetteer.gpkg"))

@@ -44,6 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from search import CKAN, RESULTS, ROOT, bench_ini, load_ckan, setup_database, sh, timed  # noqa: E402
+from timing import time_calls  # noqa: E402
 
 DEFAULT_GAZETTEER = ROOT.parent / "shared" / "data" / "global_pcodes_adm1_2.csv"
 SYLLABLES = "ka kin wa maw la shi hpa an myit kyi na bo tha ta gon yan mon sit twe ha kha ban lo pa sa ri mu".split()
@@ -150,16 +151,7 @@ def _timed_phases() -> dict[str, float]:
         *parents, name = path.split(".")
         for parent in parents:
             owner = getattr(owner, parent)
-        original = getattr(owner, name)
-
-        def timed(*args, _original=original, _label=label, **kwargs):
-            start = time.perf_counter()
-            try:
-                return _original(*args, **kwargs)
-            finally:
-                totals[_label] = totals.get(_label, 0.0) + time.perf_counter() - start
-
-        setattr(owner, name, timed)
+        time_calls(owner, name, label, totals)
     return totals
 
 

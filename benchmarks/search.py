@@ -2,6 +2,8 @@
 
     make benchmark                                  # 10,000 datasets
     make benchmark BENCH_ARGS="--datasets 10000 50000 200000 --runs 100"
+    # a synthetic index: 1,000 datasets indexed, both indexes filled up to 50,000 and 200,000 entries
+    make benchmark BENCH_ARGS="--datasets 50000 200000 --synthetic-from 1000 --runs 50"
 
 It needs the benchmark's own Solr (``make benchmark`` starts and stops it):
 ``SOLR_NAME=solr-bench SOLR_PORT=8993 bash scripts/solr.sh start``; its core
@@ -19,6 +21,14 @@ is emptied first. For each size N, in a process of its own:
    ``before_dataset_index`` runs), timed, and reads the PostgreSQL index's
    size and dead rows (no vacuum); with ``--rebuild-twice`` it rebuilds that
    index once more over itself and reads them again;
+   with ``--synthetic-from M`` steps 2 and 3 write and index only M datasets,
+   and both indexes are then filled up to N entries with the same copies of
+   them (writing and rebuilding 200,000 datasets takes hours): the PostgreSQL
+   index table in SQL (``pg_fill``: every column copied, new ``index_id``,
+   ``id`` and ``name``, ``metadata_modified`` moved back 3 hours per copy; the
+   kept facet counts follow by their triggers and are checked against
+   counting the entries; then VACUUM ANALYZE), Solr with JSON updates of
+   copies of its stored documents (``solr_fill``); both must then hold N;
 4. runs ``package_search`` (CKAN's action, as an anonymous visitor) in two
    long-lived processes, one per backend, with the same parameters for both,
    in alternating rounds (which backend goes first changes each round), for
@@ -38,6 +48,7 @@ Markdown table. Other benchmarks import the helpers before the side-by-side part
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -418,15 +429,267 @@ def rebuild(ini: Path, n: int, clear: bool = True, count=None) -> dict:
 
 
 def solr_docs(solr_url: str) -> int:
+    return solr_get(f"{solr_url}/select?q=*:*&rows=0&wt=json")["response"]["numFound"]
+
+
+def solr_get(url: str):
     import urllib.request
 
-    with urllib.request.urlopen(f"{solr_url}/select?q=*:*&rows=0&wt=json", timeout=30) as r:
-        return json.load(r)["response"]["numFound"]
+    with urllib.request.urlopen(url, timeout=120) as r:
+        return json.load(r)
 
 
-def run(n: int, runs: int, tmp: Path, solr_url: str = SOLR_URL, twice: bool = False, pg_only: bool = False) -> dict:
+# --- a synthetic index: the datasets of a smaller catalogue copied up to N entries ----------
+
+#: hours each copy's ``metadata_modified`` is moved back, per copy
+SHIFT_HOURS = 3
+SOLR_SCHEMA = ROOT / "solr" / "configset" / "ckan" / "conf" / "schema.xml"
+INDEX_TABLE = "imwg_search_package"
+#: a copy's values (``o``: its source, ``c``: the copy) for the columns that must differ
+#: from the source's; every other column of the index table is copied as it is
+COPY_TEXT = "replace(replace(replace({}, o.old_id, c.new_id), o.old_index_id, c.new_index_id), o.old_name, c.new_name)"
+COPY_OVERRIDES = {
+    "index_id": "c.new_index_id",
+    "id": "c.new_id",
+    "doc": (
+        f"CAST({COPY_TEXT.format('CAST(s.doc AS text)')} AS jsonb) "
+        "|| jsonb_strip_nulls(jsonb_build_object('metadata_modified', c.modified))"
+    ),
+    "terms": f"ARRAY(SELECT {COPY_TEXT.format('t')} FROM unnest(s.terms) WITH ORDINALITY AS u(t, i) ORDER BY i)",
+    "ftext": f"CAST({COPY_TEXT.format('CAST(s.ftext AS text)')} AS jsonb)",
+    "data_dict": COPY_TEXT.format("s.data_dict"),
+    "validated_data_dict": COPY_TEXT.format("s.validated_data_dict"),
+    "sort_name": "c.new_name",
+    "sort_modified": "coalesce(c.modified, s.sort_modified)",
+}
+
+
+def copy_id(source_id: str, copy: int) -> str:
+    """The dataset id of a source dataset's copy number ``copy`` (as the SQL
+    ``CAST(md5(id || '/' || copy) AS uuid)``): the same in both backends."""
+    return str(uuid.UUID(hashlib.md5(f"{source_id}/{copy}".encode()).hexdigest()))
+
+
+def copy_index_id(dataset_id: str, site_id: str) -> str:
+    """CKAN's ``index_id`` of a dataset."""
+    return hashlib.md5(f"{dataset_id}{site_id}".encode()).hexdigest()
+
+
+def shifted(date: str, copy: int) -> str:
+    """A Solr date (``2024-01-31T10:00:00Z``, with or without a fraction)
+    moved back ``SHIFT_HOURS`` per copy."""
+    value = datetime.strptime(date.rstrip("Z")[:19], "%Y-%m-%dT%H:%M:%S") - timedelta(hours=SHIFT_HOURS * copy)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def copy_plan(sources: int, n: int) -> list[tuple[int, int]]:
+    """(copy number, how many sources it copies) filling ``sources`` entries
+    up to ``n``: the sources in order of their dataset id, each copy taking
+    the first ones (the last copy may take fewer)."""
+    if sources < 1:
+        raise RuntimeError("no index entries to copy")
+    return [(k, min(sources, n - k * sources)) for k in range(1, -(-n // sources))]
+
+
+def copy_document(doc: dict, copy: int, copy_fields: frozenset[str] = frozenset()) -> dict:
+    """Solr document ``copy`` of a stored one: new ``id``, ``index_id`` and
+    ``name`` (in every string that carries them: the data dicts, URLs),
+    ``metadata_modified`` moved back; no ``_version_`` and no copyField
+    destination (Solr fills those again)."""
+    new_id = copy_id(doc["id"], copy)
+    swaps = [
+        (doc["id"], new_id),
+        (doc["index_id"], copy_index_id(new_id, doc["site_id"])),
+        (doc["name"], f"{doc['name']}-{copy}"),
+    ]
+
+    def swap(value):
+        if isinstance(value, str):
+            for old, new in swaps:
+                value = value.replace(old, new)
+            return value
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return value
+
+    out = {k: swap(v) for k, v in doc.items() if k != "_version_" and k not in copy_fields}
+    if doc.get("metadata_modified"):
+        out["metadata_modified"] = shifted(doc["metadata_modified"], copy)
+    return out
+
+
+def copy_field_destinations(path: Path = SOLR_SCHEMA) -> frozenset[str]:
+    """The Solr schema's copyField destinations (Solr fills them from their sources)."""
+    import xml.etree.ElementTree as ET
+
+    return frozenset(el.get("dest", "") for el in ET.parse(path).getroot().iter("copyField"))
+
+
+def pg_fill(n: int, url: str = URL) -> dict:
+    """Fill the PostgreSQL index up to ``n`` entries with copies of those it
+    holds (the indexed datasets: copies of copies would collide), in SQL:
+    every column of the index table (as information_schema lists it: columns
+    later migrations add come along) is copied, but those of
+    ``COPY_OVERRIDES`` (new ``index_id``, ``id``, ``name`` and
+    ``metadata_modified``). The kept facet counts follow by their triggers
+    (one insert per copy); they are folded, compared with counting the
+    entries, folded once more (the table of counts compact again), and the
+    tables vacuumed and analysed."""
+    import psycopg2
+
+    t0 = time.perf_counter()
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            (INDEX_TABLE,),
+        )
+        columns = [r[0] for r in cur.fetchall()]
+        values = ", ".join(COPY_OVERRIDES.get(c, f"s.{c}") for c in columns)
+        cur.execute(
+            "CREATE TEMP TABLE synthetic_source ON COMMIT PRESERVE ROWS AS "
+            "SELECT index_id AS old_index_id, id AS old_id, doc->>'name' AS old_name, "
+            f'row_number() OVER (ORDER BY id COLLATE "C") - 1 AS rank FROM {INDEX_TABLE}'
+        )
+        cur.execute("SELECT count(*) FROM synthetic_source")
+        sources = cur.fetchone()[0]
+    insert = (
+        f"INSERT INTO {INDEX_TABLE} ({', '.join(columns)}) SELECT {values} "
+        f"FROM synthetic_source o JOIN {INDEX_TABLE} s ON s.index_id = o.old_index_id "
+        "CROSS JOIN LATERAL (SELECT CAST(md5(o.old_id || '/' || %(k)s) AS uuid)::text AS new_id) i "
+        "CROSS JOIN LATERAL (SELECT i.new_id, md5(i.new_id || s.site_id) AS new_index_id, "
+        "o.old_name || '-' || %(k)s AS new_name, "
+        "to_char(CAST(s.doc->>'metadata_modified' AS timestamp) - %(k)s * interval '1 hour' * %(hours)s, "
+        """'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS modified) c """
+        "WHERE o.rank < %(take)s"
+    )
+    plan = copy_plan(sources, n)
+    for k, take in plan:
+        with conn, conn.cursor() as cur:
+            cur.execute(insert, {"k": k, "take": take, "hours": SHIFT_HOURS})
+    copied_s = time.perf_counter() - t0
+    out = {"sources": sources, "copies": len(plan), "copy_s": round(copied_s, 1)}
+    out.update(settle_counts(conn))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"VACUUM (ANALYZE) {INDEX_TABLE}")
+        cur.execute(f"SELECT count(*) FROM {INDEX_TABLE}")
+        out["entries"] = cur.fetchone()[0]
+    conn.close()
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def settle_counts(conn) -> dict:
+    """Fold the kept facet counts (as searches do) and compare them with
+    counting the entries: they must be equal."""
+    from ckanext.imwg_search.searcher import _CLASS, _FOLD, FACET_COUNTS
+
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", (FACET_COUNTS,))
+        if not cur.fetchone()[0]:
+            return {"kept_counts": "absent"}
+        cur.execute(f"SELECT count(*) FROM {FACET_COUNTS}")
+        rows_before = cur.fetchone()[0]
+        cur.execute(_FOLD)
+        cur.execute(
+            f"WITH kept AS (SELECT {_CLASS}, hash, sum(n) AS n FROM {FACET_COUNTS} "
+            f"GROUP BY {_CLASS}, hash HAVING sum(n) <> 0), "
+            f"live AS (SELECT {_CLASS}, h AS hash, count(*) AS n FROM {INDEX_TABLE} "
+            f"CROSS JOIN LATERAL unnest(fids || ARRAY[NULL::bigint]) AS h GROUP BY {_CLASS}, h) "
+            "SELECT (SELECT count(*) FROM (TABLE kept EXCEPT TABLE live) a), "
+            "(SELECT count(*) FROM (TABLE live EXCEPT TABLE kept) b), (SELECT count(*) FROM kept)"
+        )
+        extra, missing, rows = cur.fetchone()
+    if extra or missing:
+        raise RuntimeError(f"kept facet counts differ from the entries' ({extra} more, {missing} missing)")
+    # The fold's rows follow the dead ones it left (the whole table's worth):
+    # a second fold after a vacuum writes them into the freed pages, and the
+    # next vacuum cuts the empty tail off, as the end of a rebuild does (compact_counts).
+    pages = []
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for fold in (False, True):
+            if fold:
+                cur.execute(_FOLD)
+            cur.execute(f"VACUUM (ANALYZE) {FACET_COUNTS}")
+            cur.execute("SELECT pg_relation_size(%s) / 8192", (FACET_COUNTS,))
+            pages.append(cur.fetchone()[0])
+    conn.autocommit = False
+    return {
+        "kept_count_rows": {"before_fold": rows_before, "after": rows},
+        "kept_count_pages": {"after_fold": pages[0], "after_second_fold": pages[1]},
+        "kept_counts_equal_live": True,
+    }
+
+
+def solr_post(solr_url: str, docs, params: str = "") -> None:
+    import urllib.request
+
+    body = json.dumps(docs).encode()
+    req = urllib.request.Request(
+        f"{solr_url}/update?wt=json{params}", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=600) as r:
+        answer = json.load(r)
+    if answer.get("responseHeader", {}).get("status") != 0:
+        raise RuntimeError(f"Solr refused an update: {answer}")
+
+
+def solr_fill(n: int, solr_url: str, url: str = URL, batch: int = 1000) -> dict:
+    """Fill the benchmark's Solr up to ``n`` documents with copies of those it
+    holds, the same copies as ``pg_fill`` (``copy_document``): the stored
+    documents are read with ``fl=*``; the fields CKAN sent that Solr does not
+    store, so does not return (the permission labels, ``title_string``, the
+    plugins' fields that fall to the ``*`` dynamic field, such as ``pcodes``),
+    are taken from the PostgreSQL index's entry of the same dataset (the
+    document CKAN sent it), copyField destinations left to Solr; the copies
+    are posted in batches as JSON, then committed."""
+    import urllib.parse
+
+    import psycopg2
+
+    t0 = time.perf_counter()
+    dests = copy_field_destinations()
+    found = solr_get(f"{solr_url}/select?q=*:*&fl=*&sort=id+asc&wt=json&rows=1000000")["response"]
+    stored = found["docs"]
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(f"SELECT index_id, doc FROM {INDEX_TABLE}")
+        sent = dict(cur.fetchall())
+    conn.close()
+    added: set[str] = set()
+    for doc in stored:
+        for key, value in sent[doc["index_id"]].items():
+            if key not in doc and key not in dests:
+                doc[key] = value
+                added.add(key)
+    for k, take in copy_plan(len(stored), n):
+        sources = stored[:take]
+        for i in range(0, take, batch):
+            solr_post(solr_url, [copy_document(d, k, dests) for d in sources[i : i + batch]])
+    solr_post(solr_url, {"commit": {}}, "&" + urllib.parse.urlencode({"waitSearcher": "true"}))
+    return {
+        "sources": len(stored),
+        "fields_from_postgresql": sorted(added),
+        "entries": solr_docs(solr_url),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
+def run(
+    n: int,
+    runs: int,
+    tmp: Path,
+    solr_url: str = SOLR_URL,
+    twice: bool = False,
+    pg_only: bool = False,
+    synthetic_from: int = 0,
+) -> dict:
     """Generate n datasets once, index them into both backends, measure both
-    (with ``pg_only``: only the PostgreSQL backend's rebuild, no Solr, no queries)."""
+    (with ``pg_only``: only the PostgreSQL backend's rebuild, no Solr, no queries).
+    With ``synthetic_from``: generate and index that many datasets, then fill
+    both indexes up to n entries with copies of them (``pg_fill``, ``solr_fill``)."""
     from search_data import gazetteer
     from search_data import generate as generate_realistic
 
@@ -459,29 +722,41 @@ def run(n: int, runs: int, tmp: Path, solr_url: str = SOLR_URL, twice: bool = Fa
     creator = model.User.get(site_user["name"]).id
     model.Session.remove()
     ctx.pop()
-    print(f"[{n}] generating datasets", flush=True)
+    m = min(synthetic_from, n) if synthetic_from else n  # the datasets written and indexed
+    print(f"[{n}] generating {m} datasets", flush=True)
     t0 = time.perf_counter()
-    generate_realistic(n, URL, orgs, groups, creator, places)
+    generate_realistic(m, URL, orgs, groups, creator, places)
     gen_s = time.perf_counter() - t0
 
     result: dict = {"datasets": n, "generate_s": round(gen_s, 1), "machine": f"{os.cpu_count()} cores"}
+    if synthetic_from:
+        result["synthetic_from"] = m
     # indexing, alternating which backend goes first
     result["rebuild"] = {}
     for backend in ("postgresql",) if pg_only else BACKENDS:
-        print(f"[{n}] {backend}: search-index clear + rebuild-fast", flush=True)
+        print(f"[{n}] {backend}: search-index clear + rebuild-fast ({m} datasets)", flush=True)
         count = (lambda: solr_docs(solr_url)) if backend == "solr" else pg_entries
-        result["rebuild"][backend] = rebuild(inis[backend], n, count=count)
+        result["rebuild"][backend] = rebuild(inis[backend], m, count=count)
     result["rebuild"]["postgresql"]["index_after"] = index_stats()
     if twice:
         print(f"[{n}] postgresql: rebuild-fast again (entries rewritten in place)", flush=True)
-        again = rebuild(inis["postgresql"], n, clear=False)
+        again = rebuild(inis["postgresql"], m, clear=False)
         again["index_after"] = index_stats()
         result["rebuild_again_postgresql"] = again
+    if m < n:
+        print(f"[{n}] postgresql: filling the index up to {n} entries with copies (SQL)", flush=True)
+        result["fill"] = {"postgresql": {"load": load(), **pg_fill(n)}}
+        result["fill"]["postgresql"]["index_after"] = index_stats()
+        if not pg_only:
+            print(f"[{n}] solr: filling the core up to {n} documents with the same copies", flush=True)
+            result["fill"]["solr"] = {"load": load(), **solr_fill(n, solr_url)}
     if pg_only:
         result["indexed"] = {"postgresql": pg_entries()}
         result["date"] = datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
         return result
     result["indexed"] = {"solr": solr_docs(solr_url), "postgresql": pg_entries()}
+    if synthetic_from and result["indexed"] != {"solr": n, "postgresql": n}:
+        raise RuntimeError(f"the indexes do not hold {n} entries each: {result['indexed']}")
 
     print(f"[{n}] queries ({runs} per shape per backend, {ROUNDS} alternating rounds)", flush=True)
     workers = {b: Worker(inis[b]) for b in BACKENDS}
@@ -535,8 +810,10 @@ def markdown(results: list[dict]) -> str:
         if "queries" not in r:  # --postgresql-only
             lines.append(rebuild_markdown(r))
             continue
+        m = r.get("synthetic_from", n)
+        what = f"{n:,} entries: {m:,} datasets indexed, copied up to {n:,}" if m < n else f"{n:,} datasets"
         lines += [
-            f"\n### {n:,} datasets ({r['machine']}, {r['date']})\n",
+            f"\n### {what} ({r['machine']}, {r['date']})\n",
             "| measure | PostgreSQL p50 / p95 (ms) | Solr p50 / p95 (ms) | PG/Solr p95 | target (PG p95) | load |",
             "|---|---|---|---|---|---|",
         ]
@@ -552,7 +829,7 @@ def markdown(results: list[dict]) -> str:
             )
         rb = r["rebuild"]
         lines.append(
-            "| rebuild-fast (clear, 2 processes): datasets/s (peak RSS) "
+            f"| rebuild-fast of {m:,} datasets (clear, 2 processes): datasets/s (peak RSS) "
             f"| {rb['postgresql']['datasets_per_s']} ({rb['postgresql']['peak_rss_mb']} MB) "
             f"| {rb['solr']['datasets_per_s']} ({rb['solr']['peak_rss_mb']} MB) "
             f"| | ≥ 500/s | {rb['postgresql']['load']} / {rb['solr']['load']} |"
@@ -569,6 +846,27 @@ def markdown(results: list[dict]) -> str:
                 f"{again['index_after']['total_mb']} / {again['index_after']['heap_mb']} MB, "
                 f"{again['index_after']['dead_rows']} dead | | | | |"
             )
+        fill = r.get("fill")
+        if fill:
+            pg, solr = fill["postgresql"], fill["solr"]
+            lines.append(
+                f"| filling up to {n:,} entries with copies: s | {pg['seconds']} s (SQL; kept counts equal to counting: "
+                f"{pg.get('kept_counts_equal_live', pg.get('kept_counts'))}) | {solr['seconds']} s (JSON updates) "
+                f"| | | {pg['load']} / {solr['load']} |"
+            )
+            after = pg["index_after"]
+            lines.append(
+                f"| index after filling (vacuumed): total / heap MB | {after['total_mb']} / {after['heap_mb']} MB "
+                "| | | | |"
+            )
+        other = {
+            s: q["queries_with_other_hit_count"] for s, q in r["queries"].items() if q["queries_with_other_hit_count"]
+        }
+        lines.append(
+            "| queries whose hit counts differ | "
+            + ("; ".join(f"{s}: {k}" for s, k in other.items()) or "none")
+            + " | | | | |"
+        )
         mem = r["memory_mb"]
         lines.append(
             f"| memory after the queries (RSS, MB) | backend {mem['postgresql_backend'].get('VmRSS')} "
@@ -614,6 +912,14 @@ def main() -> None:
         action="store_true",
         help="only the PostgreSQL backend's rebuild (no Solr needed, no queries)",
     )
+    parser.add_argument(
+        "--synthetic-from",
+        type=int,
+        default=0,
+        metavar="M",
+        help="generate and index only M datasets, then fill both indexes up to each size with copies "
+        "of their entries (new ids, names and dates; a synthetic index: hours instead of days)",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -625,7 +931,10 @@ def main() -> None:
     results = []
     for n in args.datasets:
         # each size in its own process: CKAN's configuration is global
-        out = RESULTS / (f"search-rebuild-{n}.json" if args.postgresql_only else f"search-{n}.json")
+        name = f"search-rebuild-{n}" if args.postgresql_only else f"search-{n}"
+        if args.synthetic_from and args.synthetic_from < n:
+            name += f"-from-{args.synthetic_from}"
+        out = RESULTS / f"{name}.json"
         t0 = time.perf_counter()
         result = subprocess.run(
             [
@@ -635,7 +944,7 @@ def main() -> None:
                     "import sys, json, tempfile, pathlib; sys.argv=['x']; "
                     f"sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import search as b; "
                     f"r = b.run({n}, {args.runs}, pathlib.Path(tempfile.mkdtemp()), {args.solr_url!r}, "
-                    f"{args.rebuild_twice!r}, {args.postgresql_only!r}); "
+                    f"{args.rebuild_twice!r}, {args.postgresql_only!r}, {args.synthetic_from!r}); "
                     f"pathlib.Path({str(out)!r}).write_text(json.dumps(r, indent=2))"
                 ),
             ],

@@ -37,9 +37,76 @@ def _session_solr_url() -> str | None:
 
 
 def pytest_configure(config):
+    # the suite loads and unloads every plugin for each test (CKAN's ``with_plugins``):
+    # three costs of that, each the same result faster
+    _caller_files_without_source()
+    _yaml_through_libyaml()
+    _entry_points_read_once()
     config.addinivalue_line(
         "markers", "postgres_only(reason): the test checks the PostgreSQL backend itself; skipped on Solr"
     )
+
+
+def _caller_files_without_source() -> None:
+    """CKAN's ``add_template_directory``, ``add_public_directory`` and ``add_resource`` find
+    the calling plugin's file with ``inspect.stack()``, which also looks up the source file,
+    module and lines of every frame: in pytest's deep stacks about 75 ms a call, and
+    ``with_plugins`` loads every plugin twice per test (seconds per test). They read only
+    ``filename``, so in the suite the stack is the frames with their code's file name, line
+    and function (what ``inspect.stack`` gives for a frame of a ``.py`` file), without
+    source lines."""
+    import inspect
+    import sys
+
+    def stack(context: int = 1) -> list[inspect.FrameInfo]:
+        frames = []
+        frame = sys._getframe(1)
+        while frame is not None:
+            code = frame.f_code
+            frames.append(inspect.FrameInfo(frame, code.co_filename, frame.f_lineno, code.co_name, None, None))
+            frame = frame.f_back
+        return frames
+
+    inspect.stack = stack
+
+
+def _yaml_through_libyaml() -> None:
+    """``with_plugins`` loads every plugin twice per test, and each load reads YAML with
+    ``yaml.safe_load`` (scheming's schemas, every plugin's config declaration: about 50 reads
+    a test) through PyYAML's pure-Python parser. In the suite they go through PyYAML's own
+    libyaml parser with the same safe constructor (what ``yaml.safe_load`` would use if it
+    chose the fastest parser)."""
+    import yaml
+
+    if not yaml.__with_libyaml__:
+        return
+
+    def safe_load(stream):  # noqa: ANN001, ANN202 - yaml.safe_load's own signature
+        return yaml.load(stream, Loader=yaml.CSafeLoader)
+
+    yaml.safe_load = safe_load
+
+
+def _entry_points_read_once() -> None:
+    """``importlib.metadata.entry_points()`` reads and parses the ``entry_points.txt`` of
+    every installed distribution on each call (about 30 ms here), and CKAN calls it each time
+    it looks a plugin up: dozens of times per test as ``with_plugins`` loads and unloads
+    them. Nothing is installed while the suite runs, so each distribution's entry points are
+    read once."""
+    import importlib.metadata as metadata
+
+    read: dict[str, metadata.EntryPoints] = {}
+    entry_points = metadata.Distribution.entry_points
+
+    def cached(dist: metadata.Distribution) -> metadata.EntryPoints:
+        key = str(getattr(dist, "_path", ""))
+        if not key:
+            return entry_points.fget(dist)
+        if key not in read:
+            read[key] = entry_points.fget(dist)
+        return read[key]
+
+    metadata.Distribution.entry_points = property(cached)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -83,8 +150,37 @@ def clean_db(reset_db, migrate_db_for):
         if config.get("solr_url") == _session_solr_url():  # not a test's made-up address
             clear_all()
     for plugin in MIGRATED_PLUGINS:
-        if p.plugin_loaded(plugin):
+        if p.plugin_loaded(plugin) and not _at_head(plugin):
             migrate_db_for(plugin)
+
+
+@functools.cache
+def _migration_heads(plugin: str) -> frozenset[str]:
+    """The head revisions of ``plugin``'s migrations (``ckanext/<plugin>/migration/<plugin>``)."""
+    import importlib.util
+    import os
+
+    from alembic.script import ScriptDirectory
+
+    spec = importlib.util.find_spec(f"ckanext.{plugin}")
+    assert spec and spec.origin, plugin
+    return frozenset(ScriptDirectory(os.path.join(os.path.dirname(spec.origin), "migration", plugin)).get_heads())
+
+
+def _at_head(plugin: str) -> bool:
+    """Whether ``plugin``'s tables are at its migrations' head. CKAN's reset empties the tables
+    it knows (the plugins' tables too: they share its metadata) and drops them only on its
+    first reset of the session, so after that the migrations would find nothing to do; asking
+    alembic costs about 0.15 s a plugin, reading the version table a query."""
+    import sqlalchemy as sa
+    from ckan.model import meta
+
+    table = f"{plugin}_alembic_version"
+    with meta.engine.connect() as conn:
+        if conn.execute(sa.text("SELECT to_regclass(:t)"), {"t": table}).scalar() is None:
+            return False
+        versions = frozenset(conn.execute(sa.text(f'SELECT version_num FROM "{table}"')).scalars())
+    return versions == _migration_heads(plugin)
 
 
 @pytest.fixture

@@ -162,6 +162,28 @@ def _wait_all_active(seconds: float = 90) -> list[dict]:
         time.sleep(0.5)
 
 
+def _caught_up_copies(prefix: str, seconds: float = 90) -> dict[str, list[list[str]]]:
+    """Each shard's replicas' own copies (not distributed) of the datasets named ``prefix``,
+    once both replicas of every shard hold the same. A replica that came back while updates
+    were made may be reported active before the leader has found it missed some and put it
+    into recovery again; catching up is that second recovery too, so the copies are read
+    until they agree (bounded: still different after ``seconds`` is a failure)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        replicas = _wait_all_active(max(deadline - time.monotonic(), 1))
+        requests.get(SOLR_URL + "/update", params={"commit": "true"}, timeout=30).raise_for_status()
+        by_shard: dict[str, list[list[str]]] = {}
+        for replica in replicas:  # each replica's own index, not distributed
+            by_shard.setdefault(replica["shard"], []).append(
+                sorted(_names(replica["base_url"], replica["core"], prefix, distrib="false"))
+            )
+        differ = {shard: copies for shard, copies in by_shard.items() if copies[0] != copies[1]}
+        if not differ:
+            return by_shard
+        assert time.monotonic() < deadline, f"replicas still differ after {seconds}s: {differ}"
+        time.sleep(2)
+
+
 class Load:
     """10 searchers and 1 publisher against a live CKAN, until stopped; every answer is kept."""
 
@@ -289,8 +311,7 @@ def test_a_node_stops_and_comes_back_under_searches_and_writes(tmp_path):
             assert searched >= 5 and made >= 1, f"{phase}: {searched} searches, {made} datasets"
         assert load.slowest < 10, f"a search took {load.slowest:.1f}s"
 
-        replicas = _wait_all_active()
-        requests.get(SOLR_URL + "/update", params={"commit": "true"}, timeout=30).raise_for_status()
+        by_shard = _caught_up_copies(prefix)
         created = sorted(name for _, name in load.created)
         result = requests.get(
             url + "/api/3/action/package_search", params={"fq": f"name:{prefix}*", "rows": 1000}, timeout=30
@@ -300,13 +321,6 @@ def test_a_node_stops_and_comes_back_under_searches_and_writes(tmp_path):
     for node in NODES:  # the collection through each node
         names = _names(node, "ckan", prefix)
         assert sorted(names) == created, f"{node}: {len(names)} found, {len(created)} created"
-    by_shard: dict[str, list[list[str]]] = {}
-    for replica in replicas:  # each replica's own index, not distributed
-        by_shard.setdefault(replica["shard"], []).append(
-            sorted(_names(replica["base_url"], replica["core"], prefix, distrib="false"))
-        )
-    for shard, copies in by_shard.items():
-        assert copies[0] == copies[1], f"{shard}: its replicas differ"
     in_shards = [name for copies in by_shard.values() for name in copies[0]]
     assert sorted(in_shards) == created  # each dataset in exactly one shard, none missing
 

@@ -35,7 +35,7 @@ def imwg_field_groups(schema: dict[str, Any], pkg: dict[str, Any]) -> list[dict[
     return groups
 
 
-def _long_date(value: Any) -> str:
+def imwg_date(value: Any) -> str:
     """A day as "01 January 2024", the month named in the reader's language (babel)."""
     from flask_babel import format_date
 
@@ -85,7 +85,7 @@ def imwg_reference_period(pkg: dict[str, Any]) -> str:
     start = pkg.get("reference_period_start")
     end = pkg.get("reference_period_end")
     ongoing = pkg.get("reference_period_ongoing") == "yes"
-    fmt = _long_date
+    fmt = imwg_date
     if start and end:
         return f"{fmt(start)} – {fmt(end)}"
     if start:

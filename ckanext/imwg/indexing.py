@@ -23,8 +23,22 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 
 from ckanext.scheming.helpers import scheming_get_dataset_schema
+
+from . import index_lock
+from .interfaces import ChunkCache
+
+#: the ``org_type`` of the owners of a chunk of datasets (``IIndexBatch``), as
+#: ``Group.get(owner_org).extras`` gives it
+_CHUNK_ORG_TYPES = sa.text(
+    "SELECT DISTINCT ON (p.owner_org) p.owner_org, e.value FROM package p"
+    " LEFT JOIN group_extra e ON e.group_id = p.owner_org AND e.key = 'org_type'"
+    " WHERE p.id = ANY(:ids) AND p.owner_org IS NOT NULL"
+)
+#: the organisations' types of the chunk being indexed (organisation id -> type or None)
+_chunk_org_types: ChunkCache[str | None] = ChunkCache("imwg_chunk_org_types")
 
 
 def multi_valued_fields(dataset_type: str) -> list[str]:
@@ -93,8 +107,22 @@ def solr_compatible(pkg_dict: dict[str, Any]) -> dict[str, Any]:
 
 def organization_type(owner_org: str | None) -> str | None:
     """The ``org_type`` of an organisation (scheming stores it as an extra)."""
-    group = model.Group.get(owner_org) if owner_org else None
+    return _chunk_org_types.get(owner_org, _read_organization_type) if owner_org else None
+
+
+def _read_organization_type(owner_org: str) -> str | None:
+    group = model.Group.get(owner_org)
     return group.extras.get("org_type") if group is not None else None
+
+
+def before_index_chunk(package_ids: list[str]) -> None:
+    """Read the types of a chunk of datasets' organisations at once (``IIndexBatch``)."""
+    rows = model.Session.execute(_CHUNK_ORG_TYPES, {"ids": list(package_ids)})
+    _chunk_org_types.fill({owner: org_type for owner, org_type in rows})
+
+
+def after_index_chunk() -> None:
+    _chunk_org_types.clear()
 
 
 def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
@@ -126,8 +154,14 @@ def organization_changed(org: model.Group) -> None:
         tk.enqueue_job(reindex_organization, [org.id], title=f"Re-index the datasets of {org.name}")
 
 
+#: datasets re-indexed at a time by :func:`reindex_organization` (each time under their index locks)
+REINDEX_CHUNK = 200
+
+
 def reindex_organization(org_id: str) -> int:
-    """Background job: re-index every dataset of an organisation."""
+    """Background job: re-index every dataset of an organisation, a chunk
+    at a time under the datasets' index locks (``index_lock.holding``), so
+    that a dataset saved meanwhile keeps the entry of its last commit."""
     import ckan.lib.search as search
 
     ids = [
@@ -136,6 +170,9 @@ def reindex_organization(org_id: str) -> int:
             model.Package.owner_org == org_id, model.Package.state != "deleted"
         )
     ]
-    search.rebuild(package_ids=ids, quiet=True)
+    for start in range(0, len(ids), REINDEX_CHUNK):
+        part = ids[start : start + REINDEX_CHUNK]
+        with index_lock.holding(part):
+            search.rebuild(package_ids=part, quiet=True)
     search.commit()
     return len(ids)

@@ -4,9 +4,14 @@ without importing each other: one plugin implements, another asks
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
 
 from ckan.plugins.interfaces import Interface
+
+_T = TypeVar("_T")
 
 #: what a caller may see of a resource's data
 DATA = "data"
@@ -61,6 +66,70 @@ class IUploadAnalysis(Interface):
         """A fresh ``uploads.UploadAnalysis`` for one run of the job (it
         decides in ``start`` whether the file is its business)."""
         raise NotImplementedError
+
+
+class IIndexBatch(Interface):
+    """Datasets indexed a chunk at a time (implemented by ``imwg``,
+    ``imwg_exchange``, ``imwg_hxl`` and ``imwg_sensitivity``). A rebuild
+    that reads its datasets in chunks (``imwg_search``'s bulk rebuild,
+    through :func:`index_chunk`) names each chunk's datasets before it
+    indexes them and says when it is done: a plugin that reads rows of its
+    own for each dataset indexed (in ``before_dataset_index``, or for its
+    permission labels) reads them for the whole chunk in one query
+    (:class:`ChunkCache`) and drops them after the chunk. A dataset outside
+    the chunk being indexed (one indexed by its own commit) is read as
+    before, one by one."""
+
+    def before_index_chunk(self, package_ids: list[str]) -> None:
+        """The datasets ``package_ids`` are indexed next (before any of them)."""
+        return None
+
+    def after_index_chunk(self) -> None:
+        """The chunk is indexed (or failed): drop what was read for it."""
+        return None
+
+
+@contextlib.contextmanager
+def index_chunk(package_ids: Iterable[str]) -> Iterator[None]:
+    """Index a chunk of datasets inside: every ``IIndexBatch`` plugin is told
+    which (``before_index_chunk``) and, whatever happens, when it is done
+    (``after_index_chunk``)."""
+    import ckan.plugins as p
+
+    ids = list(package_ids)
+    told: list[Any] = []
+    try:
+        for plugin in p.PluginImplementations(IIndexBatch):
+            plugin.before_index_chunk(ids)
+            told.append(plugin)
+        yield
+    finally:
+        for plugin in reversed(told):
+            plugin.after_index_chunk()
+
+
+class ChunkCache(Generic[_T]):
+    """What an ``IIndexBatch`` plugin read for the chunk being indexed, by
+    key (a dataset's id, an organisation's id), in this thread's context
+    only. :meth:`get` answers a key read for the chunk from it, and any
+    other key by reading it as one dataset's indexing does."""
+
+    def __init__(self, name: str):
+        self._values: contextvars.ContextVar[dict[str, _T] | None] = contextvars.ContextVar(name, default=None)
+
+    def fill(self, values: dict[str, _T]) -> None:
+        """Keep ``values`` (every key read for the chunk, with what was found) until :meth:`clear`."""
+        self._values.set(values)
+
+    def clear(self) -> None:
+        self._values.set(None)
+
+    def get(self, key: str, read: Callable[[str], _T]) -> _T:
+        """The value kept for ``key``, else ``read(key)``."""
+        values = self._values.get()
+        if values is not None and key in values:
+            return values[key]
+        return read(key)
 
 
 def web_context() -> dict[str, Any]:

@@ -8,6 +8,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from . import branding, facets, guard, index_lock, indexing, presets, solr_retry
+from .interfaces import IIndexBatch
 
 
 @tk.blanket.config_declarations
@@ -23,6 +24,7 @@ class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IOrganizationController, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
     p.implements(p.IDomainObjectModification, inherit=True)
+    p.implements(IIndexBatch)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
@@ -42,6 +44,12 @@ class ImwgPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_search(self, search_results, search_params):
         return facets.label_facets(search_results)
+
+    def before_index_chunk(self, package_ids):
+        indexing.before_index_chunk(package_ids)
+
+    def after_index_chunk(self):
+        indexing.after_index_chunk()
 
     def edit(self, entity):
         indexing.organization_changed(entity)

@@ -3,8 +3,9 @@ may define ``dataset_facets(facets_dict)``, ``before_index(pkg_dict)``,
 ``after_search(search_results, search_params)`` (these return what they were
 given, changed), ``dataset_changed(context,
 pkg_dict)``, ``resource_changed(context, resource)``,
-``resources_deleted(context, resources)`` and ``middleware(app)`` (returns
-the app: ``IMiddleware``)."""
+``resources_deleted(context, resources)``, ``before_index_chunk(package_ids)``
+and ``after_index_chunk()`` (``IIndexBatch``) and ``middleware(app)``
+(returns the app: ``IMiddleware``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,16 @@ def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     for hook in _each("before_index"):
         pkg_dict = hook(pkg_dict)
     return pkg_dict
+
+
+def before_index_chunk(package_ids: list[str]) -> None:
+    for hook in _each("before_index_chunk"):
+        hook(package_ids)
+
+
+def after_index_chunk() -> None:
+    for hook in _each("after_index_chunk"):
+        hook()
 
 
 def after_search(search_results: dict[str, Any], search_params: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.imwg import presets
+from ckanext.imwg.interfaces import IIndexBatch
 
 from . import hooks, parts
 
@@ -27,6 +28,7 @@ class ImwgExchangePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
+    p.implements(IIndexBatch)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
@@ -44,6 +46,12 @@ class ImwgExchangePlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_search(self, search_results, search_params):
         return hooks.after_search(search_results, search_params)
+
+    def before_index_chunk(self, package_ids):
+        hooks.before_index_chunk(package_ids)
+
+    def after_index_chunk(self):
+        hooks.after_index_chunk()
 
     def after_dataset_create(self, context, pkg_dict):
         hooks.dataset_changed(context, pkg_dict)

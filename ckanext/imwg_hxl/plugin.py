@@ -10,7 +10,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.imwg import uploads
-from ckanext.imwg.interfaces import IUploadAnalysis
+from ckanext.imwg.interfaces import IIndexBatch, IUploadAnalysis
 
 from . import indexing, jobs, view
 
@@ -27,6 +27,7 @@ class ImwgHxlPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IFacets, inherit=True)
     p.implements(IUploadAnalysis)
+    p.implements(IIndexBatch)
 
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
@@ -62,3 +63,9 @@ class ImwgHxlPlugin(p.SingletonPlugin, DefaultTranslation):
     def dataset_facets(self, facets_dict, package_type):
         facets_dict[indexing.TAGS] = tk._("HXL hashtags")
         return facets_dict
+
+    def before_index_chunk(self, package_ids):
+        indexing.before_index_chunk(package_ids)
+
+    def after_index_chunk(self):
+        indexing.after_index_chunk()

@@ -13,9 +13,18 @@ own ``index_package``: scheming's validation, every plugin's
 ``before_dataset_index`` and the permission labels are CKAN's, unchanged,
 and the entries are written by the batched writer (``writer.batched``).
 
-The chunk's organisations and groups (with their extras) and datasets stay
-in the session while it is indexed, so the hooks that look them up
-(``Package.get``, ``Group.get``) find them without a query.
+The chunk's datasets stay in the session while it is indexed, so
+``Package.get`` (CKAN's permission labels) finds them without a query. The
+plugins that read rows of their own for each dataset indexed (an
+organisation's type, a freshness row, HXL hashtags in ``before_dataset_index``;
+the sensitivity level for the permission labels) are told each chunk's
+datasets first (``ckanext.imwg.interfaces.IIndexBatch``) and read those rows
+for the whole chunk in one query each.
+
+Each chunk is read, indexed and written (committed) under its datasets'
+index locks (``ckanext.imwg.index_lock.holding``): no transaction that
+indexes one of them commits in between, so no entry is older than the
+dataset's last commit.
 
 Each chunk checks itself: its first dataset is also read through the
 ``package_show`` action, and if the two dicts differ (a plugin chains
@@ -26,7 +35,6 @@ dataset through ``package_show``, as CKAN does.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import logging
 import sys
@@ -43,7 +51,10 @@ import ckan.plugins as p
 from ckan.common import config
 from ckan.lib.search import index_for, query_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+
+from ckanext.imwg import index_lock, interfaces
+
+from . import writer
 
 log = logging.getLogger(__name__)
 
@@ -64,68 +75,78 @@ def _grouped(rows: Iterable[Any], key: str) -> dict[str, list[Any]]:
     return out
 
 
+def _rows(table: Any, key: str, values: Iterable[str], *where: Any) -> dict[str, list[Any]]:
+    """The rows of ``table`` whose ``key`` is one of ``values``, by it."""
+    column = table.c[key]
+    return _grouped(model.Session.execute(select(table).where(column.in_(list(values)), *where)), key)
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a dict made once per chunk, to be handed to one dataset's
+    hooks: its lists and dicts copied, the rest (text, numbers) shared."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value if isinstance(value, (str, int, float, bool, type(None))) else copy.deepcopy(value)
+
+
+#: the column that names a linked row's dataset (dropped from its dict)
+_PACKAGE = "_imwg_package"
+
+
+def _linked(
+    table: Any, link: Any, link_key: str, package_key: str, ids: Sequence[str], columns: list[Any], *where: Any
+) -> dict[str, list[Any]]:
+    """The rows of ``table`` linked to the datasets ``ids`` through ``link``
+    (``link.<link_key>`` = ``table.id``, ``link.<package_key>`` the dataset),
+    with the link's ``columns``, by dataset."""
+    package = link.c[package_key]
+    query = (
+        select(table, *columns, package.label(_PACKAGE))
+        .join(link, table.c["id"] == link.c[link_key])
+        .where(package.in_(ids), *where)
+    )
+    return _grouped(model.Session.execute(query), _PACKAGE)
+
+
 class _Chunk:
-    """The rows of a chunk of datasets, read with one query per table, and
-    the objects the hooks look up, held in the session while it is indexed."""
+    """The rows of a chunk of datasets, read with one query per table (the
+    datasets themselves held: ``Package.get`` finds them in the session)."""
 
     def __init__(self, ids: Sequence[str]):
         session = model.Session
-        # with their extras: the sensitivity level is read from them (``imwg_sensitivity``'s labels)
+        # without their extras (objects costly to make): what the hooks read of them, they
+        # read for the chunk (``IIndexBatch``: ``imwg_sensitivity``'s level for the labels)
         self.packages = {
             pkg.id: pkg
             for pkg in session.query(model.Package)
-            .options(selectinload(model.Package._extras))
+            .populate_existing()  # read under the index locks, not as an earlier chunk left them
             .filter(model.Package.id.in_(list(ids)))
             .all()
         }
-        res = model.resource_table
-        self.resources = _grouped(session.execute(select(res).where(res.c["package_id"].in_(ids))), "package_id")
+        self.resources = _rows(model.resource_table, "package_id", ids)
         tag, pkg_tag = model.tag_table, model.package_tag_table
-        self.tags = _grouped(
-            session.execute(
-                select(tag, pkg_tag.c["state"], pkg_tag.c["package_id"].label("_imwg_package"))
-                .join(pkg_tag, tag.c["id"] == pkg_tag.c["tag_id"])
-                .where(pkg_tag.c["package_id"].in_(ids))
-            ),
-            "_imwg_package",
-        )
-        extra = model.package_extra_table
-        self.extras = _grouped(session.execute(select(extra).where(extra.c["package_id"].in_(ids))), "package_id")
+        self.tags = _linked(tag, pkg_tag, "tag_id", "package_id", ids, [pkg_tag.c["state"]])
+        self.extras = _rows(model.package_extra_table, "package_id", ids)
         member, group = model.member_table, model.group_table
-        self.groups = _grouped(
-            session.execute(
-                select(group, member.c["capacity"], member.c["table_id"].label("_imwg_package"))
-                .join(member, group.c["id"] == member.c["group_id"])
-                .where(
-                    member.c["table_id"].in_(ids),
-                    member.c["state"] == "active",
-                    group.c["is_organization"] == False,  # noqa: E712 - SQL
-                )
-            ),
-            "_imwg_package",
+        self.groups = _linked(
+            group,
+            member,
+            "group_id",
+            "table_id",
+            ids,
+            [member.c["capacity"]],
+            member.c["state"] == "active",
+            group.c["is_organization"] == False,  # noqa: E712 - SQL
         )
         owners = {pkg.owner_org for pkg in self.packages.values() if pkg.owner_org}
-        self.organizations = _grouped(
-            session.execute(select(group).where(group.c["id"].in_(owners), group.c["state"] == "active")), "id"
-        )
-        rel = model.package_relationship_table
-        self.as_subject = _grouped(
-            session.execute(select(rel).where(rel.c["subject_package_id"].in_(ids))), "subject_package_id"
-        )
-        self.as_object = _grouped(
-            session.execute(select(rel).where(rel.c["object_package_id"].in_(ids))), "object_package_id"
-        )
-        # kept referenced: the session's identity map holds objects weakly
-        group_ids = owners | {row.id for rows in self.groups.values() for row in rows}
-        self.held = (
-            session.query(model.Group)
-            .options(selectinload(model.Group._extras))
-            .filter(model.Group.id.in_(group_ids))
-            .all()
-            if group_ids
-            else []
-        )
-        self.held_by_id = {g.id: g for g in self.held}
+        self.organizations = _rows(group, "id", owners, group.c["state"] == "active")
+        self.as_subject = _rows(model.package_relationship_table, "subject_package_id", ids)
+        self.as_object = _rows(model.package_relationship_table, "object_package_id", ids)
+        #: the plugins ``show`` runs (read once per chunk)
+        self.package_plugins = list(p.PluginImplementations(p.IPackageController))
+        self.resource_plugins = list(p.PluginImplementations(p.IResourceController))
         #: set when the chunk's first dict differs from ``package_show``'s
         self.differs = False
         self._group_dicts: dict[tuple[str, Any], dict[str, Any]] = {}
@@ -138,9 +159,9 @@ class _Chunk:
             key = (row.id, row.capacity)
             if key not in self._group_dicts:
                 made = md.group_list_dictize([row], context, with_package_counts=False)[0]
-                made.pop("_imwg_package", None)
+                made.pop(_PACKAGE, None)
                 self._group_dicts[key] = made
-            dicts.append(copy.deepcopy(self._group_dicts[key]))
+            dicts.append(_copy(self._group_dicts[key]))
         return sorted(dicts, key=lambda x: h.strxfrm(x["display_name"]))  # group_list_dictize's order
 
     def dictize(self, pkg: model.Package, context: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +174,7 @@ class _Chunk:
         result["num_resources"] = len(result.get("resources", []))
         tags = d.obj_list_dictize(self.tags.get(pkg.id, []), context, lambda x: x["name"])
         for tag in tags:
-            tag.pop("_imwg_package", None)
+            tag.pop(_PACKAGE, None)
             tag["display_name"] = tag["name"]
         result["tags"] = tags
         result["num_tags"] = len(tags)
@@ -178,32 +199,6 @@ class _Chunk:
         return result
 
 
-#: The chunk being indexed (its groups answer ``Group.get`` by id, see :func:`_holding`).
-_current: _Chunk | None = None
-_original_group_get = model.Group.get.__func__  # type: ignore[attr-defined]
-
-
-def _group_get(cls: Any, reference: str | None) -> Any:
-    """``Group.get``, answered for a group of the chunk being indexed with the
-    object its query would return (the session's own, by its id) without the
-    query: the plugins' hooks look up each dataset's organisation."""
-    held = _current.held_by_id.get(reference) if _current is not None and isinstance(reference, str) else None
-    return held if held is not None else _original_group_get(cls, reference)
-
-
-@contextlib.contextmanager
-def _holding(chunk: _Chunk | None):
-    global _current
-    previous, _current = _current, chunk
-    original = model.Group.__dict__["get"]
-    model.Group.get = classmethod(_group_get)  # type: ignore[method-assign,assignment]
-    try:
-        yield
-    finally:
-        model.Group.get = original  # type: ignore[method-assign]
-        _current = previous
-
-
 def show(chunk: _Chunk, pkg: model.Package) -> dict[str, Any]:
     """What ``package_show`` answers CKAN's rebuild for ``pkg`` (context
     ``ignore_auth``, ``validate`` and ``use_cache`` off): the dictized
@@ -212,12 +207,12 @@ def show(chunk: _Chunk, pkg: model.Package) -> dict[str, Any]:
     context = _context()
     context["package"] = pkg
     package_dict = chunk.dictize(pkg, context)
-    for item in p.PluginImplementations(p.IPackageController):
+    for item in chunk.package_plugins:
         item.read(pkg)
-    for item in p.PluginImplementations(p.IResourceController):
+    for item in chunk.resource_plugins:
         for resource_dict in package_dict["resources"]:
             item.before_resource_show(resource_dict)
-    for item in p.PluginImplementations(p.IPackageController):
+    for item in chunk.package_plugins:
         item.after_dataset_show(context, package_dict)
     return package_dict
 
@@ -262,11 +257,14 @@ def index(ids: Sequence[str], force: bool = False, quiet: bool = True) -> None:
     done = 0
     for start in range(0, total, CHUNK):
         part = list(ids[start : start + CHUNK])
-        chunk = _Chunk(part) if bulk else None
-        with _holding(chunk):
-            _index_chunk(part, chunk, package_index, force)
-            if chunk is not None and chunk.differs:
-                bulk = False
+        # read and written (committed) under the datasets' index locks
+        with index_lock.holding(part):
+            chunk = _Chunk(part) if bulk else None
+            with interfaces.index_chunk(part):
+                _index_chunk(part, chunk, package_index, force)
+            writer.write_gathered()
+        if chunk is not None and chunk.differs:
+            bulk = False
         done += len(part)
         if not quiet:
             sys.stdout.write(f"\rIndexing dataset {done}/{total}")

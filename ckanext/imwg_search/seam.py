@@ -46,7 +46,7 @@ import ckan.lib.search.query as search_query
 import ckan.model as model
 import ckan.plugins as p
 
-from ckanext.imwg import txcache
+from ckanext.imwg import index_lock, txcache
 
 from . import bulk, solr_schema
 from .backend import PostgresSolrConnection
@@ -108,7 +108,8 @@ def rebuild(*args: Any, **kwargs: Any) -> Any:
     and each process of ``rebuild-fast``): the datasets are read in bulk
     (``bulk.rebuild``; one dataset by ``package_id`` as CKAN reads it) and
     the entries written in batches (``writer.batched``), all of them by the
-    time it returns. A dataset whose entry the table refuses is logged and
+    time it returns, each dataset read and written under its index lock
+    (``ckanext.imwg.index_lock``). A dataset whose entry the table refuses is logged and
     reported as CKAN reports it: its error stops the rebuild, or with
     ``force`` (``-f``) does not."""
     if not active():
@@ -116,8 +117,10 @@ def rebuild(*args: Any, **kwargs: Any) -> Any:
     force = bool(kwargs.get("force", args[2] if len(args) > 2 else False))
     names = ("package_id", "only_missing", "force", "defer_commit", "package_ids", "quiet", "clear")
     given = {**dict(zip(names, args, strict=False)), **kwargs}
+    # one dataset (CKAN's path): read and written under its index lock, as the bulk path's chunks
+    one = model.Package.get(given["package_id"]) if given.get("package_id") else None
     try:
-        with batched(force=force):
+        with index_lock.holding([one.id] if one is not None else []), batched(force=force):
             if given.get("package_id") or set(given) - set(names):
                 return _original_rebuild(*args, **kwargs)
             given.pop("package_id", None)

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import re
 from typing import Any
 
 import pysolr
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 
 from ckanext.imwg.guard import MAX_INT, has_nul
 
@@ -44,6 +47,10 @@ from .writer import FACET_VALUES, NOT_FACETED, TABLE
 log = logging.getLogger(__name__)
 
 ZERO_SCORE = "CAST(0 AS float8)"
+#: ``work_mem`` of a statement that ranks and counts every match (window)
+RANK_WORK_MEM = "32MB"
+#: See :meth:`IndexSearcher._fence_limit` (0: always walk, as before migration 0010).
+FENCE_FACTOR = 3.0
 #: The class columns of ``imwg_search_facet_count``, named as in the index
 #: table: a filter that reads no other column is true or false for a whole class.
 CLASS_COLUMNS = frozenset(("site_id", "state", "capacity", "dataset_type", "labels"))
@@ -162,36 +169,27 @@ class IndexSearcher:
 
         fl = _field_list(kw.get("fl"))
         by_class = self._by_class(where)
-        if by_class:
-            count_sql = (
-                f"SELECT CAST(coalesce(sum(d.n), 0) AS bigint) FROM {FACET_COUNTS} d WHERE d.hash IS NULL AND {where}"
-            )
-        else:
-            count_sql = f"SELECT count(*) FROM {TABLE} d WHERE {where}"
+        facet_fields: list[str] = []
+        if str(kw.get("facet", "false")).lower() == "true":
+            fields = kw.get("facet.field") or []
+            facet_fields = [fields] if isinstance(fields, str) else list(fields)
         hits = None
+        facets = None
+        if facet_fields:
+            facets, hits = self._facets(facet_fields, where, params, kw, by_class)
+        # when every match is ranked anyway, count them in the same pass
+        with_total = rows > 0 and hits is None and score != ZERO_SCORE and order.startswith("score")
+        if hits is None and not with_total and not by_class:
+            # Counted first (in the facets' pass when there are facets): the
+            # count chooses how the page is ranked (:meth:`_rank`).
+            hits = self._execute(f"SELECT count(*) FROM {TABLE} d WHERE {where}", params).scalar()
         docs: list[dict[str, Any]] = []
-        if rows > 0:
-            # when every match is ranked anyway, count them in the same pass
-            with_total = score != ZERO_SCORE and order.startswith("score")
+        if rows > 0 and (hits is None or start < hits):
+            ranked, total = self._rank(where, params, score, order, rows, start, hits, with_total)
             extra = [c for c in ("data_dict", "validated_data_dict") if "*" in fl or c in fl]
             cols = "".join(f", d.{c}" for c in extra)
             if fl - {"id", "score", "data_dict", "validated_data_dict"}:
                 cols += ", d.doc"
-            total = ", count(*) OVER () AS _total" if with_total else ""
-            # Rank and page on narrow columns first; read the wide stored
-            # fields (de-TOASTing them) for the rows of the page only.
-            ranked = (
-                self._execute(
-                    f"SELECT d.index_id, {score} AS score{total} "
-                    f"FROM {TABLE} d WHERE {where} ORDER BY {order} LIMIT :_rows OFFSET :_start",
-                    # one row more than the page: when it does not come, there is nothing to count
-                    {**params, "_rows": rows + 1, "_start": start},
-                )
-                .mappings()
-                .all()
-            )
-            complete = start == 0 and len(ranked) <= rows
-            ranked = ranked[:rows]
             wide = {
                 r["index_id"]: r
                 for r in self._execute(
@@ -202,18 +200,76 @@ class IndexSearcher:
             page = [{**wide[r["index_id"]], **r} for r in ranked if r["index_id"] in wide]
             for row in page:
                 docs.append(self._document(row, fl, extra))
-            if with_total and page:
-                hits = page[0]["_total"]
-            elif complete:
-                hits = len(ranked)  # the whole result is on this page
+            if hits is None:
+                hits = total
         if hits is None:
+            if by_class:
+                count_sql = (
+                    f"SELECT CAST(coalesce(sum(d.n), 0) AS bigint) FROM {FACET_COUNTS} d "
+                    f"WHERE d.hash IS NULL AND {where}"
+                )
+            else:
+                count_sql = f"SELECT count(*) FROM {TABLE} d WHERE {where}"
             hits = self._execute(count_sql, params).scalar()
         decoded: dict[str, Any] = {"response": {"numFound": hits, "start": start, "docs": docs}}
-        if str(kw.get("facet", "false")).lower() == "true":
-            fields = kw.get("facet.field") or []
-            fields = [fields] if isinstance(fields, str) else list(fields)
-            decoded["facet_counts"] = {"facet_fields": self._facets(fields, where, params, kw, by_class)}
+        if facets is not None:
+            decoded["facet_counts"] = {"facet_fields": facets}
         return pysolr.Results(decoded)
+
+    def _rank(
+        self,
+        where: str,
+        params: dict[str, Any],
+        score: str,
+        order: str,
+        rows: int,
+        start: int,
+        hits: int | None,
+        with_total: bool,
+    ) -> tuple[list[Any], int | None]:
+        """The page's rows (``index_id``, ``score``) and, with ``with_total``
+        or when the page holds the whole result, the hit count.
+
+        Ranked on narrow columns; the wide stored fields are read for the
+        page only. When the matches are known to be few (``hits``, counted
+        first), they are read through the filters' indexes and sorted,
+        instead of walking a sort key's index: a walk that meets one match
+        in thousands of entries reads (and de-TOASTs the terms of) every one
+        of them."""
+        total = ", count(*) OVER () AS _total" if with_total else ""
+        source = f"{TABLE} d WHERE {where}"
+        if hits is not None and hits <= self._fence_limit(rows + start):
+            source = f"(SELECT * FROM {TABLE} d WHERE {where} OFFSET 0) d"
+        sql = f"SELECT d.index_id, {score} AS score{total} FROM {source} ORDER BY {order} LIMIT :_rows OFFSET :_start"
+        # one row more than the page: when it does not come, there is nothing to count
+        bound = {**params, "_rows": rows + 1, "_start": start}
+        if with_total:
+            # every match passes through the window that counts them: in
+            # memory, not spilled to disk (up to ~200,000 matches)
+            with self._planner_settings({"work_mem": RANK_WORK_MEM}):
+                ranked = self._execute(sql, bound).mappings().all()
+        else:
+            ranked = self._execute(sql, bound).mappings().all()
+        count = None
+        if with_total and ranked:
+            count = ranked[0]["_total"]
+        elif start == 0 and len(ranked) <= rows:
+            count = len(ranked)  # the whole result is on this page
+        return ranked[:rows], count
+
+    def _fence_limit(self, depth: int) -> int:
+        """How many matches are few enough to be read and sorted rather than
+        met along a sort key's index, for a page ending at ``depth``: a walk
+        meets a match every (entries / matches) entries, so reads about
+        ``depth * entries / matches`` of them if the matches are spread
+        evenly; reading the matches costs about as much per match when there
+        are ``sqrt(depth * entries)`` of them. Three times that, as matches
+        are seldom spread evenly over a sort key (an organisation's datasets
+        were mostly modified in the same years)."""
+        entries = self._execute(
+            "SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = to_regclass(:t)", {"t": TABLE}
+        ).scalar()
+        return int(FENCE_FACTOR * math.sqrt(max(depth, 1) * max(entries or 0, 1)))
 
     def _by_class(self, where: str) -> bool:
         """Whether ``where`` admits whole visibility classes (it reads no
@@ -232,6 +288,22 @@ class IndexSearcher:
             self._autocommit([(_FOLD, {})])
         except pysolr.SolrError:
             pass  # logged; folded by a later search
+
+    def compact_counts(self) -> None:
+        """Fold the kept counts after a large change (a rebuild), leaving the
+        table the size of its rows: a fold writes its rows after the ones it
+        deleted, so a vacuum cannot give the deleted ones' pages back and
+        every count reads them. Fold, vacuum (the pages become free), fold
+        again (its rows go into the first free pages) and vacuum (the empty
+        end of the table is given back). Each step in a statement of its own;
+        searches read the same sums throughout."""
+        try:
+            for _ in range(2):
+                self._autocommit([(_FOLD, {})])
+                with self.session.get_bind().connect() as conn:
+                    conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text(f"VACUUM {FACET_COUNTS}"))
+        except (pysolr.SolrError, DBAPIError) as e:
+            log.warning("search backend: compacting the kept counts failed (%s); folded by a later search", e)
 
     def _parse_filter(self, text: str, op: str) -> Node:
         return parse_any(text, op)
@@ -280,8 +352,11 @@ class IndexSearcher:
 
     def _facets(
         self, fields: list[str], where: str, params: dict[str, Any], kw: dict[str, Any], by_class: bool = False
-    ) -> dict[str, list[Any]]:
+    ) -> tuple[dict[str, list[Any]], int | None]:
+        """The facet counts of ``fields`` and, when counting them counted the
+        matching entries too, their number (else None)."""
         result: dict[str, list[Any]] = {}
+        hits = None
         by_terms, by_doc = [], []
         for name in fields:
             f = self.schema.field(name)
@@ -290,7 +365,8 @@ class IndexSearcher:
             (by_terms if f.kind in (ss.STRING, ss.BOOLEAN) else by_doc).append(name)
         counts: dict[str, dict[str, int]] = {name: {} for name in fields}
         if by_terms:
-            counts.update(self._term_counts(by_terms, where, params, by_class))
+            term_counts, hits = self._term_counts(by_terms, where, params, by_class)
+            counts.update(term_counts)
         for name in by_doc:
             rows = self._execute(
                 f"SELECT v #>> '{{}}', count(*) FROM {TABLE} d CROSS JOIN LATERAL "
@@ -316,12 +392,15 @@ class IndexSearcher:
             if limit >= 0:
                 items = items[:limit]
             result[name] = [x for vc in items for x in vc]
-        return result
+        return result, hits
 
     def _term_counts(
         self, names: list[str], where: str, params: dict[str, Any], by_class: bool = False
-    ) -> dict[str, dict[str, int]]:
+    ) -> tuple[dict[str, dict[str, int]], int | None]:
+        """Counts per value of the string fields ``names`` and, when the
+        entries were counted on the way (hash NULL: one per entry), their number."""
         counts: dict[str, dict[str, int]] = {name: {} for name in names}
+        hits = None
         fast = [n for n in names if n not in NOT_FACETED]
         slow = [n for n in names if n in NOT_FACETED]
         if fast:
@@ -333,9 +412,11 @@ class IndexSearcher:
                     f"WHERE (d.hash >> 48) = ANY({codes}) AND {where} GROUP BY d.hash"
                 )
             else:
+                # the matching entries are counted in the same pass (hash NULL)
                 counted = (
-                    f"SELECT h, count(*) AS n FROM {TABLE} d CROSS JOIN LATERAL unnest(d.fids) AS h "
-                    f"WHERE {where} AND (h >> 48) = ANY({codes}) GROUP BY h"
+                    f"SELECT h, count(*) AS n FROM {TABLE} d "
+                    f"CROSS JOIN LATERAL unnest(d.fids || ARRAY[NULL::bigint]) AS h "
+                    f"WHERE {where} AND (h IS NULL OR (h >> 48) = ANY({codes})) GROUP BY h"
                 )
             rows = self._execute(
                 f"WITH c AS ({counted}) "
@@ -343,6 +424,9 @@ class IndexSearcher:
                 f"WHERE v.hash IS NULL OR v.field = ANY(:_ff)",
                 {**params, "_ff": fast, **{f"_ff{i}": f for i, f in enumerate(fast)}},
             ).fetchall()
+            if not by_class:
+                hits = next((r[2] for r in rows if r[3] is None), 0)
+                rows = [r for r in rows if r[3] is not None]
             if by_class:
                 # values whose rows sum to nothing are counted no more; many
                 # rows per value are writes since the last fold
@@ -371,7 +455,7 @@ class IndexSearcher:
             for t, c in rows:
                 name, _, value = t.partition(SEP)
                 counts[name][value] = c
-        return counts
+        return counts, hits
 
     def _name_facet_values(self, hashes: list[int], where: str, params: dict[str, Any]) -> dict[int, tuple[str, str]]:
         """Name facet values new to the index (written since their names were

@@ -311,6 +311,13 @@ class Compiler:
             conds.append(f"{value} {'<=' if n.include_high else '<'} {float(n.high)!r}")
         if not conds:
             return f"({value}) IS NOT NULL"
+        box = overlap_box(n) if BOX_PREFILTER else None
+        if box is not None:
+            # what the range admits lies in the box: the GiST index on the
+            # entries' boxes finds the candidates, the range decides
+            # clamped as the entries' corners are: clamping keeps an overlap
+            west, south, east, north = (f"CAST({min(max(v, -BOX_LIMIT), BOX_LIMIT)!r} AS float8)" for v in box)
+            conds.insert(0, f"{BOX_SQL} && box(point({west}, {south}), point({east}, {north}))")
         return "(" + " AND ".join(conds) + ")"
 
     def func(self, fv: FuncValue) -> str:
@@ -383,6 +390,93 @@ class Compiler:
             items.append(f"{expr} {direction} NULLS LAST")
         items.append("d.index_id")
         return ", ".join(items)
+
+
+#: Whether a bounding-box range is narrowed by :data:`BOX_SQL` first (off:
+#: the range alone decides, as before migration 0010; the tests compare both).
+BOX_PREFILTER = True
+#: Corners beyond this magnitude are indexed at it: the GiST index computes
+#: areas of boxes, which PostgreSQL refuses to let overflow a float8.
+BOX_LIMIT = 1e100
+
+
+def _corner(column: str) -> str:
+    return f"LEAST(GREATEST(COALESCE(d.{column}, 0), CAST({-BOX_LIMIT!r} AS float8)), CAST({BOX_LIMIT!r} AS float8))"
+
+
+#: An entry's box as a function query reads its corners (a missing corner
+#: is 0), clamped to :data:`BOX_LIMIT`: the expression of the GiST index of
+#: migration 0010.
+BOX_SQL = (
+    f"box(point({_corner('num_minx')}, {_corner('num_miny')}), point({_corner('num_maxx')}, {_corner('num_maxy')}))"
+)
+_CORNERS = {"x": ("minx", "maxx"), "y": ("miny", "maxy")}
+
+
+def overlap_box(n: FuncRange) -> tuple[float, float, float, float] | None:
+    """``(west, south, east, north)`` of a box every entry a range admits
+    overlaps, when the range is ckanext-spatial's bounding-box filter
+    (``{!frange incl=false l=0 ...}div(mul(mul(max(0, sub(min(E, maxx),
+    max(W, minx))), max(0, sub(min(N, maxy), max(S, miny)))), 2), ...)``);
+    None for any other range.
+
+    The numerator is a product of non-negative factors, so the quotient is
+    above 0 only where each factor is, i.e. where ``min(E, maxx) > max(W,
+    minx)``: ``maxx > W`` and ``minx < E`` (and the same in y). An entry's
+    box (:data:`BOX_SQL`) then overlaps ``(W, S, E, N)``, whatever the
+    denominator, the upper bound and the float rounding of the quotient (and
+    whatever the clamping of both boxes to :data:`BOX_LIMIT`, which keeps
+    ``a > b`` as ``clamp(a) >= clamp(b)``)."""
+    if n.low is None or n.low < 0 or (n.low == 0 and n.include_low) or n.func.name != "div":
+        return None
+    factors: list[FuncValue] = []
+
+    def product(fv: FuncValue) -> bool:
+        if fv.name in ("mul", "product"):
+            return all(product(a) for a in fv.args)
+        factors.append(fv)
+        return True
+
+    product(n.func.args[0])
+    bounds: dict[str, tuple[float, float]] = {}
+    for fv in factors:
+        if fv.name == "number" and fv.number is not None and fv.number > 0:
+            continue
+        side = _overlap_factor(fv)
+        if side is None or side[0] in bounds:
+            return None
+        bounds[side[0]] = side[1:]
+    if set(bounds) != {"x", "y"}:
+        return None
+    (west, east), (south, north) = bounds["x"], bounds["y"]
+    return west, south, east, north
+
+
+def _overlap_factor(fv: FuncValue) -> tuple[str, float, float] | None:
+    """``(axis, low, high)`` for ``max(0, sub(min(high, max<axis>), max(low, min<axis>)))``."""
+    if fv.name != "max" or len(fv.args) != 2:
+        return None
+    zero, diff = fv.args if fv.args[0].name == "number" else fv.args[::-1]
+    if zero.name != "number" or zero.number != 0 or diff.name != "sub":
+        return None
+    upper, lower = diff.args
+    for axis, (low_field, high_field) in _CORNERS.items():
+        high = _bound(upper, "min", high_field)
+        low = _bound(lower, "max", low_field)
+        if high is not None and low is not None:
+            return axis, low, high
+    return None
+
+
+def _bound(fv: FuncValue, name: str, field: str) -> float | None:
+    """The number of ``name(number, field)`` (either order), else None."""
+    if fv.name != name or len(fv.args) != 2:
+        return None
+    kinds = {a.name: a for a in fv.args}
+    number, ref = kinds.get("number"), kinds.get("field")
+    if number is None or ref is None or ref.field != field or number.number is None:
+        return None
+    return number.number
 
 
 def _with_field(n: Node, field: str) -> Node:

@@ -20,6 +20,7 @@ import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 
 from ckanext.imwg import txcache
+from ckanext.imwg.interfaces import ChunkCache
 
 from . import agreements, config, screen
 from .model import grant_table, screen_table
@@ -38,14 +39,37 @@ def level_of(package: Any) -> str:
     elif "_extras" not in sa.inspect(package).unloaded:
         value = package.extras.get(FIELD)
     else:
-        # the one extra asked for, without loading them all (every access check)
-        value = model.Session.execute(_LEVEL_QUERY, {"id": package.id}).scalar()
+        # the one extra asked for, without loading them all (every access check),
+        # or as read for the chunk of datasets being indexed
+        value = _chunk_levels.get(package.id, _read_level)
     return value if value in config.LEVELS else UNKNOWN
 
 
 _LEVEL_QUERY = sa.text(
     "SELECT value FROM package_extra WHERE package_id = :id AND key = 'sensitivity' AND state = 'active'"
 )
+_CHUNK_LEVELS = sa.text(
+    "SELECT package_id, value FROM package_extra"
+    " WHERE package_id = ANY(:ids) AND key = 'sensitivity' AND state = 'active'"
+)
+#: the stored levels of the datasets of the chunk being indexed (``IIndexBatch``; None: none)
+_chunk_levels: ChunkCache[str | None] = ChunkCache("imwg_sensitivity_chunk_levels")
+
+
+def _read_level(package_id: str) -> str | None:
+    return model.Session.execute(_LEVEL_QUERY, {"id": package_id}).scalar()
+
+
+def before_index_chunk(package_ids: list[str]) -> None:
+    """Read the levels of a chunk of datasets at once (``IIndexBatch``: the
+    permission labels of their index entries)."""
+    levels: dict[str, str | None] = dict.fromkeys(package_ids)
+    levels.update(model.Session.execute(_CHUNK_LEVELS, {"ids": list(package_ids)}).all())
+    _chunk_levels.fill(levels)
+
+
+def after_index_chunk() -> None:
+    _chunk_levels.clear()
 
 
 def resource_level(package_level: str, resource: dict[str, Any] | Any) -> str:

@@ -9,9 +9,9 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.imwg import interfaces, presets, uploads
-from ckanext.imwg.interfaces import IDataAccess, IUploadAnalysis
+from ckanext.imwg.interfaces import IDataAccess, IIndexBatch, IUploadAnalysis
 
-from . import agreement_views, audit, config, gate, hooks, labels, screening, views
+from . import access, agreement_views, audit, config, gate, hooks, labels, screening, views
 from .logic import protocol
 
 
@@ -32,6 +32,7 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin, Default
     p.implements(p.IBlueprint)
     p.implements(IDataAccess)
     p.implements(IUploadAnalysis)
+    p.implements(IIndexBatch)
     p.implements(p.ISignal)
 
     def update_config(self, config_):
@@ -63,6 +64,12 @@ class ImwgSensitivityPlugin(labels.SensitivityLabels, p.SingletonPlugin, Default
 
     def before_dataset_index(self, pkg_dict):
         return hooks.before_index(pkg_dict)
+
+    def before_index_chunk(self, package_ids):
+        access.before_index_chunk(package_ids)
+
+    def after_index_chunk(self):
+        access.after_index_chunk()
 
     def after_dataset_show(self, context, pkg_dict):
         return hooks.after_show(context, pkg_dict)

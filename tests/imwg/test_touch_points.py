@@ -334,6 +334,7 @@ COLUMNS = {
     "activity": ("id", "object_id", "permission_labels", "data"),
     "user": ("id", "name", "state", "sysadmin"),
     "group": ("id", "state", "is_organization"),
+    "group_extra": ("group_id", "key", "value"),
     "member": ("group_id", "table_id", "table_name", "capacity", "state"),
     "package_member": ("user_id",),
     "user_following_dataset": ("follower_id", "object_id", "datetime"),

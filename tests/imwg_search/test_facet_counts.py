@@ -238,3 +238,27 @@ def test_folding_the_rows_keeps_the_sums(portal, monkeypatch):
     monkeypatch.setattr(searcher, "FOLD_AFTER", 10**9)
     PostgresSolrConnection(model.Session).fold_counts()
     assert_same_for_everyone()
+
+
+def test_compacting_after_a_large_change_gives_the_pages_back(portal):
+    """After a large change (a rebuild's commit) the kept counts are folded and the table
+    shrinks back to the size of its rows, with the same sums: 200,000 rows appended and
+    folded would otherwise leave a table of thousands of pages that every count reads."""
+    model.Session.remove()
+    model.Session.execute(
+        "INSERT INTO imwg_search_facet_count (site_id, state, capacity, dataset_type, labels, hash, n) "
+        "SELECT c.site_id, c.state, c.capacity, c.dataset_type, c.labels, c.hash, s.n "
+        "FROM (SELECT * FROM imwg_search_facet_count LIMIT 1) c, "
+        "(SELECT CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END AS n FROM generate_series(1, 200000) i) s"
+    )
+    model.Session.commit()
+    pages = lambda: model.Session.execute(  # noqa: E731
+        "SELECT pg_relation_size('imwg_search_facet_count') / current_setting('block_size')::int"
+    ).scalar()
+    grown = pages()
+    model.Session.remove()
+    PostgresSolrConnection(model.Session).compact_counts()
+    model.Session.remove()
+    rows = model.Session.execute("SELECT count(*) FROM imwg_search_facet_count").scalar()
+    assert grown > 500 and pages() <= max(2, rows // 50)
+    assert_same_for_everyone()

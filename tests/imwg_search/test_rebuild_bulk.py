@@ -5,6 +5,8 @@ plugin's ``before_dataset_index`` applied."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 import ckan.lib.search as search
 import ckan.model as model
@@ -14,6 +16,7 @@ from ckan.lib.jobs import Worker
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+from ckanext.imwg import index_lock, interfaces
 from ckanext.imwg_search import bulk, seam
 from tests.imwg_pcode import places
 
@@ -75,7 +78,7 @@ def datasets(tmp_path, create_with_upload):
     private = create("private-plan", private=True, tags=[{"name": "plan"}], groups=[{"name": "floods"}])
     create("restricted-survey", sensitivity="restricted", pcodes=["MMR001"], org=ngo)
     create("strict-list", sensitivity="strictly_confidential", private=True)
-    create("national-plan", license_id="cc-by", tags=[{"name": "plan"}])
+    create("national-plan", license_id="cc-by", tags=[{"name": "plan"}], update_frequency="monthly")
     call_action(
         "package_relationship_create",
         context={"user": "editor", "ignore_auth": True},
@@ -122,12 +125,11 @@ def one_by_one(ids):
 def test_bulk_dicts_are_package_shows(datasets):
     """Each dataset's dict read in bulk is the dict ``package_show`` gives CKAN's rebuild."""
     chunk = bulk._Chunk(datasets)
-    with bulk._holding(chunk):
-        for id_ in datasets:
-            dict_ = bulk.show(chunk, chunk.packages[id_])
-            expected = bulk.shown(id_)
-            assert bulk.differences(dict_, expected) == [], id_
-            assert dict_ == expected
+    for id_ in datasets:
+        dict_ = bulk.show(chunk, chunk.packages[id_])
+        expected = bulk.shown(id_)
+        assert bulk.differences(dict_, expected) == [], id_
+        assert dict_ == expected
     relationships = [d for d in map(bulk.shown, datasets) if d["relationships_as_subject"]]
     assert relationships, "the relationship is part of what is compared"
 
@@ -164,6 +166,137 @@ def test_bulk_rebuild_writes_the_same_entries_as_one_by_one(datasets, chunk, mon
     labels = {e["doc"]["name"]: e["labels"] for e in expected.values()}
     assert labels["national-plan"] == ["public"]
     assert "public" not in labels["private-plan"] and "public" not in labels["strict-list"]
+
+
+def names() -> dict[str, str]:
+    return dict(model.Session.execute(sa.text("SELECT name, id FROM package")).all())
+
+
+def test_what_plugins_read_per_chunk_is_read_again_for_the_next(datasets, monkeypatch):
+    """The rows the plugins read for a chunk (``IIndexBatch``: organisations'
+    types, freshness rows, HXL hashtags) serve that chunk only: changed once
+    the first chunk is indexed, the datasets of the first chunk are indexed
+    as they were and the others as they are now, each exactly as the
+    one-by-one path indexes it then. The chunks mix two organisations."""
+    by_name = names()
+    order = [
+        ["casualty-records", "private-plan"],  # local-ngo, cccm
+        ["idp-sites", "restricted-survey"],  # cccm (HXL hashtags), local-ngo
+        ["national-plan", "strict-list"],  # cccm (monthly, its freshness row)
+        ["withdrawn"],
+    ]
+    ids = [by_name[name] for chunk in order for name in chunk]
+    monkeypatch.setattr(bulk, "CHUNK", 2)
+    before = one_by_one(ids)
+    model.Session.remove()
+
+    def change() -> None:
+        with model.meta.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "UPDATE group_extra SET value = 'ingo' WHERE key = 'org_type'"
+                    " AND group_id = (SELECT id FROM \"group\" WHERE name = 'local-ngo')"
+                )
+            )
+            conn.execute(
+                sa.text("UPDATE imwg_hxl_profile SET hashtags = hashtags || '{#sector+cluster}' WHERE package_id = :p"),
+                {"p": by_name["idp-sites"]},
+            )
+            conn.execute(
+                sa.text(
+                    "UPDATE imwg_exchange_freshness SET data_changed_at = data_changed_at - interval '3 years'"
+                    " WHERE package_id = :p"
+                ),
+                {"p": by_name["national-plan"]},
+            )
+            # no row: the status from the dataset's resources
+            conn.execute(
+                sa.text("DELETE FROM imwg_exchange_freshness WHERE package_id = :p"), {"p": by_name["strict-list"]}
+            )
+
+    indexed: list[list[str]] = []
+    original = bulk._index_chunk
+
+    def index_chunk(part, *args):
+        original(part, *args)
+        indexed.append(list(part))
+        if len(indexed) == 1:
+            change()
+
+    monkeypatch.setattr(bulk, "_index_chunk", index_chunk)
+    search.clear_all()
+    search.rebuild(package_ids=ids)
+    monkeypatch.setattr(bulk, "_index_chunk", original)
+    assert indexed == [[by_name[n] for n in chunk] for chunk in order]
+    got = entries()
+    after = one_by_one(ids)
+
+    def doc(entries, name):
+        return next(e["doc"] for e in entries.values() if e["doc"]["name"] == name)
+
+    first = set(order[0])
+    for index_id, entry in got.items():
+        assert entry == (before if entry["doc"]["name"] in first else after)[index_id], entry["doc"]["name"]
+    assert doc(got, "casualty-records")["organization_type"] == "nngo"
+    assert doc(got, "restricted-survey")["organization_type"] == "ingo"
+    assert "#sector+cluster" in doc(got, "idp-sites")["vocab_hxl_hashtags"]
+    assert "#sector+cluster" not in doc(before, "idp-sites")["vocab_hxl_hashtags"]
+    assert doc(got, "national-plan")["freshness"] != doc(before, "national-plan")["freshness"]
+
+
+def test_hooks_read_once_per_chunk(datasets):
+    """The bulk rebuild reads the plugins' own rows (organisations' types,
+    freshness rows, HXL hashtags, sensitivity levels) once per chunk; the
+    one-by-one path once per dataset."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def reads() -> dict[str, int]:
+        # an organisation read by its id (``Group.get``), freshness rows, hashtags, levels
+        read = ('"group".id = %(', "imwg_exchange_freshness", "imwg_hxl_profile", "key = 'sensitivity'")
+        return {t: sum(t in s for s in statements) for t in read}
+
+    sa.event.listen(model.meta.engine, "before_cursor_execute", seen)
+    try:
+        search.rebuild(package_ids=datasets)
+        bulk_reads = reads()
+        statements.clear()
+        one_by_one(datasets)
+        single_reads = reads()
+    finally:
+        sa.event.remove(model.meta.engine, "before_cursor_execute", seen)
+    # one per chunk, and those of the chunk's first dataset read through package_show; one
+    # by one, one per dataset indexed (a level for each public one: 4 of the 6)
+    assert all(n <= 3 for n in bulk_reads.values()), bulk_reads
+    assert all(n >= 4 for n in single_reads.values()), single_reads
+
+
+def test_a_rebuild_waits_for_a_transaction_indexing_a_dataset(datasets):
+    """A transaction that holds a dataset's index lock (it is indexing the
+    dataset, before its commit) makes the rebuild wait: the rebuild reads
+    the dataset as that transaction committed it, and its entry is not an
+    older document."""
+    by_name = names()
+    search.rebuild(package_ids=datasets)
+    other = model.meta.engine.connect()
+    tx = other.begin()
+    assert other.execute(
+        sa.text("SELECT pg_try_advisory_xact_lock(:ns, hashtext(:id))"),
+        {"ns": index_lock.NAMESPACE, "id": by_name["national-plan"]},
+    ).scalar()
+    other.execute(sa.text("UPDATE package SET title = 'Plan 2026' WHERE name = 'national-plan'"))
+    done = threading.Timer(1.5, lambda: (tx.commit(), other.close()))
+    done.start()
+    started = time.monotonic()
+    try:
+        search.rebuild(package_ids=datasets)
+    finally:
+        done.join()
+    assert time.monotonic() - started >= 1.4
+    got = {e["doc"]["name"]: e["doc"] for e in entries().values()}
+    assert got["national-plan"]["title"] == "Plan 2026"
 
 
 def test_rebuild_over_the_index_rewrites_nothing(datasets):
@@ -205,7 +338,7 @@ def test_a_difference_from_package_show_falls_back_to_it(datasets, caplog):
     chunk = bulk._Chunk(datasets)
     assert chunk.resources.pop(first)
     search.clear_all()
-    with caplog.at_level(logging.WARNING, logger="ckanext.imwg_search.bulk"), bulk._holding(chunk):
+    with caplog.at_level(logging.WARNING, logger="ckanext.imwg_search.bulk"), interfaces.index_chunk(datasets):
         bulk._index_chunk(datasets, chunk, search.index_for(model.Package), force=False)
     model.Session.commit()
     assert chunk.differs

@@ -61,6 +61,14 @@ def before_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     return pkg_dict
 
 
+def before_index_chunk(package_ids: list[str]) -> None:
+    tracking.before_index_chunk(package_ids)
+
+
+def after_index_chunk() -> None:
+    tracking.after_index_chunk()
+
+
 def after_search(search_results: dict[str, Any], search_params: dict[str, Any] | None = None) -> dict[str, Any]:
     """The facet's values with their labels (``display_name``), in the order of ``rule.STATUSES``."""
     facet = (search_results.get("search_facets") or {}).get(FIELD)

@@ -24,11 +24,17 @@ from ckan.lib import search
 from sqlalchemy.orm.attributes import flag_modified
 
 from ckanext.imwg.indexing import stored_dataset
+from ckanext.imwg.interfaces import ChunkCache
 
 from . import model as fm
 from . import rule
 
 log = logging.getLogger(__name__)
+
+#: given to :func:`evaluate` as the row of a dataset known to have none (not read again)
+NO_ROW: Any = object()
+#: the rows of the datasets of the chunk being indexed (``IIndexBatch``; None: no row)
+_chunk: ChunkCache[Any] = ChunkCache("imwg_exchange_chunk_freshness")
 
 
 def utcnow() -> dt.datetime:
@@ -66,10 +72,12 @@ def first_known_change(pkg_dict: dict[str, Any]) -> dt.datetime | None:
 
 
 def evaluate(pkg_dict: dict[str, Any], row: Any = None, now: dt.datetime | None = None) -> rule.Freshness:
-    """A dataset's freshness now, from its row (read when not given) or,
-    without one, from its resources."""
+    """A dataset's freshness now, from its row (read when not given, and
+    :data:`NO_ROW` for none) or, without one, from its resources."""
     if row is None and pkg_dict.get("id"):
         row = fm.record_of(pkg_dict["id"])
+    if row is NO_ROW:
+        row = None
     frequency, archived = schedule(pkg_dict)
     changed = row.data_changed_at if row is not None else first_known_change(pkg_dict)
     confirmed = row.confirmed_at if row is not None else None
@@ -81,7 +89,18 @@ def index_status(pkg_dict: dict[str, Any]) -> str | None:
     if not pkg_dict.get("id"):
         return None
     stored = stored_dataset(pkg_dict) or pkg_dict
-    return evaluate({**stored, "id": pkg_dict["id"]}).status
+    row = _chunk.get(pkg_dict["id"], fm.record_of)
+    return evaluate({**stored, "id": pkg_dict["id"]}, NO_ROW if row is None else row).status
+
+
+def before_index_chunk(package_ids: list[str]) -> None:
+    """Read the rows of a chunk of datasets at once (``IIndexBatch``)."""
+    rows = fm.records_of(package_ids)
+    _chunk.fill({i: rows.get(i) for i in package_ids})
+
+
+def after_index_chunk() -> None:
+    _chunk.clear()
 
 
 def dataset_saved(pkg_dict: dict[str, Any], now: dt.datetime | None = None) -> bool:

@@ -109,7 +109,7 @@ def day(value: Any) -> str:
     """A day of a message (an ISO date or moment) as its recipient writes it,
     the month named in their language: "01 novembre 2026" (the pages' own
     long date); "" for none."""
-    return imwg_helpers._long_date(value) if value else ""
+    return imwg_helpers.imwg_date(value) if value else ""
 
 
 def variables_for(
