@@ -132,5 +132,9 @@ def holding(dataset_ids: Iterable[str]) -> Iterator[None]:
         try:
             if taken:
                 conn.execute(_UNLOCK_MANY, {"ns": NAMESPACE, "ids": taken})
+        except Exception:
+            # a pooled connection must not keep session locks: drop it, the locks go with it
+            conn.invalidate()
+            raise
         finally:
             conn.close()

@@ -111,8 +111,10 @@ def test_overview_to_need_to_matching_dataset_to_fulfilled(portal, page, tmp_pat
     editor.select_option("#field-sectors", ["health"], force=True)
     pick_place(editor, "wain", "MMR001014")
     editor.select_option("#field-private", "False")
-    with editor.expect_navigation(url="**/resource/new"):
+    editor.wait_for_function("() => document.querySelector('#field-name').value !== ''")  # the title's slug
+    with editor.expect_navigation():
         editor.click("button[name=save]")
+    assert editor.url.endswith("/resource/new"), editor.inner_text(".error-explanation, .flash-messages, main")
     csv = tmp_path / "facilities.csv"
     csv.write_text("Facility,Township P-code\nRural health centre,MMR001014\n")
     editor.set_input_files("#field-resource-upload", str(csv))
