@@ -105,6 +105,7 @@ def test_overview_to_need_to_matching_dataset_to_fulfilled(portal, page, tmp_pat
     editor = page.context.browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
     log_in(editor, url, "ngo-editor", PASSWORD)
     editor.goto(url + "/dataset/new")
+    editor.wait_for_selector(".slug-preview")  # CKAN's script that makes the URL from the title is ready
     editor.fill("#field-title", DATASET)
     editor.select_option("#field-organizations", label="Field NGO", force=True)
     editor.fill("#field-source", "Field NGO")
