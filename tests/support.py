@@ -55,7 +55,7 @@ class = StreamHandler
 args = (sys.stderr,)
 formatter = generic
 [formatter_generic]
-format = %%(asctime)s %%(levelname)s [%%(name)s] %%(message)s
+format = %(asctime)s %(levelname)s [%(name)s] %(message)s
 """
 
 
