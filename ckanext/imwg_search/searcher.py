@@ -21,6 +21,7 @@ import contextlib
 import logging
 import math
 import re
+import time
 from typing import Any
 
 import pysolr
@@ -51,6 +52,10 @@ ZERO_SCORE = "CAST(0 AS float8)"
 RANK_WORK_MEM = "32MB"
 #: See :meth:`IndexSearcher._fence_limit` (0: always walk, as before migration 0010).
 FENCE_FACTOR = 3.0
+#: Seconds a process keeps the table's estimated size (:meth:`IndexSearcher._entries`).
+ENTRIES_TTL = 60.0
+#: database URL -> (when read, estimated entries)
+_entries_read: dict[str, tuple[float, int]] = {}
 #: The class columns of ``imwg_search_facet_count``, named as in the index
 #: table: a filter that reads no other column is true or false for a whole class.
 CLASS_COLUMNS = frozenset(("site_id", "state", "capacity", "dataset_type", "labels"))
@@ -243,12 +248,10 @@ class IndexSearcher:
         sql = f"SELECT d.index_id, {score} AS score{total} FROM {source} ORDER BY {order} LIMIT :_rows OFFSET :_start"
         # one row more than the page: when it does not come, there is nothing to count
         bound = {**params, "_rows": rows + 1, "_start": start}
-        if with_total:
-            # every match passes through the window that counts them: in
-            # memory, not spilled to disk (up to ~200,000 matches)
-            with self._planner_settings({"work_mem": RANK_WORK_MEM}):
-                ranked = self._execute(sql, bound).mappings().all()
-        else:
+        # every match passes through the window that counts them: in memory,
+        # not spilled to disk (up to ~200,000 matches)
+        settings = self._planner_settings({"work_mem": RANK_WORK_MEM}) if with_total else contextlib.nullcontext()
+        with settings:
             ranked = self._execute(sql, bound).mappings().all()
         count = None
         if with_total and ranked:
@@ -266,10 +269,23 @@ class IndexSearcher:
         are ``sqrt(depth * entries)`` of them. Three times that, as matches
         are seldom spread evenly over a sort key (an organisation's datasets
         were mostly modified in the same years)."""
-        entries = self._execute(
-            "SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = to_regclass(:t)", {"t": TABLE}
-        ).scalar()
-        return int(FENCE_FACTOR * math.sqrt(max(depth, 1) * max(entries or 0, 1)))
+        return int(FENCE_FACTOR * math.sqrt(max(depth, 1) * max(self._entries(), 1)))
+
+    def _entries(self) -> int:
+        """The planner's estimate of the index's entries (``pg_class``), read
+        again after :data:`ENTRIES_TTL` seconds (it changes when the table is
+        analysed)."""
+        key = str(self.session.get_bind().url)
+        at, entries = _entries_read.get(key, (-ENTRIES_TTL, 0))
+        if time.monotonic() - at >= ENTRIES_TTL:
+            entries = int(
+                self._execute(
+                    "SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = to_regclass(:t)", {"t": TABLE}
+                ).scalar()
+                or 0
+            )
+            _entries_read[key] = (time.monotonic(), entries)
+        return entries
 
     def _by_class(self, where: str) -> bool:
         """Whether ``where`` admits whole visibility classes (it reads no

@@ -16,7 +16,10 @@ punctuation) is ignored, as PostgreSQL and Solr's stop filter do.
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +51,10 @@ CATCH_ALL_CONFIG = "english"
 Analyzer = Callable[[str, str], str]
 
 _NUM_RE = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+#: A clause that is one match of the text index (:meth:`Compiler.text_match`).
+_TEXT_MATCH = re.compile(r"d\.fts @@ CAST\(:(p\d+) AS tsquery\)")
+#: Most combinations of clauses written out for "at least k of n" text matches.
+MAX_COMBINATIONS = 56
 
 
 def facet_hash(term: str) -> str:
@@ -158,12 +165,26 @@ class Compiler:
             elif need == 1:
                 parts.append("(" + " OR ".join(should) + ")")
             elif need > 1:
-                counted = " + ".join(f"CASE WHEN {s} THEN 1 ELSE 0 END" for s in should)
-                parts.append(f"({counted}) >= {int(need)}")
+                parts.append(self._some_of(should, need))
         parts.extend(f"NOT ({s})" for s in must_not)
         if len(parts) == 1:
             return parts[0]
         return "(" + " AND ".join(parts) + ")"
+
+    def _some_of(self, should: list[str], need: int) -> str:
+        """At least ``need`` of the clauses ``should``. When each is a match
+        of the text index (dismax's words under ``mm``), as one text query
+        that the index answers: the matches of any ``need`` of them
+        (``(a & b) | (a & c) | (b & c)``), which holds exactly when ``need``
+        of them do. Otherwise a count of the clauses that hold, which no
+        index answers, after any one of them, which one can."""
+        names = [m.group(1) if (m := _TEXT_MATCH.fullmatch(s)) else None for s in should]
+        if None not in names and math.comb(len(names), need) <= MAX_COMBINATIONS:
+            queries = [f"({self.params[name]})" for name in names]
+            combined = " | ".join("(" + " & ".join(c) + ")" for c in itertools.combinations(queries, need))
+            return f"d.fts @@ CAST({self.bind(combined)} AS tsquery)"
+        counted = " + ".join(f"CASE WHEN {s} THEN 1 ELSE 0 END" for s in should)
+        return f"(({' OR '.join(should)}) AND ({counted}) >= {int(need)})"
 
     def _any_of(self, n: Bool) -> str | None:
         """``field:(a OR b ...)`` on one string field as one array overlap

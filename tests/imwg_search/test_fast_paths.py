@@ -197,6 +197,60 @@ def test_pages_read_by_their_matches_are_those_of_a_walk(monkeypatch, ckan_confi
         assert run(plain)[:2] == (hits, docs), params
 
 
+WORDS = ["mine", "survey", "water", "clearance", "school"]
+
+
+def index_word_sets():
+    """An entry for each set of WORDS (in its notes)."""
+    docs = []
+    for mask in range(2 ** len(WORDS)):
+        words = [w for i, w in enumerate(WORDS) if mask >> i & 1]
+        docs.append(
+            {"index_id": f"w-{mask:02d}", "id": f"w-{mask:02d}", "site_id": "test", "name": f"w-{mask:02d}"}
+            | {"title": "Entry", "notes": " ".join(words)}
+        )
+    connection().add(docs)
+
+
+@pytest.mark.parametrize(
+    ("q", "mm", "need"),
+    [
+        ("mine survey water", "2<-1 5<80%", 2),
+        ("mine survey", "2<-1 5<80%", 2),
+        ("mine survey water clearance school", "2<-1 5<80%", 4),
+        ("mine survey water clearance", "3", 3),
+        ("mine survey water clearance school", "60%", 3),
+        ("mine survey water", "1", 1),
+    ],
+)
+def test_minimum_should_match_as_one_text_query(monkeypatch, q, mm, need):
+    """Dismax's "at least k of n words" answered by the text index (the
+    matches of any k words at once) finds the entries with k of the words,
+    as counting the words that match does."""
+    index_word_sets()
+    params = {"q": q, "defType": "dismax", "qf": "text", "mm": mm, "fl": "name,score", "rows": 100}
+    one_query = connection().search(**params)
+    asked = q.split()
+    expected = {
+        f"w-{mask:02d}"
+        for mask in range(2 ** len(WORDS))
+        if sum(1 for i, w in enumerate(WORDS) if mask >> i & 1 and w in asked) >= need
+    }
+    assert {d["name"] for d in one_query.docs} == expected and one_query.hits == len(expected)
+    monkeypatch.setattr(sql, "MAX_COMBINATIONS", 0)  # every clause counted
+    counted = connection().search(**params)
+    assert [(d["name"], d["score"]) for d in counted.docs] == [(d["name"], d["score"]) for d in one_query.docs]
+
+
+def test_minimum_should_match_over_other_clauses_counts_them():
+    """Clauses other than text matches are counted (any one of them first)."""
+    index_word_sets()
+    params = {"q": "name:w-03 name:w-05 mine", "defType": "edismax", "qf": "text", "mm": "2", "rows": 100}
+    found = connection().search(**{**params, "fl": "name"})
+    # w-03 and w-05 hold "mine" (bit 0): two clauses each; other "mine" entries only one
+    assert sorted(d["name"] for d in found.docs) == ["w-03", "w-05"]
+
+
 def test_the_fence_follows_the_count(monkeypatch):
     """Few matches are read through their indexes, many are walked to: the
     choice is made on the count (run first), so the statements show it."""
@@ -241,3 +295,35 @@ def test_the_migration_down_and_up_keeps_bbox_results(migrate_db_for):
         )
     )
     assert "imwg_search_package_box_idx" in plan
+
+
+def carried(index):
+    row = model.Session.execute("SELECT pg_get_indexdef(to_regclass(:i))", {"i": index}).scalar()
+    return row.partition(" INCLUDE ")[2]
+
+
+def test_sort_indexes_carry_the_constant_filters(migrate_db_for):
+    """Migration 0011: each sort key's index carries ``index_id`` and the
+    columns of CKAN's constant filters (a sorted walk reads the index alone);
+    downgraded (as before it) and upgraded again, the pages are the same."""
+    index_many()
+    searches = [
+        {"fq": "tags:common", "sort": sort, "rows": 5, "start": start}
+        for sort in ("metadata_modified desc", "metadata_modified asc", "name asc", "title_string desc")
+        for start in (0, 17, 58)
+    ]
+    after = [run(p) for p in searches]
+    assert all(len(docs) == (5 if p["start"] < 58 else 2) for p, (_h, docs, _f) in zip(searches, after, strict=True))
+    names = ("modified", "created", "title", "name")
+    for name in names:
+        assert (
+            carried(f"imwg_search_package_{name}_idx") == "(index_id, site_id, state, capacity, dataset_type, labels)"
+        )
+    model.Session.remove()  # the downgrade alters the table's indexes: no transaction may hold it
+    migrate_db_for("imwg_search", "imwg_search_0010", False)
+    assert [carried(f"imwg_search_package_{name}_idx") for name in names] == [""] * 4
+    assert [run(p) for p in searches] == after
+    model.Session.remove()
+    migrate_db_for("imwg_search")
+    assert carried("imwg_search_package_name_idx").startswith("(index_id")
+    assert [run(p) for p in searches] == after
