@@ -28,13 +28,24 @@ package_index = sa.Table(
     sa.Column("labels", ARRAY(sa.UnicodeText), nullable=False),
     *(
         sa.Column(name, sa.UnicodeText)
-        for name in ("state", "capacity", "dataset_type", "sort_modified", "sort_created", "sort_title", "sort_name")
+        for name in (
+            "state",
+            "capacity",
+            "dataset_type",
+            "sort_modified",
+            "sort_created",
+            "sort_title",
+            "sort_name",
+            "owner_org",
+            "organization",
+        )
     ),
     *(sa.Column(name, sa.Float) for name in ("num_minx", "num_miny", "num_maxx", "num_maxy", "num_bbox_area")),
 )
 
 #: Single-valued fields kept in their own inline column (filters CKAN adds to
-#: every query, common sort keys): field -> column.
+#: every query, common sort keys, the organisation a page or facet filters on):
+#: field -> column.
 NARROW_COLUMNS = {
     "state": "state",
     "capacity": "capacity",
@@ -43,7 +54,14 @@ NARROW_COLUMNS = {
     "metadata_created": "sort_created",
     "title_string": "sort_title",
     "name": "sort_name",
+    "owner_org": "owner_org",
+    "organization": "organization",
 }
+#: What the sort keys' indexes carry besides their key (migration 0011): a
+#: walk along a key whose filters read only these columns reads the index alone.
+SORT_INDEX_CARRIES = frozenset(
+    ("index_id", "site_id", "state", "capacity", "dataset_type", "labels", "owner_org", "organization")
+)
 #: Numeric fields that function queries read (ckanext-spatial's bounding-box
 #: search), kept inline as float8: field -> column. NULL when the document has
 #: no number there (a function reads that as 0, as Solr does).

@@ -32,6 +32,7 @@ from ckanext.imwg.guard import MAX_INT, has_nul
 
 from . import config
 from . import solr_schema as ss
+from .model import SORT_INDEX_CARRIES
 from .query import (
     MatchAll,
     Node,
@@ -52,6 +53,9 @@ ZERO_SCORE = "CAST(0 AS float8)"
 RANK_WORK_MEM = "32MB"
 #: See :meth:`IndexSearcher._fence_limit` (0: always walk, as before migration 0010).
 FENCE_FACTOR = 3.0
+#: See :meth:`IndexSearcher._fence_limit`: sqrt of what an entry met along a
+#: sort key's index costs less when the walk reads the index alone.
+INDEX_WALK_GAIN = 5.0
 #: Seconds a process keeps the table's estimated size (:meth:`IndexSearcher._entries`).
 ENTRIES_TTL = 60.0
 #: database URL -> (when read, estimated entries)
@@ -73,6 +77,8 @@ _FOLD = (
     f"SELECT {_CLASS}, hash, sum(n) FROM gone GROUP BY {_CLASS}, hash HAVING sum(n) <> 0"
 )
 _COLUMN_RE = re.compile(r"\bd\.(\w+)")
+#: an order whose first key is an indexed sort column (migration 0011)
+_SORT_KEY_RE = re.compile(r'd\.sort_(modified|created|title|name) COLLATE "C" (ASC|DESC) NULLS LAST(, |$)')
 
 
 class IndexSearcher:
@@ -243,7 +249,7 @@ class IndexSearcher:
         of them."""
         total = ", count(*) OVER () AS _total" if with_total else ""
         source = f"{TABLE} d WHERE {where}"
-        if hits is not None and hits <= self._fence_limit(rows + start):
+        if hits is not None and hits <= self._fence_limit(rows + start, _walk_in_index(where, order)):
             source = f"(SELECT * FROM {TABLE} d WHERE {where} OFFSET 0) d"
         sql = f"SELECT d.index_id, {score} AS score{total} FROM {source} ORDER BY {order} LIMIT :_rows OFFSET :_start"
         # one row more than the page: when it does not come, there is nothing to count
@@ -260,7 +266,7 @@ class IndexSearcher:
             count = len(ranked)  # the whole result is on this page
         return ranked[:rows], count
 
-    def _fence_limit(self, depth: int) -> int:
+    def _fence_limit(self, depth: int, in_index: bool = False) -> int:
         """How many matches are few enough to be read and sorted rather than
         met along a sort key's index, for a page ending at ``depth``: a walk
         meets a match every (entries / matches) entries, so reads about
@@ -268,8 +274,11 @@ class IndexSearcher:
         evenly; reading the matches costs about as much per match when there
         are ``sqrt(depth * entries)`` of them. Three times that, as matches
         are seldom spread evenly over a sort key (an organisation's datasets
-        were mostly modified in the same years)."""
-        return int(FENCE_FACTOR * math.sqrt(max(depth, 1) * max(self._entries(), 1)))
+        were mostly modified in the same years). A walk that reads the
+        index alone (``in_index``) costs about a 25th as much per entry as
+        reading a match, which divides that number by 5."""
+        limit = FENCE_FACTOR * math.sqrt(max(depth, 1) * max(self._entries(), 1))
+        return int(limit / INDEX_WALK_GAIN if in_index else limit)
 
     def _entries(self) -> int:
         """The planner's estimate of the index's entries (``pg_class``), read
@@ -510,6 +519,15 @@ def _field_list(fl: Any) -> set[str]:
         return {"*"}
     items = fl if isinstance(fl, (list, tuple)) else re.split(r"[,\s]+", str(fl))
     return {i for i in items if i}
+
+
+def _walk_in_index(where: str, order: str) -> bool:
+    """Whether a page ordered by ``order`` is met by walking a sort key's
+    index alone: the first key is one of the indexed sort columns, and the
+    filters read only columns those indexes carry (migration 0011)."""
+    if not _SORT_KEY_RE.match(order) or re.search(r"\b(select|from)\b", where, re.IGNORECASE):
+        return False
+    return set(_COLUMN_RE.findall(where)) <= SORT_INDEX_CARRIES
 
 
 def _query_fields(qf: Any) -> list[str]:

@@ -166,7 +166,8 @@ class Compiler:
                 parts.append("(" + " OR ".join(should) + ")")
             elif need > 1:
                 parts.append(self._some_of(should, need))
-        parts.extend(f"NOT ({s})" for s in must_not)
+        # a clause on a column an entry has no value in is NULL, not false
+        parts.extend(f"({s}) IS NOT TRUE" for s in must_not)
         if len(parts) == 1:
             return parts[0]
         return "(" + " AND ".join(parts) + ")"

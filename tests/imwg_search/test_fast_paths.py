@@ -147,6 +147,7 @@ def index_many():
                 "name": f"entry-{i:02d}",
                 "title": f"Survey {'water' if i % 3 else 'roads'} {i}",
                 "organization": org,
+                "owner_org": f"org-id-{org}",
                 "tags": [f"tag-{i % 4}", "common"],
                 "res_format": ["CSV"] if i % 2 else ["XLSX", "CSV"],
                 "metadata_modified": f"2024-{1 + i // 28:02d}-{1 + i % 28:02d}T00:00:00Z",
@@ -251,25 +252,51 @@ def test_minimum_should_match_over_other_clauses_counts_them():
     assert sorted(d["name"] for d in found.docs) == ["w-03", "w-05"]
 
 
-def test_the_fence_follows_the_count(monkeypatch):
-    """Few matches are read through their indexes, many are walked to: the
-    choice is made on the count (run first), so the statements show it."""
-    index_many()
-    statements = []
+@pytest.fixture
+def statements(monkeypatch):
+    """The statements the backend runs from here on."""
+    seen = []
     execute = PostgresSolrConnection._execute
 
     def recording(self, sql_text, params):
-        statements.append(sql_text)
+        seen.append(sql_text)
         return execute(self, sql_text, params)
 
     monkeypatch.setattr(PostgresSolrConnection, "_execute", recording)
-    run({"fq": 'organization:"rare"', "sort": "metadata_modified desc"})
+    return seen
+
+
+def test_the_fence_follows_the_count(monkeypatch, statements):
+    """Few matches are read through their indexes, many are walked to: the
+    choice is made on the count (run first), so the statements show it."""
+    index_many()
+    run({"fq": 'organization:"rare" AND tags:common', "sort": "metadata_modified desc"})
     assert any("OFFSET 0) d ORDER BY" in s for s in statements)
     statements.clear()
     monkeypatch.setattr(searcher, "FENCE_FACTOR", 0.01)
-    run({"fq": 'organization:"rare"', "sort": "metadata_modified desc"})
+    run({"fq": 'organization:"rare" AND tags:common', "sort": "metadata_modified desc"})
     assert not any("OFFSET 0) d ORDER BY" in s for s in statements)
     assert any("ORDER BY" in s for s in statements)
+
+
+def test_a_walk_in_the_index_alone_is_taken_for_more_matches(monkeypatch, statements):
+    """A filter the sort keys' indexes carry (the organisation) is met along
+    the key's index from fewer matches on than one read from the table."""
+    index_many()
+    monkeypatch.setattr(searcher.IndexSearcher, "_entries", lambda self: 60)
+    # "north": 38 matches; the fence for a page of 10 is 3 * sqrt(11 * 60) = 77, a fifth of it in the index
+    for fq, read in (('organization:"north"', False), ('organization:"north" AND tags:common', True)):
+        statements.clear()
+        hits, docs, _f = run({"fq": fq, "sort": "metadata_modified desc"})
+        assert hits == 38 and len(docs) == 10
+        assert any("OFFSET 0) d ORDER BY" in s for s in statements) is read, fq
+    walked = run({"fq": 'owner_org:"org-id-north"', "sort": "name asc", "start": 30})
+    monkeypatch.setattr(searcher, "FENCE_FACTOR", 10**6)  # read, as a filter of the table would be
+    assert run({"fq": 'owner_org:"org-id-north"', "sort": "name asc", "start": 30}) == walked
+    assert (
+        walked[0] == 38
+        and [name for name, _s in walked[1]] == sorted(f"entry-{i:02d}" for i in range(40) if i % 20)[30:]
+    )
 
 
 def test_the_migration_down_and_up_keeps_bbox_results(migrate_db_for):
@@ -303,27 +330,42 @@ def carried(index):
 
 
 def test_sort_indexes_carry_the_constant_filters(migrate_db_for):
-    """Migration 0011: each sort key's index carries ``index_id`` and the
-    columns of CKAN's constant filters (a sorted walk reads the index alone);
-    downgraded (as before it) and upgraded again, the pages are the same."""
+    """Migration 0011: the organisation in columns of its own, filled from
+    the entries; each sort key's index carries ``index_id``, the columns of
+    CKAN's constant filters and the organisation's (a sorted walk reads the
+    index alone); downgraded (as before it) and upgraded again, the pages are
+    the same."""
     index_many()
     searches = [
-        {"fq": "tags:common", "sort": sort, "rows": 5, "start": start}
+        {"fq": fq, "sort": sort, "rows": 5, "start": start}
+        for fq in ("tags:common", 'organization:"north"', 'owner_org:"org-id-south"')
         for sort in ("metadata_modified desc", "metadata_modified asc", "name asc", "title_string desc")
         for start in (0, 17, 58)
     ]
     after = [run(p) for p in searches]
-    assert all(len(docs) == (5 if p["start"] < 58 else 2) for p, (_h, docs, _f) in zip(searches, after, strict=True))
+    assert [h for h, _d, _f in after] == [60] * 12 + [38] * 12 + [19] * 12
+    assert all(
+        len(docs) == (5 if p["start"] < 58 else 2) for p, (_h, docs, _f) in zip(searches[:12], after[:12], strict=True)
+    )
     names = ("modified", "created", "title", "name")
     for name in names:
-        assert (
-            carried(f"imwg_search_package_{name}_idx") == "(index_id, site_id, state, capacity, dataset_type, labels)"
+        assert carried(f"imwg_search_package_{name}_idx") == (
+            "(index_id, site_id, state, capacity, dataset_type, labels, owner_org, organization)"
         )
+    columns = "SELECT organization, owner_org FROM imwg_search_package WHERE index_id = 'ix-05'"
+    assert tuple(model.Session.execute(columns).one()) == ("north", "org-id-north")
     model.Session.remove()  # the downgrade alters the table's indexes: no transaction may hold it
     migrate_db_for("imwg_search", "imwg_search_0010", False)
     assert [carried(f"imwg_search_package_{name}_idx") for name in names] == [""] * 4
-    assert [run(p) for p in searches] == after
+    has_column = (
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_name = 'imwg_search_package' AND column_name IN ('organization', 'owner_org')"
+    )
+    assert model.Session.execute(has_column).scalar() == 0
+    # (the code reads the organisation's columns: only filters of other fields before the upgrade)
+    assert [run(p) for p in searches[:12]] == after[:12]
     model.Session.remove()
     migrate_db_for("imwg_search")
     assert carried("imwg_search_package_name_idx").startswith("(index_id")
+    assert tuple(model.Session.execute(columns).one()) == ("north", "org-id-north")  # filled from the entries
     assert [run(p) for p in searches] == after

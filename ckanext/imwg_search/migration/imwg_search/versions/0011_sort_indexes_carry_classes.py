@@ -1,11 +1,15 @@
-"""The sort keys' indexes carry what every search filters on.
+"""The organisation as a column; the sort keys' indexes carry what searches filter on.
 
 A search sorted by a key of its own (``metadata_modified desc``, deep paging,
-``title_string asc``) walks the key's index and keeps the entries CKAN's
-constant filters admit (site, state, capacity, type, permission labels): with
-those columns and ``index_id`` carried by the index, the walk reads the index
-alone (an index-only scan once the table is vacuumed), not one heap page per
-entry it passes. The keys and their order are those of migration 0003.
+``title_string asc``) walks the key's index and keeps the entries its filters
+admit. With CKAN's constant filters (site, state, capacity, type, permission
+labels), the organisation (``owner_org``, the organisation pages' filter;
+``organization``, the search page's facet) and ``index_id`` carried by the
+index, a walk whose filters read only those reads the index alone (an
+index-only scan once the table is vacuumed), not one heap page per entry it
+passes. The keys and their order are those of migration 0003. The two
+organisation columns get indexes of their own, carrying the same columns, so
+that counting an organisation's entries reads no heap page either.
 
 Revision ID: imwg_search_0011
 Revises: imwg_search_0010
@@ -26,18 +30,38 @@ KEYS = {
     "imwg_search_package_title_idx": ("sort_title", "NULLS LAST"),
     "imwg_search_package_name_idx": ("sort_name", "NULLS LAST"),
 }
-CARRIED = "index_id, site_id, state, capacity, dataset_type, labels"
+#: model.SORT_INDEX_CARRIES when written
+CARRIED = "index_id, site_id, state, capacity, dataset_type, labels, owner_org, organization"
+CLASSES = "index_id, site_id, state, capacity, dataset_type, labels"
+#: the organisation fields (single-valued strings): column = field
+ORGANISATION = ("owner_org", "organization")
 
 
-def _create(carried: str) -> None:
+def _sort_indexes(carried: str) -> None:
     for name, (column, order) in KEYS.items():
         op.execute(f"DROP INDEX IF EXISTS {name}")
         op.execute(f'CREATE INDEX {name} ON imwg_search_package (({column} COLLATE "C") {order}){carried}')
 
 
 def upgrade():
-    _create(f" INCLUDE ({CARRIED})")
+    for column in ORGANISATION:
+        op.execute(f"ALTER TABLE imwg_search_package ADD COLUMN {column} text")
+    # as the writer keeps a single value (the first of a list)
+    op.execute(
+        "UPDATE imwg_search_package SET "
+        + ", ".join(
+            f"{c} = CASE jsonb_typeof(doc->'{c}') WHEN 'array' THEN doc->'{c}'->>0 ELSE doc->>'{c}' END"
+            for c in ORGANISATION
+        )
+    )
+    for column in ORGANISATION:
+        op.execute(
+            f"CREATE INDEX imwg_search_package_{column}_idx ON imwg_search_package ({column}) INCLUDE ({CLASSES})"
+        )
+    _sort_indexes(f" INCLUDE ({CARRIED})")
 
 
 def downgrade():
-    _create("")
+    _sort_indexes("")
+    for column in ORGANISATION:
+        op.execute(f"ALTER TABLE imwg_search_package DROP COLUMN {column}")
