@@ -78,7 +78,11 @@ _FOLD = (
 )
 _COLUMN_RE = re.compile(r"\bd\.(\w+)")
 #: an order whose first key is an indexed sort column (migration 0011)
-_SORT_KEY_RE = re.compile(r'd\.sort_(modified|created|title|name) COLLATE "C" (ASC|DESC) NULLS LAST(, |$)')
+#: in the direction its index is built in (dates newest first, names A to Z;
+#: read backwards the index puts the entries without a value first)
+_SORT_KEY_RE = re.compile(
+    r'd\.(sort_(modified|created) COLLATE "C" DESC|sort_(title|name) COLLATE "C" ASC) NULLS LAST(, |$)'
+)
 
 
 class IndexSearcher:
@@ -523,11 +527,14 @@ def _field_list(fl: Any) -> set[str]:
 
 def _walk_in_index(where: str, order: str) -> bool:
     """Whether a page ordered by ``order`` is met by walking a sort key's
-    index alone: the first key is one of the indexed sort columns, and the
-    filters read only columns those indexes carry (migration 0011)."""
-    if not _SORT_KEY_RE.match(order) or re.search(r"\b(select|from)\b", where, re.IGNORECASE):
+    index alone: the first key is one of the indexed sort columns in its
+    index's direction, and the filters and the other keys read only columns
+    those indexes carry (migration 0011). Chooses a plan, not a result."""
+    key = _SORT_KEY_RE.match(order)
+    if not key or re.search(r"\b(select|from)\b", where, re.IGNORECASE):
         return False
-    return set(_COLUMN_RE.findall(where)) <= SORT_INDEX_CARRIES
+    read = set(_COLUMN_RE.findall(where)) | set(_COLUMN_RE.findall(order[key.end() :]))
+    return read <= SORT_INDEX_CARRIES
 
 
 def _query_fields(qf: Any) -> list[str]:

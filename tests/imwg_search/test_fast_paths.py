@@ -284,12 +284,15 @@ def test_a_walk_in_the_index_alone_is_taken_for_more_matches(monkeypatch, statem
     the key's index from fewer matches on than one read from the table."""
     index_many()
     monkeypatch.setattr(searcher.IndexSearcher, "_entries", lambda self: 60)
-    # "north": 38 matches; the fence for a page of 10 is 3 * sqrt(11 * 60) = 77, a fifth of it in the index
+    # "north": 38 matches; the fence for a page of 10 is 3 * sqrt(10 * 60) = 73, a fifth of it in the index
     for fq, read in (('organization:"north"', False), ('organization:"north" AND tags:common', True)):
         statements.clear()
         hits, docs, _f = run({"fq": fq, "sort": "metadata_modified desc"})
         assert hits == 38 and len(docs) == 10
         assert any("OFFSET 0) d ORDER BY" in s for s in statements) is read, fq
+    statements.clear()
+    run({"fq": 'organization:"north"', "sort": "metadata_modified asc"})  # against the index's direction
+    assert any("OFFSET 0) d ORDER BY" in s for s in statements)
     walked = run({"fq": 'owner_org:"org-id-north"', "sort": "name asc", "start": 30})
     monkeypatch.setattr(searcher, "FENCE_FACTOR", 10**6)  # read, as a filter of the table would be
     assert run({"fq": 'owner_org:"org-id-north"', "sort": "name asc", "start": 30}) == walked

@@ -46,7 +46,10 @@ def _sort_indexes(carried: str) -> None:
 def upgrade():
     for column in ORGANISATION:
         op.execute(f"ALTER TABLE imwg_search_package ADD COLUMN {column} text")
-    # as the writer keeps a single value (the first of a list)
+    # as the writer keeps a single value (the first of a list); the kept
+    # counts' trigger (migration 0009) is off meanwhile: these are not class
+    # columns, so no count changes, and it would aggregate the whole table twice
+    op.execute("ALTER TABLE imwg_search_package DISABLE TRIGGER imwg_search_count_update")
     op.execute(
         "UPDATE imwg_search_package SET "
         + ", ".join(
@@ -54,6 +57,7 @@ def upgrade():
             for c in ORGANISATION
         )
     )
+    op.execute("ALTER TABLE imwg_search_package ENABLE TRIGGER imwg_search_count_update")
     for column in ORGANISATION:
         op.execute(
             f"CREATE INDEX imwg_search_package_{column}_idx ON imwg_search_package ({column}) INCLUDE ({CLASSES})"
