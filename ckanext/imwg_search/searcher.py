@@ -197,7 +197,7 @@ class IndexSearcher:
         if hits is None and not with_total and not by_class:
             # Counted first (in the facets' pass when there are facets): the
             # count chooses how the page is ranked (:meth:`_rank`).
-            hits = self._execute(f"SELECT count(*) FROM {TABLE} d WHERE {where}", params).scalar()
+            hits = self._count(where, params, by_class)
         docs: list[dict[str, Any]] = []
         if rows > 0 and (hits is None or start < hits):
             ranked, total = self._rank(where, params, score, order, rows, start, hits, with_total)
@@ -218,18 +218,20 @@ class IndexSearcher:
             if hits is None:
                 hits = total
         if hits is None:
-            if by_class:
-                count_sql = (
-                    f"SELECT CAST(coalesce(sum(d.n), 0) AS bigint) FROM {FACET_COUNTS} d "
-                    f"WHERE d.hash IS NULL AND {where}"
-                )
-            else:
-                count_sql = f"SELECT count(*) FROM {TABLE} d WHERE {where}"
-            hits = self._execute(count_sql, params).scalar()
+            hits = self._count(where, params, by_class)
         decoded: dict[str, Any] = {"response": {"numFound": hits, "start": start, "docs": docs}}
         if facets is not None:
             decoded["facet_counts"] = {"facet_fields": facets}
         return pysolr.Results(decoded)
+
+    def _count(self, where: str, params: dict[str, Any], by_class: bool) -> int:
+        """The number of matching entries: the sum of the admitted classes'
+        kept counts (``by_class``), else a count of the entries."""
+        if by_class:
+            sql = f"SELECT CAST(coalesce(sum(d.n), 0) AS bigint) FROM {FACET_COUNTS} d WHERE d.hash IS NULL AND {where}"
+        else:
+            sql = f"SELECT count(*) FROM {TABLE} d WHERE {where}"
+        return self._execute(sql, params).scalar()
 
     def _rank(
         self,
@@ -303,9 +305,7 @@ class IndexSearcher:
     def _by_class(self, where: str) -> bool:
         """Whether ``where`` admits whole visibility classes (it reads no
         column but theirs), and their kept counts are there to read."""
-        if not config.kept_counts() or not set(_COLUMN_RE.findall(where)) <= CLASS_COLUMNS:
-            return False
-        if re.search(r"\b(select|from|imwg_search_\w+)\b", where, re.IGNORECASE):
+        if not config.kept_counts() or not _reads_only(where, CLASS_COLUMNS):
             return False
         # absent before migration 0009 (and after its downgrade)
         return self._execute(f"SELECT to_regclass('{FACET_COUNTS}') IS NOT NULL", {}).scalar()
@@ -531,10 +531,15 @@ def _walk_in_index(where: str, order: str) -> bool:
     index's direction, and the filters and the other keys read only columns
     those indexes carry (migration 0011). Chooses a plan, not a result."""
     key = _SORT_KEY_RE.match(order)
-    if not key or re.search(r"\b(select|from)\b", where, re.IGNORECASE):
+    return bool(key) and _reads_only(f"{where} {order[key.end() :]}", SORT_INDEX_CARRIES)
+
+
+def _reads_only(sql: str, columns: frozenset[str]) -> bool:
+    """Whether the condition ``sql`` reads no column of the index table but
+    ``columns`` (and no other table)."""
+    if re.search(r"\b(select|from|imwg_search_\w+)\b", sql, re.IGNORECASE):
         return False
-    read = set(_COLUMN_RE.findall(where)) | set(_COLUMN_RE.findall(order[key.end() :]))
-    return read <= SORT_INDEX_CARRIES
+    return set(_COLUMN_RE.findall(sql)) <= columns
 
 
 def _query_fields(qf: Any) -> list[str]:
