@@ -570,6 +570,7 @@ def pg_fill(n: int, url: str = URL) -> dict:
             cur.execute(insert, {"k": k, "take": take, "hours": SHIFT_HOURS})
     copied_s = time.perf_counter() - t0
     out = {"sources": sources, "copies": len(plan), "copy_s": round(copied_s, 1)}
+    analyze_postings(conn)
     out.update(settle_counts(conn))
     conn.autocommit = True
     with conn.cursor() as cur:
@@ -579,6 +580,21 @@ def pg_fill(n: int, url: str = URL) -> dict:
     conn.close()
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out
+
+
+def analyze_postings(conn) -> None:
+    """Analyze the words' postings the copies' triggers wrote (as the end of a
+    rebuild does), before the kept counts are compacted: an analyze that
+    autovacuum starts meanwhile would keep the compacting vacuums from
+    removing the folded rows."""
+    from ckanext.imwg_search.writer import POSTINGS
+
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", (POSTINGS,))
+        if cur.fetchone()[0]:
+            cur.execute(f"VACUUM (ANALYZE) {POSTINGS}")
+    conn.autocommit = False
 
 
 def settle_counts(conn) -> dict:

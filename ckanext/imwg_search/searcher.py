@@ -44,7 +44,7 @@ from .query import (
     parse_lucene,
 )
 from .sql import SEP, Compiler, facet_field_code, facet_hash
-from .writer import FACET_VALUES, NOT_FACETED, TABLE
+from .writer import FACET_VALUES, NOT_FACETED, POSTINGS, TABLE
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,16 @@ FENCE_FACTOR = 3.0
 INDEX_WALK_GAIN = 5.0
 #: Seconds a process keeps the table's estimated size (:meth:`IndexSearcher._entries`).
 ENTRIES_TTL = 60.0
+#: Postings (migration 0012) read per word in the first round of
+#: :meth:`IndexSearcher._top_by_weight` (at least twice the page's depth),
+#: and how many rounds at most.
+POSTINGS_FIRST = 64
+POSTINGS_ROUNDS = 3
+#: Postings read at most, per match: an entry read costs about twice what
+#: ranking a match costs.
+POSTINGS_SHARE = 0.25
+#: the lightest posting kept, in tenths of a weight (migration 0012)
+POSTED_FROM = 3
 #: database URL -> (when read, estimated entries)
 _entries_read: dict[str, tuple[float, int]] = {}
 #: The class columns of ``imwg_search_facet_count``, named as in the index
@@ -192,6 +202,13 @@ class IndexSearcher:
         facets = None
         if facet_fields:
             facets, hits = self._facets(facet_fields, where, params, kw, by_class)
+        ranked = None
+        words = compiler.rank_words(score) if rows > 0 and order.startswith("score DESC") else None
+        if words and self._exists(POSTINGS):
+            if hits is None:
+                hits = self._count(where, params, by_class)
+            if start < hits:
+                ranked = self._top_by_weight(words, where, params, score, order, rows, start, hits)
         # when every match is ranked anyway, count them in the same pass
         with_total = rows > 0 and hits is None and score != ZERO_SCORE and order.startswith("score")
         if hits is None and not with_total and not by_class:
@@ -200,7 +217,9 @@ class IndexSearcher:
             hits = self._count(where, params, by_class)
         docs: list[dict[str, Any]] = []
         if rows > 0 and (hits is None or start < hits):
-            ranked, total = self._rank(where, params, score, order, rows, start, hits, with_total)
+            total = None
+            if ranked is None:
+                ranked, total = self._rank(where, params, score, order, rows, start, hits, with_total)
             extra = [c for c in ("data_dict", "validated_data_dict") if "*" in fl or c in fl]
             cols = "".join(f", d.{c}" for c in extra)
             if fl - {"id", "score", "data_dict", "validated_data_dict"}:
@@ -272,6 +291,82 @@ class IndexSearcher:
             count = len(ranked)  # the whole result is on this page
         return ranked[:rows], count
 
+    def _top_by_weight(
+        self,
+        words: list[str],
+        where: str,
+        params: dict[str, Any],
+        score: str,
+        order: str,
+        rows: int,
+        start: int,
+        hits: int,
+    ) -> list[Any] | None:
+        """The page of a search ranked by the words ``words`` (their weights
+        summed: :meth:`Compiler.rank_words`), from the words' postings read
+        from the heaviest down, or None when a few rounds do not settle it.
+
+        A round reads each word's postings down to the weight of its n-th
+        (all of that weight: ties are read whole) and ranks the entries read
+        that match, in the search's order. An entry not read weighs less
+        than that in every word, so scores at most the sum of those weights
+        less a tenth each (the bound); a page whose last score is higher is
+        the page of ranking every match. So is any page when every match was
+        read. When a full page is not settled, its last score tells how far
+        down every word must be read for the bound to fall below it: one
+        more round reads that far. When the page is not full (the search's
+        filters admit few of the entries read), the next round reads as many
+        more as would fill it twice at the same rate. No round reads more
+        postings than a quarter of the matches (:data:`POSTINGS_SHARE`):
+        then every match is ranked."""
+        sql = (
+            f"WITH w AS MATERIALIZED (SELECT word, LEAST(coalesce((SELECT p.weight FROM {POSTINGS} p "
+            "WHERE p.word = u.word ORDER BY p.weight DESC OFFSET :_depth - 1 LIMIT 1), :_from), :_floor) "
+            "AS least FROM unnest(CAST(:_words AS text[])) AS u(word)), "
+            f"c AS MATERIALIZED (SELECT DISTINCT p.index_id FROM w JOIN {POSTINGS} p "
+            "ON p.word = w.word AND p.weight >= w.least) "
+            "SELECT d.index_id, d.score, count(*) OVER () AS _matched, "
+            "(SELECT sum(least - 1) FROM w) AS _bound, (SELECT count(*) FROM c) AS _read FROM c CROSS JOIN LATERAL "
+            f"(SELECT d.*, {score} AS score FROM {TABLE} d WHERE d.index_id = c.index_id AND {where} OFFSET 0) d "
+            f"ORDER BY {order} LIMIT :_rows OFFSET :_start"
+        )
+        fixed = {**params, "_words": words, "_from": POSTED_FROM, "_rows": rows, "_start": start}
+
+        def run(depth: int, floor: int) -> tuple[list[Any], bool, int]:
+            """The page of the entries whose weight in a word is at least that
+            of the word's ``depth``-th posting or ``floor``, whether it is
+            settled, and how many entries were read."""
+            page = self._execute(sql, {**fixed, "_depth": depth, "_floor": floor}).mappings().all()
+            if not page:
+                return page, False, 0
+            # scores are sums of tenths: half a tenth above the bound is above it
+            above = len(page) == rows and page[-1]["score"] * 10 > page[0]["_bound"] + 0.5
+            return page, above or page[0]["_matched"] == hits, page[0]["_read"]
+
+        depth = max(POSTINGS_FIRST, 2 * (start + rows))
+        for _ in range(POSTINGS_ROUNDS):
+            if depth * len(words) > hits * POSTINGS_SHARE:
+                return None  # reading the postings would cost about what ranking the matches costs
+            page, settled, read = run(depth, MAX_INT)
+            if settled:
+                return page
+            if len(page) == rows:
+                # any entry weighing less than `floor` in every word scores less than the page's last
+                floor = int((page[-1]["score"] * 10 - 0.5) // len(words)) + 1
+                if floor < POSTED_FROM:
+                    return None  # the postings do not go that far down
+                read = f"SELECT count(*) FROM {POSTINGS} p WHERE p.word = ANY(CAST(:w AS text[])) AND p.weight >= :f"
+                if self._execute(read, {"w": words, "f": floor}).scalar() > hits * POSTINGS_SHARE:
+                    return None
+                page, settled, _read = run(depth, floor)
+                return page if settled else None
+            # too few of the entries read match the filters: read as many more
+            # as would give twice the page at the same rate
+            matched, read = (page[0]["_matched"], read) if page else (0, depth * len(words))
+            wanted = 2 * (start + rows) * read / max(matched, 0.5)
+            depth = max(depth * 2, math.ceil(wanted / len(words)))
+        return None
+
     def _fence_limit(self, depth: int, in_index: bool = False) -> int:
         """How many matches are few enough to be read and sorted rather than
         met along a sort key's index, for a page ending at ``depth``: a walk
@@ -307,8 +402,11 @@ class IndexSearcher:
         column but theirs), and their kept counts are there to read."""
         if not config.kept_counts() or not _reads_only(where, CLASS_COLUMNS):
             return False
-        # absent before migration 0009 (and after its downgrade)
-        return self._execute(f"SELECT to_regclass('{FACET_COUNTS}') IS NOT NULL", {}).scalar()
+        return self._exists(FACET_COUNTS)  # absent before migration 0009 (and after its downgrade)
+
+    def _exists(self, table: str) -> bool:
+        """Whether ``table`` is there (one of the plugin's migrations made it)."""
+        return self._execute("SELECT to_regclass(:t) IS NOT NULL", {"t": table}).scalar()
 
     def fold_counts(self) -> None:
         """Fold the kept counts' rows into one per class and value, in a

@@ -55,6 +55,9 @@ _NUM_RE = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
 _TEXT_MATCH = re.compile(r"d\.fts @@ CAST\(:(p\d+) AS tsquery\)")
 #: Most combinations of clauses written out for "at least k of n" text matches.
 MAX_COMBINATIONS = 56
+#: a relevance expression of :meth:`Compiler.rank_sql` and a lexeme in its query
+_RANK = re.compile(r"ts_rank_cd\(d\.fts, CAST\(:(p\d+) AS tsquery\)\)")
+_LEXEME = re.compile(r"\('([^'\\\s]+)'\)")
 
 
 def facet_hash(term: str) -> str:
@@ -115,6 +118,18 @@ class Compiler:
             return None
         combined = " | ".join(f"({q})" for q in dict.fromkeys(self.rank_queries))
         return f"ts_rank_cd(d.fts, CAST({self.bind(combined)} AS tsquery))"
+
+    def rank_words(self, score: str) -> list[str] | None:
+        """The words of ``score`` when it is :meth:`rank_sql`'s ranking of
+        single words (lexemes, no weights, prefixes or phrases) OR-ed, which
+        ``ts_rank_cd`` scores as the sum of each word's weight in the entry;
+        else None."""
+        m = _RANK.fullmatch(score)
+        if not m:
+            return None
+        items = str(self.params[m.group(1)]).split(" | ")
+        words = [w.group(1) for item in items if (w := _LEXEME.fullmatch(item))]
+        return list(dict.fromkeys(words)) if len(words) == len(items) else None
 
     # -- nodes ------------------------------------------------------------------------
 

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 TABLE = package_index.name
 FACET_VALUES = facet_value.name
+#: each word's entries by the word's weight in them (migration 0012; kept by triggers)
+POSTINGS = "imwg_search_posting"
 
 #: kinds whose values are stored as their text
 _AS_TEXT = frozenset((ss.STRING, ss.TEXT))
@@ -523,7 +525,11 @@ class IndexWriter:
             {"t": TABLE},
         ).scalar()
         if stale:
-            self._autocommit([(f"ANALYZE {TABLE}", {})])
+            # the words' postings too, the triggers having written them: an
+            # analyze started later by autovacuum would hold back the vacuums
+            # that compact the kept counts
+            postings = self._execute("SELECT to_regclass(:t) IS NOT NULL", {"t": POSTINGS}).scalar()
+            self._autocommit([(f"ANALYZE {TABLE}{f', {POSTINGS}' if postings else ''}", {})])
             self.compact_counts()  # the kept counts' rows the change appended (searcher)
         self.session.commit()
         return ""

@@ -1,0 +1,233 @@
+"""The words' postings of migration 0012: a free-text page read from the
+heaviest postings down is the page of ranking every match, and the postings
+follow the index's entries through every write."""
+
+from __future__ import annotations
+
+import random
+
+import ckan.model as model
+import pytest
+
+from ckanext.imwg_search import searcher
+from ckanext.imwg_search.backend import PostgresSolrConnection
+
+pytestmark = [
+    pytest.mark.usefixtures("with_plugins", "clean_db"),
+    pytest.mark.ckan_config("ckan.plugins", "imwg_search"),
+    pytest.mark.postgres_only("the PostgreSQL backend's own table"),
+]
+
+WORDS = ["mine", "water", "school", "camp", "road", "health", "flood", "market"]
+#: a posting's weight as the promise states it: the word's own ts_rank_cd, in tenths
+EXPECTED = (
+    "SELECT u.lexeme, CAST(round(ts_rank_cd(d.fts, CAST(quote_literal(u.lexeme) AS tsquery)) * 10) AS int), "
+    "d.index_id FROM imwg_search_package d CROSS JOIN LATERAL unnest(d.fts) AS u"
+)
+
+
+def connection():
+    return PostgresSolrConnection(model.Session)
+
+
+def entry(i, rnd, private=False):
+    """An entry with words in its title (A), tags (B), notes (C) and
+    elsewhere; few distinct dates, so scores and dates tie often."""
+    pick = lambda k: " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(0, k)))  # noqa: E731
+    return {
+        "index_id": f"ix-{i:03d}",
+        "id": f"id-{i:03d}",
+        "site_id": "test",
+        "name": f"entry-{i:03d}",
+        "title": f"Entry {pick(2)}",
+        "tags": pick(2).split(),
+        "notes": pick(4),
+        "extras_source": pick(3),
+        "organization": rnd.choice(["north", "south"]),
+        "capacity": "private" if private else "public",
+        "permission_labels": ["member-x"] if private else ["public"],
+        "metadata_modified": f"2024-0{1 + i % 3}-01T00:00:00Z",
+    }
+
+
+def index(n=240, seed=5):
+    rnd = random.Random(seed)
+    docs = [entry(i, rnd, private=i % 7 == 0) for i in range(n)]
+    connection().add(docs)
+    return docs
+
+
+def postings():
+    return set(model.Session.execute("SELECT word, weight, index_id FROM imwg_search_posting"))
+
+
+def expected_postings():
+    return {r for r in model.Session.execute(EXPECTED) if r[1] >= searcher.POSTED_FROM}
+
+
+SEARCHES = [
+    {"q": "water"},
+    {"q": "water", "rows": 7, "start": 3},
+    {"q": "water", "rows": 5, "start": 40},
+    {"q": "camp", "fq": 'organization:"north"', "rows": 6},
+    {"q": "camp", "fq": "+permission_labels:public", "rows": 4, "start": 2},
+    {"q": "mine road", "mm": "1"},
+    {"q": "mine road", "mm": "1", "rows": 3, "start": 9},
+    {"q": "health flood market", "mm": "1", "rows": 8},
+    {"q": "school market", "mm": "2<-1 5<80%", "rows": 5},
+    {"q": "health", "sort": "score desc, name asc", "rows": 9},
+    {"q": "flood", "sort": "score desc, metadata_modified asc", "rows": 4, "start": 1},
+]
+
+
+def run(params):
+    base = {"defType": "dismax", "qf": "text", "fl": "name,score", "rows": 10}
+    base.update({"sort": "score desc, metadata_modified desc"} if "sort" not in params else {})
+    result = connection().search(**{**base, **params})
+    return result.hits, [(d["name"], d["score"]) for d in result.docs]
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """The searches whose page the postings settled (small rounds, so a
+    corpus of a few hundred entries needs several)."""
+    monkeypatch.setattr(searcher, "POSTINGS_FIRST", 4)
+    monkeypatch.setattr(searcher, "POSTINGS_SHARE", 1.0)
+    done = []
+    top = searcher.IndexSearcher._top_by_weight
+
+    def recording(self, words, *args):
+        page = top(self, words, *args)
+        done.append(page is not None)
+        return page
+
+    monkeypatch.setattr(searcher.IndexSearcher, "_top_by_weight", recording)
+    return done
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_pages_from_the_postings_are_those_of_ranking_every_match(monkeypatch, settled, seed):
+    """Same hits, same entries in the same order with the same scores,
+    whether the page comes from the postings or from ranking every match;
+    most pages do come from the postings."""
+    index(seed=seed)
+    from_postings = [run(p) for p in SEARCHES]
+    assert len(settled) == len(SEARCHES) and sum(settled) >= len(SEARCHES) // 2, settled
+    monkeypatch.setattr(searcher, "POSTINGS_ROUNDS", 0)  # every match ranked
+    ranked = [run(p) for p in SEARCHES]
+    assert from_postings == ranked
+    assert all(hits and docs for hits, docs in ranked[:2])
+
+
+def doc(key, date, **fields):
+    return {
+        "index_id": key,
+        "id": key,
+        "site_id": "test",
+        "name": key,
+        "metadata_modified": f"{date}T00:00:00Z",
+    } | fields
+
+
+def test_a_page_inside_a_tie_reads_the_whole_tie(settled):
+    """Postings weighing what the last one read weighs are read with it: a
+    page inside 30 entries of one score is theirs in date order."""
+    docs = [doc(f"t-{i:02d}", f"2024-01-{1 + (i * 7) % 28:02d}", title="camp") for i in range(30)]
+    docs += [doc(f"u-{i:02d}", "2023-01-01", notes="camp", extras_source="camp") for i in range(40)]  # 3
+    docs += [doc(f"v-{i:02d}", "2023-01-01", notes="camp") for i in range(60)]  # 2: not posted
+    connection().add(docs)
+    hits, page = run({"q": "camp", "rows": 5, "start": 20})
+    titled = sorted(range(30), key=lambda i: (-((i * 7) % 28), f"t-{i:02d}"))
+    assert [name for name, _s in page] == [f"t-{i:02d}" for i in titled[20:25]]
+    assert hits == 130 and settled == [True]
+
+
+def test_a_score_an_entry_not_read_could_reach_is_read_before_the_page_is_settled(settled):
+    """Two words whose first four postings weigh 0.5: an entry not read then
+    weighs at most 0.4 in each, 0.8 in all, the score of the entries read;
+    the newest such entry (read by neither word) comes first. The page is
+    not taken from the first round: the second reads down to 0.4 in each word
+    and finds it."""
+    docs = [
+        doc(f"a-{i}", f"2024-01-0{i + 1}", tags=["camp"], notes="road", extras_source="camp road") for i in range(4)
+    ]
+    docs += [
+        doc(f"b-{i}", f"2024-02-0{i + 1}", tags=["road"], notes="camp", extras_source="camp road") for i in range(4)
+    ]
+    docs.append(doc("unread", "2024-06-01", tags=["camp", "road"]))
+    docs += [doc(f"f-{i:02d}", "2023-01-01", notes="camp") for i in range(20)]
+    connection().add(docs)
+    hits, page = run({"q": "camp road", "mm": "1", "rows": 2})
+    assert hits == 29 and page == [("unread", pytest.approx(0.8)), ("b-3", pytest.approx(0.8))]
+    assert settled == [True]
+
+
+def test_a_page_the_postings_cannot_settle_ranks_every_match(monkeypatch, settled):
+    """Words weighing little everywhere (entries weighing 0.2 in each word,
+    which is not posted, score as much as the page's last) rank every match."""
+    docs = [doc(f"n-{i:02d}", f"2024-01-{1 + i % 28:02d}", notes="camp", extras_source="camp road") for i in range(40)]
+    docs += [doc(f"m-{i:02d}", f"2024-02-{1 + i % 28:02d}", notes="road") for i in range(40)]
+    docs += [doc(f"k-{i}", f"2024-03-0{i + 1}", notes="camp road") for i in range(5)]  # 0.4, nothing posted
+    connection().add(docs)
+    page = run({"q": "camp road", "mm": "1", "rows": 3})
+    assert settled == [False]
+    assert page[0] == 85 and [name for name, _s in page[1]] == ["k-4", "k-3", "k-2"]
+
+
+def test_a_page_the_filters_thin_out_reads_more_postings(monkeypatch, settled):
+    """When the search's filters admit few of the entries read, the next round
+    reads enough more to fill the page, with the page of ranking every match."""
+    docs = [
+        doc(f"h-{i:02d}", f"2024-01-{1 + i % 28:02d}", title="camp", extras_source=" ".join(["camp"] * (i % 7)))
+        | {"organization": "rare" if i % 10 == 0 else "common"}
+        for i in range(100)
+    ]
+    docs += [doc(f"w-{i:03d}", "2023-01-01", notes="camp") | {"organization": "rare"} for i in range(200)]
+    connection().add(docs)
+    params = {"q": "camp", "fq": 'organization:"rare"', "rows": 3}
+    found = run(params)
+    assert settled == [True]
+    monkeypatch.setattr(searcher, "POSTINGS_ROUNDS", 0)
+    assert run(params) == found and found[0] == 210
+    assert [name for name, _s in found[1]] == ["h-20", "h-90", "h-40"]
+
+
+def test_postings_follow_every_write():
+    """Written with the entries, rewritten when an entry's text changes,
+    kept when only other fields change, gone with deleted entries and with a
+    truncated index."""
+    docs = index(60)
+    assert postings() == expected_postings() and postings()
+    kept = "SELECT xmin::text, word FROM imwg_search_posting WHERE index_id = 'ix-001' ORDER BY word"
+    before = model.Session.execute(kept).fetchall()
+    rnd = random.Random(9)
+    changed = [entry(i, rnd) for i in range(0, 60, 3)]
+    changed[0]["title"] = "Entry market market"
+    connection().add(changed + [{**docs[1], "metadata_modified": "2025-01-01T00:00:00Z"}])
+    assert postings() == expected_postings()
+    assert any(word == "market" and weight >= 20 and key == "ix-000" for word, weight, key in postings())
+    # entry 1, indexed again with the same text: its postings were not written again
+    assert model.Session.execute(kept).fetchall() == before and before
+    connection().delete(id=["ix-002", "ix-005"])
+    assert postings() == expected_postings()
+    assert not any(r[2] in ("ix-002", "ix-005") for r in postings())
+    connection().delete(q="name:entry-010 OR name:entry-011")
+    assert postings() == expected_postings() and not any(r[2] in ("ix-010", "ix-011") for r in postings())
+    model.Session.execute("TRUNCATE imwg_search_package")
+    assert postings() == set()
+    model.Session.rollback()
+
+
+def test_the_migration_down_and_up_keeps_pages(migrate_db_for):
+    """Before migration 0012 every match is ranked, with the same pages; the
+    upgrade writes the postings of the entries already indexed."""
+    index()
+    pages = [run(p) for p in SEARCHES]
+    model.Session.remove()
+    migrate_db_for("imwg_search", "imwg_search_0011", False)
+    assert not model.Session.execute("SELECT to_regclass('imwg_search_posting') IS NOT NULL").scalar()
+    assert [run(p) for p in SEARCHES] == pages
+    model.Session.remove()
+    migrate_db_for("imwg_search")
+    assert postings() == expected_postings()
+    assert [run(p) for p in SEARCHES] == pages
