@@ -311,59 +311,64 @@ class IndexSearcher:
         that match, in the search's order. An entry not read weighs less
         than that in every word, so scores at most the sum of those weights
         less a tenth each (the bound); a page whose last score is higher is
-        the page of ranking every match. So is any page when every match was
-        read. When a full page is not settled, its last score tells how far
+        the page of ranking every match. When a full page is not settled, its last score tells how far
         down every word must be read for the bound to fall below it: one
         more round reads that far. When the page is not full (the search's
         filters admit few of the entries read), the next round reads as many
         more as would fill it twice at the same rate. No round reads more
-        postings than a quarter of the matches (:data:`POSTINGS_SHARE`):
-        then every match is ranked."""
-        sql = (
+        postings than a quarter of the matches (:data:`POSTINGS_SHARE`;
+        counted first, ties included): then every match is ranked. Each round
+        is one statement (one snapshot); the hit count, taken before, is not
+        used to settle a page."""
+        cap = hits * POSTINGS_SHARE
+        least = (
             f"WITH w AS MATERIALIZED (SELECT word, LEAST(coalesce((SELECT p.weight FROM {POSTINGS} p "
             "WHERE p.word = u.word ORDER BY p.weight DESC OFFSET :_depth - 1 LIMIT 1), :_from), :_floor) "
-            "AS least FROM unnest(CAST(:_words AS text[])) AS u(word)), "
-            f"c AS MATERIALIZED (SELECT DISTINCT p.index_id FROM w JOIN {POSTINGS} p "
-            "ON p.word = w.word AND p.weight >= w.least) "
-            "SELECT d.index_id, d.score, count(*) OVER () AS _matched, "
-            "(SELECT sum(least - 1) FROM w) AS _bound, (SELECT count(*) FROM c) AS _read FROM c CROSS JOIN LATERAL "
-            f"(SELECT d.*, {score} AS score FROM {TABLE} d WHERE d.index_id = c.index_id AND {where} OFFSET 0) d "
-            f"ORDER BY {order} LIMIT :_rows OFFSET :_start"
+            "AS least FROM unnest(CAST(:_words AS text[])) AS u(word)) "
         )
-        fixed = {**params, "_words": words, "_from": POSTED_FROM, "_rows": rows, "_start": start}
+        read = f"{POSTINGS} p JOIN w ON p.word = w.word AND p.weight >= w.least"
+        # the postings a round reads, counted up to the cap (a tie may hold most of a word's)
+        counted = least + f"SELECT count(*) FROM (SELECT 1 FROM {read} LIMIT :_cap + 1) r"
+        ranked = (
+            least + f", c AS MATERIALIZED (SELECT DISTINCT p.index_id FROM {read}) "
+            "SELECT d.index_id, d.score, count(*) OVER () AS _matched, (SELECT sum(least - 1) FROM w) AS _bound "
+            f"FROM c CROSS JOIN LATERAL (SELECT d.*, {score} AS score FROM {TABLE} d "
+            f"WHERE d.index_id = c.index_id AND {where} OFFSET 0) d ORDER BY {order} LIMIT :_rows OFFSET :_start"
+        )
+        fixed = {**params, "_words": words, "_from": POSTED_FROM, "_rows": rows, "_start": start, "_cap": int(cap)}
 
-        def run(depth: int, floor: int) -> tuple[list[Any], bool, int]:
+        def run(depth: int, floor: int) -> tuple[list[Any] | None, bool, int]:
             """The page of the entries whose weight in a word is at least that
-            of the word's ``depth``-th posting or ``floor``, whether it is
-            settled, and how many entries were read."""
-            page = self._execute(sql, {**fixed, "_depth": depth, "_floor": floor}).mappings().all()
-            if not page:
-                return page, False, 0
+            of the word's ``depth``-th posting or ``floor`` (None when that is
+            more postings than the cap), whether it is settled, and how many
+            postings were read."""
+            bound = {**fixed, "_depth": depth, "_floor": floor}
+            postings = self._execute(counted, bound).scalar()
+            if postings > cap:
+                return None, False, postings
+            page = self._execute(ranked, bound).mappings().all()
             # scores are sums of tenths: half a tenth above the bound is above it
             above = len(page) == rows and page[-1]["score"] * 10 > page[0]["_bound"] + 0.5
-            return page, above or page[0]["_matched"] == hits, page[0]["_read"]
+            return page, above, postings
 
         depth = max(POSTINGS_FIRST, 2 * (start + rows))
         for _ in range(POSTINGS_ROUNDS):
-            if depth * len(words) > hits * POSTINGS_SHARE:
+            if depth * len(words) > cap:
                 return None  # reading the postings would cost about what ranking the matches costs
-            page, settled, read = run(depth, MAX_INT)
-            if settled:
+            page, settled, postings = run(depth, MAX_INT)
+            if page is None or settled:
                 return page
             if len(page) == rows:
                 # any entry weighing less than `floor` in every word scores less than the page's last
                 floor = int((page[-1]["score"] * 10 - 0.5) // len(words)) + 1
                 if floor < POSTED_FROM:
                     return None  # the postings do not go that far down
-                read = f"SELECT count(*) FROM {POSTINGS} p WHERE p.word = ANY(CAST(:w AS text[])) AND p.weight >= :f"
-                if self._execute(read, {"w": words, "f": floor}).scalar() > hits * POSTINGS_SHARE:
-                    return None
-                page, settled, _read = run(depth, floor)
+                page, settled, _postings = run(depth, floor)
                 return page if settled else None
             # too few of the entries read match the filters: read as many more
             # as would give twice the page at the same rate
-            matched, read = (page[0]["_matched"], read) if page else (0, depth * len(words))
-            wanted = 2 * (start + rows) * read / max(matched, 0.5)
+            matched = page[0]["_matched"] if page else 0
+            wanted = 2 * (start + rows) * postings / max(matched, 0.5)
             depth = max(depth * 2, math.ceil(wanted / len(words)))
         return None
 

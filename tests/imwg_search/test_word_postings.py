@@ -192,6 +192,18 @@ def test_a_page_the_filters_thin_out_reads_more_postings(monkeypatch, settled):
     assert [name for name, _s in found[1]] == ["h-20", "h-90", "h-40"]
 
 
+def test_a_tie_holding_most_postings_ranks_every_match(monkeypatch, settled):
+    """A word of one weight in every entry (a country in every title): the
+    first round would read all its postings, more than its share of the
+    matches, so every match is ranked instead, with the same page."""
+    monkeypatch.setattr(searcher, "POSTINGS_SHARE", 0.25)
+    docs = [doc(f"c-{i:03d}", f"2024-01-{1 + i % 28:02d}", title=f"Myanmar {i}") for i in range(200)]
+    connection().add(docs)
+    hits, page = run({"q": "myanmar", "rows": 3})
+    assert settled == [False]
+    assert hits == 200 and [name for name, _s in page] == ["c-027", "c-055", "c-083"]
+
+
 def test_postings_follow_every_write():
     """Written with the entries, rewritten when an entry's text changes,
     kept when only other fields change, gone with deleted entries and with a

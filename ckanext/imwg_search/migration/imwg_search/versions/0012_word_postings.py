@@ -11,7 +11,8 @@ match (``searcher``: exact, or the search ranks every match as before).
 
 Kept by triggers on the index table in the writing transaction, whoever
 writes (as the kept counts of migration 0009): an entry's postings are
-written again only when its text vector changed.
+written again only when its text vector changed. JIT is off in the trigger:
+compiling its statements costs more than running them.
 
 Revision ID: imwg_search_0012
 Revises: imwg_search_0011
@@ -51,7 +52,8 @@ TRIGGERS = {
 }
 #: entries of one transition table whose text vector the other does not hold
 _CHANGED = (
-    "(SELECT * FROM {a} a WHERE NOT EXISTS (SELECT 1 FROM {b} b WHERE b.index_id = a.index_id AND b.fts = a.fts))"
+    "(SELECT a.index_id, a.fts FROM {a} a "
+    "WHERE NOT EXISTS (SELECT 1 FROM {b} b WHERE b.index_id = a.index_id AND b.fts = a.fts))"
 )
 
 
@@ -65,7 +67,8 @@ def upgrade():
             index_id text NOT NULL
         );
 
-        CREATE OR REPLACE FUNCTION imwg_search_post_entries() RETURNS trigger LANGUAGE plpgsql AS $f$
+        CREATE OR REPLACE FUNCTION imwg_search_post_entries() RETURNS trigger LANGUAGE plpgsql
+        SET jit = off AS $f$
         BEGIN
             IF TG_OP = 'TRUNCATE' THEN
                 TRUNCATE imwg_search_posting;
