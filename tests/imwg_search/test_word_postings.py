@@ -8,6 +8,7 @@ import random
 
 import ckan.model as model
 import pytest
+import sqlalchemy as sa
 
 from ckanext.imwg_search import searcher
 from ckanext.imwg_search.backend import PostgresSolrConnection
@@ -162,6 +163,35 @@ def test_a_score_an_entry_not_read_could_reach_is_read_before_the_page_is_settle
     assert settled == [True]
 
 
+def test_each_word_is_read_as_far_down_as_the_page_needs(monkeypatch, settled):
+    """A common word and a rarer one: the second round reads the rare word
+    whole and the common one down to 1.6 only (15 postings, within half of
+    the 58 matches), where reading both down to the same weight (0.9) would
+    read them all; the page is that of ranking every match."""
+    monkeypatch.setattr(searcher, "POSTINGS_SHARE", 0.5)
+    chosen = []
+    floors = searcher.IndexSearcher._floors
+
+    def recording(self, *args):
+        chosen.append(floors(self, *args))
+        return chosen[-1]
+
+    monkeypatch.setattr(searcher.IndexSearcher, "_floors", recording)
+    docs = [  # 1.0 to 1.6 in "camp"
+        doc(f"a-{i:02d}", f"2024-01-{1 + i % 28:02d}", title="camp", extras_source=" ".join(["camp"] * (i % 7)))
+        for i in range(50)
+    ]
+    # 1.4 in "road", 0.4 in "camp"
+    docs += [doc(f"b-{i}", f"2024-02-0{i + 1}", title="road", tags=["road", "camp"]) for i in range(8)]
+    connection().add(docs)
+    params = {"q": "camp road", "mm": "1", "rows": 3}
+    found = run(params)
+    assert settled == [True] and chosen == [[16, searcher.POSTED_FROM]]
+    monkeypatch.setattr(searcher, "POSTINGS_ROUNDS", 0)
+    assert run(params) == found
+    assert found[0] == 58 and found[1] == [(f"b-{i}", pytest.approx(1.8)) for i in (7, 6, 5)]
+
+
 def test_a_page_the_postings_cannot_settle_ranks_every_match(monkeypatch, settled):
     """Words weighing little everywhere (entries weighing 0.2 in each word,
     which is not posted, score as much as the page's last) rank every match."""
@@ -202,6 +232,39 @@ def test_a_tie_holding_most_postings_ranks_every_match(monkeypatch, settled):
     hits, page = run({"q": "myanmar", "rows": 3})
     assert settled == [False]
     assert hits == 200 and [name for name, _s in page] == ["c-027", "c-055", "c-083"]
+
+
+def test_a_text_search_matches_permission_labels_on_the_rows_the_text_index_finds(monkeypatch):
+    """The planner costs a text match as cheap on any row, so it would take
+    a label held by few entries through the labels' index and match the text
+    on each; in CKAN's filter every user's labels include "public", held by
+    nearly every entry, and that plan reads every entry's text vector. After
+    a text match the labels are matched on the rows the text index finds:
+    no statement of the search reads the labels' index, and the hits are
+    those of the labels counted apart."""
+    docs = [entry(i, random.Random(i), private=i % 25 != 0) for i in range(400)]
+    connection().add(docs)
+    model.Session.execute("ANALYZE imwg_search_package")
+    seen = []
+    execute = PostgresSolrConnection._execute
+
+    def recording(self, sql_text, params):
+        seen.append((sql_text, params))
+        return execute(self, sql_text, params)
+
+    monkeypatch.setattr(PostgresSolrConnection, "_execute", recording)
+    hits, _page = run({"q": "water", "fq": '+permission_labels:("public" OR "member-y")', "rows": 3})
+    monkeypatch.undo()
+    expected = model.Session.execute(
+        "SELECT count(*) FROM imwg_search_package WHERE fts @@ 'water' AND labels && ARRAY['public', 'member-y']"
+    ).scalar()
+    assert hits == expected > 0
+    counts = [(q, p) for q, p in seen if q.startswith("SELECT count(*) FROM imwg_search_package")]
+    assert counts
+    for sql_text, params in counts:
+        model.Session.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(r[0] for r in model.Session.execute(sa.text("EXPLAIN " + sql_text), params))
+        assert "imwg_search_package_fts_idx" in plan and "labels_idx" not in plan, plan
 
 
 def test_postings_follow_every_write():
