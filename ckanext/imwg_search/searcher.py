@@ -376,8 +376,8 @@ class IndexSearcher:
         return None
 
     def _floors(self, words: list[str], last: float, cap: int) -> list[int] | None:
-        """Per word, the lightest posting to read (its floor) so that an
-        entry weighing less than its floor in every word scores less than
+        """Per word, the weight down to which its postings are read (its
+        floor) so that an entry weighing less than its floor in every word scores less than
         ``last`` (the sum of the floors less a tenth each is below it), with
         the fewest postings read in all; None when no choice reads at most
         ``cap``. A word may be read whole (floor 0.3: what is not posted
@@ -401,15 +401,15 @@ class IndexSearcher:
         choices: dict[tuple[int, int], list[int]] = {(0, 0): []}
         for word in words:
             found = levels[word]
-            # not read, read down to each weight counted, read whole (a word
-            # whose counted postings were cut off at the cap costs more than
-            # the cap read down to its lightest weight counted, or whole)
+            # not read, or read down to each weight counted, with the lowest
+            # floor that reads the same postings (a tenth above the next
+            # weight counted; the last reads the word whole: a word whose
+            # counted postings were cut off at the cap then costs more than it)
             options = [(found[0][0] + 1 if found else POSTED_FROM, 0)]
             read = 0
-            for weight, n in found:
+            for i, (_weight, n) in enumerate(found):
                 read += n
-                options.append((weight, read))
-            options.append((POSTED_FROM, read))
+                options.append((found[i + 1][0] + 1 if i + 1 < len(found) else POSTED_FROM, read))
             grown: dict[tuple[int, int], list[int]] = {}
             for (spent, cost), floors in choices.items():
                 for floor, n in options:

@@ -192,6 +192,20 @@ def test_each_word_is_read_as_far_down_as_the_page_needs(monkeypatch, settled):
     assert found[0] == 58 and found[1] == [(f"b-{i}", pytest.approx(1.8)) for i in (7, 6, 5)]
 
 
+def test_a_floor_between_two_weights_reads_the_heavier_only():
+    """Ten entries weigh 1.0 in "camp" (titles), a hundred 0.4 (tags); "road"
+    is not posted (notes, 0.2). For a page ending at 1.1, reading "camp"'s
+    1.0 postings lets an entry not read reach 0.4 + 0.2: its floor is 0.5
+    (a tenth above the next weight), not 1.0, whose bound (0.9 + 0.2) would
+    not be below the page, leaving only the whole word (110 postings, over
+    the cap of 50)."""
+    docs = [doc(f"t-{i}", "2024-01-01", title="camp", notes="road") for i in range(10)]
+    docs += [doc(f"g-{i:03d}", "2024-01-01", tags=["camp"]) for i in range(100)]
+    connection().add(docs)
+    assert connection()._floors(["camp", "road"], 1.1, 50) == [5, searcher.POSTED_FROM]
+    assert connection()._floors(["camp", "road"], 1.1, 9) is None
+
+
 def test_a_page_the_postings_cannot_settle_ranks_every_match(monkeypatch, settled):
     """Words weighing little everywhere (entries weighing 0.2 in each word,
     which is not posted, score as much as the page's last) rank every match."""
