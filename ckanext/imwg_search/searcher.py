@@ -377,10 +377,10 @@ class IndexSearcher:
 
     def _floors(self, words: list[str], last: float, cap: int) -> list[int] | None:
         """Per word, the weight down to which its postings are read (its
-        floor) so that an entry weighing less than its floor in every word scores less than
-        ``last`` (the sum of the floors less a tenth each is below it), with
-        the fewest postings read in all; None when no choice reads at most
-        ``cap``. A word may be read whole (floor 0.3: what is not posted
+        floor) so that an entry weighing less than its floor in every word
+        scores less than ``last`` (the sum of the floors less a tenth each is
+        below it), with the fewest postings read in all; None when no choice
+        reads at most ``cap``. A word may be read whole (floor 0.3: what is not posted
         weighs at most 0.2) or not at all (floor a tenth above its heaviest).
 
         The choice is made on each word's heaviest ``cap`` postings counted by

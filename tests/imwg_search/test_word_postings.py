@@ -254,8 +254,8 @@ def test_a_text_search_matches_permission_labels_on_the_rows_the_text_index_find
     on each; in CKAN's filter every user's labels include "public", held by
     nearly every entry, and that plan reads every entry's text vector. After
     a text match the labels are matched on the rows the text index finds:
-    no statement of the search reads the labels' index, and the hits are
-    those of the labels counted apart."""
+    no count the search runs reads the labels' index, and the hits are those
+    of the labels counted apart."""
     docs = [entry(i, random.Random(i), private=i % 25 != 0) for i in range(400)]
     connection().add(docs)
     model.Session.execute("ANALYZE imwg_search_package")
