@@ -12,7 +12,10 @@ hit count and facet counts are sums of the counts the index keeps per class
 (migration 0009: rows appended by triggers in the writing transaction), not
 counts of its entries; when those rows have piled up, they are folded into
 one per class and value (:meth:`IndexSearcher.fold_counts`). Any other
-search counts its entries.
+search counts its entries. A bounding-box search (ckanext-spatial's
+``ext_bbox``) whose other filters are a class's reads the counts the index
+keeps per class and box instead (migration 0013,
+:meth:`IndexSearcher._rank_by_box`).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from .query import (
     parse_function,
     parse_lucene,
 )
-from .sql import SEP, Compiler, facet_field_code, facet_hash
+from .sql import BOX_FIELD, CORNER_COLUMNS, SEP, Compiler, box_corners, facet_field_code, facet_hash
 from .writer import FACET_VALUES, NOT_FACETED, POSTINGS, TABLE
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,12 @@ FACET_COUNTS = "imwg_search_facet_count"
 #: Rows of counts read beyond one per class and value that make a search fold them.
 FOLD_AFTER = 2000
 _CLASS = "site_id, state, capacity, dataset_type, labels"
+#: what a search ranked by box alone may read besides a class's columns
+_CORNERS = frozenset(CORNER_COLUMNS)
+#: the index of migration 0013 (boxes, then the default order after the score)
+BOX_WALK_INDEX = "imwg_search_package_box_walk_idx"
+#: an entry's box term (migration 0013; ``sql.box_term``)
+_BOX_TERM = "imwg_search_box_term({0}.num_minx, {0}.num_miny, {0}.num_maxx, {0}.num_maxy)"
 #: Folds the counts' rows into one per class and value, in one statement: a
 #: search sees the rows before or after, whose sums are the same. Rows that
 #: writing transactions append meanwhile are not seen, so not folded, and no
@@ -141,6 +150,8 @@ class IndexSearcher:
         filters = [self._parse_filter(f, op) for f in ([fq] if isinstance(fq, str) else fq) if f and f.strip()]
         bf = kw.get("bf") if def_type == "edismax" else None
 
+        conjuncts: list[str] = []
+
         def compile_all(analyze):
             c = Compiler(self.schema, analyze)
             conds = [c.condition(q_node, q_fields, scoring=True)]
@@ -149,6 +160,7 @@ class IndexSearcher:
             score = c.rank_sql() or ZERO_SCORE
             if bf:
                 score = f"({score} + COALESCE({c.func(parse_function(bf))}, 0))"
+            conjuncts[:] = conds
             return c, " AND ".join(f"({x})" for x in conds), score
 
         where, params, score, compiler = self._compile(compile_all)
@@ -160,8 +172,8 @@ class IndexSearcher:
             # JIT compilation, which for a query of hundreds of clauses takes
             # seconds where running it takes a millisecond: JIT is off too.
             with self._planner_settings({"enable_seqscan": "off", "jit": "off"}):
-                return self._run(where, params, score, compiler, kw)
-        return self._run(where, params, score, compiler, kw)
+                return self._run(where, params, score, compiler, kw, conjuncts)
+        return self._run(where, params, score, compiler, kw, conjuncts)
 
     @contextlib.contextmanager
     def _planner_settings(self, settings: dict[str, str]):
@@ -181,7 +193,15 @@ class IndexSearcher:
         finally:
             set_all(old)
 
-    def _run(self, where: str, params: dict[str, Any], score: str, compiler: Compiler, kw: dict[str, Any]):
+    def _run(
+        self,
+        where: str,
+        params: dict[str, Any],
+        score: str,
+        compiler: Compiler,
+        kw: dict[str, Any],
+        conjuncts: list[str],
+    ):
         rows = int(kw.get("rows", 10))
         start = int(kw.get("start", 0))
         if rows < 0 or start < 0:
@@ -203,7 +223,11 @@ class IndexSearcher:
         if facet_fields:
             facets, hits = self._facets(facet_fields, where, params, kw, by_class)
         ranked = None
-        words = compiler.rank_words(score) if rows > 0 and order.startswith("score DESC") else None
+        if rows > 0 and order.startswith("score DESC"):
+            boxed = self._rank_by_box(conjuncts, params, score, order, rows, start)
+            if boxed is not None:
+                ranked, hits = boxed
+        words = compiler.rank_words(score) if ranked is None and rows > 0 and order.startswith("score DESC") else None
         if words and self._exists(POSTINGS):
             if hits is None:
                 hits = self._count(where, params, by_class)
@@ -290,6 +314,117 @@ class IndexSearcher:
         elif start == 0 and len(ranked) <= rows:
             count = len(ranked)  # the whole result is on this page
         return ranked[:rows], count
+
+    def _rank_by_box(
+        self, conjuncts: list[str], params: dict[str, Any], score: str, order: str, rows: int, start: int
+    ) -> tuple[list[Any], int] | None:
+        """The page and hit count of a search ranked by a function of the
+        entries' boxes alone (ckanext-spatial's ``ext_bbox``: a range and a
+        boost of the corners), from the counts kept per class and box
+        (migration 0013); None for any other search.
+
+        Its other filters must admit whole classes. Entries of one box score
+        the same and pass the box's filters alike, so the boxes are filtered
+        and scored (the same SQL, on each box's corners), the hit count is the
+        sum of the admitted boxes' entries, and the page is ranked over the
+        entries of the best boxes only: those that fill it, and any that
+        score the same as the last of them. Each box's entries are read in
+        the order after the score, as far as the page goes."""
+        on_boxes = [c for c in conjuncts if not _reads_only(c, CLASS_COLUMNS)]
+        rest = order.split(", ", 1)[1] if ", " in order else "d.index_id"  # the order after the score
+        if (
+            not on_boxes
+            or score == ZERO_SCORE
+            or not all(_reads_only(c, _CORNERS) for c in [score, *on_boxes])
+            or not config.kept_counts()
+            or re.search(r"\bscore\b", rest)
+            or not self._execute(
+                "SELECT to_regclass(:t) IS NOT NULL AND to_regclass(:i) IS NOT NULL AND to_regprocedure(:f) IS NOT NULL",
+                {"t": FACET_COUNTS, "i": BOX_WALK_INDEX, "f": "imwg_search_box_term(float8, float8, float8, float8)"},
+            ).scalar()
+        ):
+            return None
+        classes = " AND ".join(f"({c})" for c in conjuncts if _reads_only(c, CLASS_COLUMNS)) or "TRUE"
+        boxes_where = " AND ".join(f"({c})" for c in on_boxes)
+        rows_of = self._execute(
+            f"SELECT c.hash, c.n, c.r, v.value FROM (SELECT d.hash, CAST(sum(d.n) AS bigint) AS n, count(*) AS r "
+            f"FROM {FACET_COUNTS} d WHERE (d.hash >> 48) = {facet_field_code(':_bf')} AND {classes} "
+            f"GROUP BY d.hash) c LEFT JOIN {FACET_VALUES} v ON v.hash = c.hash AND v.field = :_bf",
+            {**params, "_bf": BOX_FIELD},
+        ).fetchall()
+        if sum(r[2] for r in rows_of) > len(rows_of) + FOLD_AFTER:
+            self.fold_counts()
+        counted = {h: (n, value) for h, n, _r, value in rows_of if n > 0}
+        unnamed = [h for h, (_n, value) in counted.items() if value is None]
+        if unnamed:
+            # boxes a dataset commit wrote since the names were last stored
+            named = self._name_boxes(unnamed, classes, params)
+            if len(named) < len(unnamed):
+                return None  # not found (the entries changed meanwhile): every match is ranked
+            counted = {h: (n, named.get(h, value)) for h, (n, value) in counted.items()}
+        boxes = list(counted.values())
+        corners = [box_corners(value) for _n, value in boxes]
+        columns = {f"_c{i}": [c[i] for c in corners] for i in range(4)}
+        scored = self._execute(
+            f"SELECT d.i, {score} FROM unnest(CAST(:_c0 AS float8[]), CAST(:_c1 AS float8[]), "
+            f"CAST(:_c2 AS float8[]), CAST(:_c3 AS float8[])) WITH ORDINALITY "
+            f"AS d({', '.join(CORNER_COLUMNS)}, i) WHERE {boxes_where} ORDER BY 2 DESC",
+            {**params, **columns},
+        ).fetchall()
+        admitted = [(float(sc), int(i) - 1) for i, sc in scored]  # best first, as the page's order puts them
+        hits = sum(boxes[i][0] for _sc, i in admitted)
+        if start >= hits:
+            return [], hits
+        chosen: list[tuple[float, int]] = []
+        read = 0
+        for sc, i in admitted:
+            if read >= start + rows and sc < chosen[-1][0]:
+                break
+            chosen.append((sc, i))
+            read += boxes[i][0]
+        # the index of migration 0013 finds a box's entries in the default
+        # order (equal corners are one box: its term makes a negative zero 0)
+        walk = " AND ".join(f"COALESCE(d.{c}, 0) = b.{c}" for c in CORNER_COLUMNS)
+        with self._planner_settings({"jit": "off"}):
+            ranked = (
+                self._execute(
+                    f"SELECT d.index_id, d.score AS score FROM (SELECT b.score, d.* FROM unnest("
+                    f"CAST(:_bs AS float8[]), CAST(:_c0 AS float8[]), CAST(:_c1 AS float8[]), "
+                    f"CAST(:_c2 AS float8[]), CAST(:_c3 AS float8[])) AS b(score, {', '.join(CORNER_COLUMNS)}) "
+                    f"CROSS JOIN LATERAL (SELECT d.* FROM {TABLE} d WHERE {classes} AND "
+                    f"{walk} "
+                    f"ORDER BY {rest} LIMIT :_need) d) d ORDER BY {order} LIMIT :_rows OFFSET :_start",
+                    {
+                        **params,
+                        "_bs": [sc for sc, _i in chosen],
+                        **{f"_c{k}": [corners[i][k] for _sc, i in chosen] for k in range(4)},
+                        "_need": start + rows,
+                        "_rows": rows,
+                        "_start": start,
+                    },
+                )
+                .mappings()
+                .all()
+            )
+        if len(ranked) < min(rows, hits - start):
+            return None  # entries changed since they were counted: every match is ranked
+        return ranked, hits
+
+    def _name_boxes(self, hashes: list[int], where: str, params: dict[str, Any]) -> dict[int, str]:
+        """Name the boxes ``hashes`` from the entries ``where`` admits (the
+        classes whose counts hold them: each has entries there), and store the
+        names for the next search: {hash: value}. Reads the boxes' index."""
+        corners = ", ".join(f"COALESCE(d.{c}, 0)" for c in CORNER_COLUMNS)
+        terms = [
+            r[0]
+            for r in self._execute(
+                f"SELECT t FROM (SELECT DISTINCT {corners} FROM {TABLE} d WHERE {where}) AS d({', '.join(CORNER_COLUMNS)}) "
+                f"CROSS JOIN LATERAL (SELECT {_BOX_TERM.format('d')} AS t) e "
+                f"WHERE {facet_hash('t')} = ANY(CAST(:_h AS bigint[]))",
+                {**params, "_h": hashes},
+            )
+        ]
+        return {h: value for h, (_field, value) in self._store_names(terms).items()}
 
     def _top_by_weight(
         self,
@@ -653,6 +788,11 @@ class IndexSearcher:
                 {**params, "_h": hashes},
             )
         ]
+        return self._store_names(terms)
+
+    def _store_names(self, terms: list[str]) -> dict[int, tuple[str, str]]:
+        """Store the names of the facet values ``terms`` (``field\x1fvalue``)
+        for the next searches: {hash: (field, value)}."""
         if terms:
             try:
                 self._autocommit([self._facet_value_statement(sorted(terms))])

@@ -20,7 +20,8 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable
+import struct
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import solr_schema as ss
@@ -454,6 +455,15 @@ BOX_PREFILTER = True
 BOX_LIMIT = 1e100
 
 
+#: the columns of an entry's corners (west, south, east, north)
+CORNER_COLUMNS = ("num_minx", "num_miny", "num_maxx", "num_maxy")
+#: The facet field under which every entry carries its box (without corners:
+#: (0, 0, 0, 0), as a function reads it), so that the kept counts count
+#: entries per box (migration 0013). No document has it: a facet on it
+#: counts nothing, as on Solr.
+BOX_FIELD = "imwg:bbox"
+
+
 def _corner(column: str) -> str:
     return f"LEAST(GREATEST(COALESCE(d.{column}, 0), CAST({-BOX_LIMIT!r} AS float8)), CAST({BOX_LIMIT!r} AS float8))"
 
@@ -461,9 +471,22 @@ def _corner(column: str) -> str:
 #: An entry's box as a function query reads its corners (a missing corner
 #: is 0), clamped to :data:`BOX_LIMIT`: the expression of the GiST index of
 #: migration 0010.
-BOX_SQL = (
-    f"box(point({_corner('num_minx')}, {_corner('num_miny')}), point({_corner('num_maxx')}, {_corner('num_maxy')}))"
-)
+BOX_SQL = "box(point({}, {}), point({}, {}))".format(*map(_corner, CORNER_COLUMNS))
+
+
+def box_term(corners: Iterable[float | None]) -> str:
+    """The facet term of an entry's box: the field, then the four corners'
+    IEEE bytes in hex, as a function query reads them (a missing corner and
+    a negative zero are 0). ``imwg_search_box_term`` (migration 0013) gives
+    the same in SQL."""
+    return term_key(BOX_FIELD, struct.pack(">4d", *(0.0 if v is None else v + 0.0 for v in corners)).hex())
+
+
+def box_corners(value: str) -> tuple[float, float, float, float]:
+    """The corners of a box's facet value (:func:`box_term` after the field)."""
+    return struct.unpack(">4d", bytes.fromhex(value))
+
+
 _CORNERS = {"x": ("minx", "maxx"), "y": ("miny", "maxy")}
 
 

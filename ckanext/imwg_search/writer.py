@@ -36,7 +36,7 @@ from ckanext.imwg import txcache
 from . import solr_schema as ss
 from .commits import COMMITTING, FLUSHED, PENDING
 from .model import LABELS_FIELD, NARROW_COLUMNS, NUMBER_COLUMNS, facet_value, package_index
-from .sql import CATCH_ALL_CONFIG, SEP, facet_hash, term_key
+from .sql import BOX_FIELD, CATCH_ALL_CONFIG, CORNER_COLUMNS, SEP, box_term, facet_hash, term_key
 from .values import boolean, fold, format_date, number, parse_date, solr_string
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ _INSERT = f"""
     ON CONFLICT (index_id) DO UPDATE SET {_UPDATE}
     WHERE (d.doc, d.data_dict, d.validated_data_dict, d.labels)
           IS DISTINCT FROM (EXCLUDED.doc, EXCLUDED.data_dict, EXCLUDED.validated_data_dict, EXCLUDED.labels)
+       OR NOT (d.fids @> EXCLUDED.fids AND EXCLUDED.fids @> d.fids)
 """.replace("%", "%%")
 
 
@@ -217,6 +218,7 @@ class EntriesNotWritten(pysolr.SolrError):
 
 #: String fields never counted as facets through the fast path: unique per
 #: dataset or bookkeeping. Faceting on them still works (from ``terms``).
+#: The entries' boxes (``BOX_FIELD``) are counted for bounding-box searches only.
 NOT_FACETED = frozenset(
     (
         "id",
@@ -232,6 +234,7 @@ NOT_FACETED = frozenset(
         "revision_id",
         "creator_user_id",
         "permission_labels",
+        BOX_FIELD,
     )
 )
 
@@ -415,6 +418,8 @@ class IndexWriter:
         for key in ("index_id", "id", "site_id"):
             if not doc.get(key):
                 raise pysolr.SolrError(f"Document is missing mandatory field: {key}")
+        numbers = {column: _number_or_none(doc.get(field)) for field, column in NUMBER_COLUMNS.items()}
+        fterms.append(box_term(numbers[c] for c in CORNER_COLUMNS))  # counted per class and box (migration 0013)
         return {
             "index_id": str(doc["index_id"]),
             "id": str(doc["id"]),
@@ -426,7 +431,7 @@ class IndexWriter:
             "fts_pieces": {w: "\n".join(p) for w, p in pieces.items()},
             "labels": [str(v) for v in _as_list(doc.get(LABELS_FIELD))],
             **{column: _scalar(doc.get(field)) for field, column in NARROW_COLUMNS.items()},
-            **{column: _number_or_none(doc.get(field)) for field, column in NUMBER_COLUMNS.items()},
+            **numbers,
             "data_dict": _text_or_none(extra["data_dict"]),
             "validated_data_dict": _text_or_none(extra["validated_data_dict"]),
         }
