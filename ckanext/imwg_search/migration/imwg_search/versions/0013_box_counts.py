@@ -33,10 +33,11 @@ BOX_FIELD = "imwg:bbox"
 CORNERS = ("minx", "miny", "maxx", "maxy")
 # sql.facet_hash when written: 16 bits of the field's hash, 48 of the term's
 HASH = "((hashtextextended(split_part({t}, chr(31), 1), 0) << 48) | (hashtextextended({t}, 0) & 281474976710655))"
-CODE = f"((hashtextextended('{BOX_FIELD}', 0) << 48) >> 48)"
 #: the corners as the function reads them, then the default order after the score
 WALK = ", ".join(f"COALESCE(num_{c}, 0)" for c in CORNERS) + ', sort_modified COLLATE "C" DESC NULLS LAST, index_id'
 TERM = "imwg_search_box_term(num_minx, num_miny, num_maxx, num_maxy)"
+#: an entry's own box's hash (no other value of another field that might share its field's code)
+OWN = HASH.format(t=TERM)
 
 
 def upgrade():
@@ -68,8 +69,8 @@ def upgrade():
 def downgrade():
     op.execute(
         f"""
-        UPDATE imwg_search_package SET fids = ARRAY(SELECT h FROM unnest(fids) h WHERE (h >> 48) <> {CODE})
-        WHERE EXISTS (SELECT 1 FROM unnest(fids) h WHERE (h >> 48) = {CODE});
+        UPDATE imwg_search_package SET fids = array_remove(fids, {OWN})
+        WHERE fids @> ARRAY[{OWN}];
         DROP INDEX imwg_search_package_box_walk_idx;
         DELETE FROM imwg_search_facet_value WHERE field = '{BOX_FIELD}';
         DROP FUNCTION imwg_search_box_term(float8, float8, float8, float8);
