@@ -6,7 +6,6 @@ down and up."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 
@@ -20,6 +19,7 @@ from ckanext.imwg_search import config as search_config
 from ckanext.imwg_search import sql
 from ckanext.imwg_search.backend import PostgresSolrConnection
 from ckanext.spatial.search import SolrBBoxSearchBackend
+from tests.support import statements_run
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
@@ -101,23 +101,6 @@ def bbox_search(box, fq, start=0, rows=100, kept=True):
     return result, by_box
 
 
-@contextlib.contextmanager
-def recorded():
-    """The statements the search backend runs inside."""
-    statements = []
-    original = PostgresSolrConnection._execute
-
-    def spy(self, sql_text, values):
-        statements.append(sql_text)
-        return original(self, sql_text, values)
-
-    PostgresSolrConnection._execute = spy
-    try:
-        yield statements
-    finally:
-        PostgresSolrConnection._execute = original
-
-
 def search(fq, start=0, rows=100, kept=True, **extra):
     """A search of every entry with the filters ``fq`` (and ``extra``; sorted
     by score then date unless told): the hit count, the page (name, score)
@@ -126,7 +109,7 @@ def search(fq, start=0, rows=100, kept=True, **extra):
     extra.setdefault("sort", "score desc, metadata_modified desc")
     config[search_config.FACET_COUNTS] = kept
     try:
-        with recorded() as statements:
+        with statements_run() as statements:
             result = connection().search(
                 q="*:*", fq=fq, defType="edismax", start=start, rows=rows, fl="name,score", **extra
             )
@@ -285,7 +268,7 @@ def test_users_see_in_ext_bbox_what_scoring_every_dataset_shows():
                 every = call_action("package_search", context=dict(context), **params)
             finally:
                 config[search_config.FACET_COUNTS] = True
-            with recorded() as statements:
+            with statements_run() as statements:
                 fast = call_action("package_search", context=dict(context), **params)
             assert any("FROM imwg_search_facet_count" in s for s in statements)
             assert fast["count"] == every["count"] > 0, (user, box)
