@@ -132,6 +132,26 @@ def statements_run() -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def search_statements() -> Iterator[list[tuple[str, dict]]]:
+    """The statements the PostgreSQL search backend runs while the block
+    runs, with their parameters (as its ``_execute`` takes them: for EXPLAIN)."""
+    from ckanext.imwg_search.backend import PostgresSolrConnection
+
+    seen: list[tuple[str, dict]] = []
+    execute = PostgresSolrConnection._execute
+
+    def recording(self, sql_text, params):
+        seen.append((sql_text, params))
+        return execute(self, sql_text, params)
+
+    PostgresSolrConnection._execute = recording
+    try:
+        yield seen
+    finally:
+        PostgresSolrConnection._execute = execute
+
+
 #: the password of the editor that ``editor_portal`` creates
 EDITOR_PASSWORD = "Editor-pass-2026"
 

@@ -233,6 +233,8 @@ class IndexSearcher:
                 hits = self._count(where, params, by_class)
             if start < hits:
                 ranked = self._top_by_weight(words, where, params, score, order, rows, start, hits)
+                if ranked is None:
+                    ranked = self._rank_by_postings(words, where, params, score, order, rows, start)
         # when every match is ranked anyway, count them in the same pass
         with_total = rows > 0 and hits is None and score != ZERO_SCORE and order.startswith("score")
         if hits is None and not with_total and not by_class:
@@ -454,7 +456,8 @@ class IndexSearcher:
         (the search's filters admit few of the entries read), the next round
         reads as many more as would fill it twice at the same rate. No round
         reads more postings than :data:`POSTINGS_SHARE` of the matches
-        (counted first, ties included): then every match is ranked. Each round
+        (counted first, ties included): then the matches are bounded from their
+        postings instead (:meth:`_rank_by_postings`). Each round
         is one statement (one snapshot); the hit count, taken before, is not
         used to settle a page."""
         cap = hits * POSTINGS_SHARE
@@ -509,6 +512,48 @@ class IndexSearcher:
             wanted = 2 * (start + rows) * postings / max(matched, 0.5)
             depth = max(depth * 2, math.ceil(wanted / len(words)))
         return None
+
+    def _rank_by_postings(
+        self,
+        words: list[str],
+        where: str,
+        params: dict[str, Any],
+        score: str,
+        order: str,
+        rows: int,
+        start: int,
+    ) -> list[Any] | None:
+        """The page of a search ranked by the words ``words`` (as
+        :meth:`_top_by_weight`), scoring only the matches that may reach it.
+
+        Every match's weight in the words is bounded from its postings
+        alone, without reading its text: at least the sum of its postings'
+        weights, at most that plus two tenths for each word it has no posting
+        of (what is not posted weighs at most that). An entry whose most is
+        below the page's depth-th least scores below every entry of the page,
+        so only the others are scored, in one statement (one snapshot)."""
+        sql = (
+            f"WITH m AS MATERIALIZED (SELECT d.index_id FROM {TABLE} d WHERE {where}), "
+            "b AS MATERIALIZED (SELECT m.index_id, coalesce(sum(p.weight), 0) AS least, "
+            "coalesce(sum(p.weight), 0) + :_unposted * (:_n - count(p.index_id)) AS most "
+            f"FROM m LEFT JOIN {POSTINGS} p ON p.index_id = m.index_id AND p.word = ANY(CAST(:_words AS text[])) "
+            "GROUP BY m.index_id), "
+            "f AS (SELECT least FROM b ORDER BY least DESC OFFSET :_depth - 1 LIMIT 1) "
+            f"SELECT d.index_id, {score} AS score FROM b JOIN {TABLE} d ON d.index_id = b.index_id "
+            f"WHERE b.most >= coalesce((SELECT least FROM f), 0) ORDER BY {order} LIMIT :_rows OFFSET :_start"
+        )
+        bound = {
+            **params,
+            "_words": words,
+            "_n": len(words),
+            "_unposted": POSTED_FROM - 1,
+            "_depth": start + rows,
+            "_rows": rows,
+            "_start": start,
+        }
+        # the matches are few beside the postings: hashed, not both sorted by id
+        with self._planner_settings({"enable_mergejoin": "off"}):
+            return self._execute(sql, bound).mappings().all()
 
     def _floors(self, words: list[str], last: float, cap: int) -> list[int] | None:
         """Per word, the weight down to which its postings are read (its

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import pathlib
+import random
 
 import ckan.model as model
 import pytest
@@ -15,6 +16,7 @@ from ckan.tests.helpers import call_action
 
 import ckanext.imwg_search
 from ckanext.imwg_search.backend import PostgresSolrConnection
+from tests.support import search_statements
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
@@ -92,3 +94,93 @@ def test_rehashing_leaves_no_temporary_table():
         rehash.upgrade()
         assert conn.execute(sa.text("SELECT to_regclass('pg_temp.imwg_search_facet_names')")).scalar() is None
     assert tag_facet() == {"landmines": 1}
+
+
+def heap_per_entry() -> tuple[float, bool]:
+    """The index table's heap bytes per entry, and whether its pages are all
+    marked visible (as vacuumed: index-only scans read no row)."""
+    model.Session.remove()
+    size, entries, pages, visible = model.Session.execute(
+        "SELECT pg_relation_size(c.oid), (SELECT count(*) FROM imwg_search_package), c.relpages, c.relallvisible "
+        "FROM pg_class c WHERE c.oid = 'imwg_search_package'::regclass"
+    ).one()
+    model.Session.remove()
+    return size / entries, pages > 0 and visible == pages
+
+
+def test_rows_are_rewritten_to_hold_their_narrow_columns(migrate_db_for):
+    """Migration 0014 rewrites entries written in the default row shape
+    (about 2 kB kept in the row) into rows of at most 1 kB, the facet
+    values' hashes kept in them, vacuumed; the entries are found as before."""
+    rnd = random.Random(14)
+
+    def words(n: int) -> str:
+        return " ".join("".join(rnd.choice("bcdfghjklmnpqrstvwz") for _ in range(8)) for _ in range(n))
+
+    docs = [
+        {"index_id": f"ix-{i}", "id": f"id-{i}", "site_id": "test", "name": f"entry-{i}", "title": words(6),
+         "notes": words(300), "tags": [words(1) for _ in range(60)], "res_format": ["CSV"]}
+        for i in range(40)
+    ]  # fmt: skip
+    PostgresSolrConnection(model.Session).add(docs)
+    target = migration("0014_narrow_rows").ROW_TARGET
+    migrate_db_for("imwg_search", "imwg_search_0013", False)
+    with model.meta.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM FULL imwg_search_package"))  # the rows as the default shape writes them
+    wide, _ = heap_per_entry()
+    assert wide > 1.5 * target
+    migrate_db_for("imwg_search")
+    narrow, visible = heap_per_entry()
+    assert narrow <= target
+    assert visible
+    storage = model.Session.execute(
+        "SELECT attstorage FROM pg_attribute WHERE attrelid = 'imwg_search_package'::regclass AND attname = 'fids'"
+    ).scalar()
+    assert storage == "m"
+    search = PostgresSolrConnection(model.Session).search
+    word = docs[7]["notes"].split()[100]
+    assert [d["name"] for d in search(q=f"notes:{word}", fl="name").docs] == ["entry-7"]
+    faceted = search(q="*:*", rows=0, facet="true", **{"facet.field": ["res_format"]})
+    assert faceted.hits == 40 and faceted.facets["facet_fields"]["res_format"] == ["CSV", 40]
+
+
+def text_and_filter_plan() -> tuple[int, str]:
+    """The hits of a common word with a selective facet filter, and the plan
+    of the count that search runs."""
+    model.Session.remove()
+    search = PostgresSolrConnection(model.Session).search
+    with search_statements() as seen:
+        hits = search(q="water", fq='res_format:"GeoJSON"', defType="dismax", qf="text", rows=0).hits
+    [(count, params)] = [(q, p) for q, p in seen if q.startswith("SELECT count(*) FROM imwg_search_package")]
+    model.Session.execute("SET LOCAL enable_seqscan = off")
+    plan = "\n".join(r[0] for r in model.Session.execute(sa.text("EXPLAIN (COSTS OFF) " + count), params))
+    model.Session.remove()
+    return hits, plan
+
+
+def test_a_text_match_and_a_term_filter_are_answered_by_one_index(migrate_db_for):
+    """After migration 0015 a common word with a selective facet filter is
+    matched in the index with the filter (an index condition: no entry's
+    text vector is read to match it); before it, the filter's index alone
+    was taken and the text matched on each row. The hits are the same."""
+    docs = [
+        {"index_id": f"ix-{i}", "id": f"id-{i}", "site_id": "test", "name": f"entry-{i}",
+         "notes": "water point survey" if i % 10 else "market survey",
+         "res_format": ["GeoJSON" if i % 40 == 1 else "CSV"]}
+        for i in range(400)
+    ]  # fmt: skip
+    PostgresSolrConnection(model.Session).add(docs)
+    model.Session.execute("ANALYZE imwg_search_package")
+    model.Session.commit()
+    hits, plan = text_and_filter_plan()
+    assert hits == 10
+    assert "imwg_search_package_text_terms_idx" in plan, plan
+    assert "Filter" not in plan or "fts @@" not in plan.split("Filter", 1)[1], plan
+    migrate_db_for("imwg_search", "imwg_search_0014", False)
+    model.Session.execute("ANALYZE imwg_search_package")
+    model.Session.commit()
+    before, old_plan = text_and_filter_plan()
+    assert before == hits
+    assert "imwg_search_package_text_terms_idx" not in old_plan, old_plan
+    migrate_db_for("imwg_search")
+    assert text_and_filter_plan()[0] == hits

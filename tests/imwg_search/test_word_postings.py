@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ckanext.imwg_search import searcher
 from ckanext.imwg_search.backend import PostgresSolrConnection
+from tests.support import search_statements, statements_run
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
@@ -106,6 +107,13 @@ def settled(monkeypatch):
     return done
 
 
+def rank_every_match(monkeypatch):
+    """From here on every match is ranked: neither the postings' rounds nor
+    their bounds choose the entries scored."""
+    monkeypatch.setattr(searcher, "POSTINGS_ROUNDS", 0)
+    monkeypatch.setattr(searcher.IndexSearcher, "_rank_by_postings", lambda self, *args: None)
+
+
 @pytest.mark.parametrize("seed", [5, 6, 7])
 def test_pages_from_the_postings_are_those_of_ranking_every_match(monkeypatch, settled, seed):
     """Same hits, same entries in the same order with the same scores,
@@ -114,10 +122,33 @@ def test_pages_from_the_postings_are_those_of_ranking_every_match(monkeypatch, s
     index(seed=seed)
     from_postings = [run(p) for p in SEARCHES]
     assert len(settled) == len(SEARCHES) and sum(settled) >= len(SEARCHES) // 2, settled
-    monkeypatch.setattr(searcher, "POSTINGS_ROUNDS", 0)  # every match ranked
+    rank_every_match(monkeypatch)
     ranked = [run(p) for p in SEARCHES]
     assert from_postings == ranked
     assert all(hits and docs for hits, docs in ranked[:2])
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_pages_the_rounds_leave_are_those_of_ranking_every_match(monkeypatch, seed):
+    """A page no round settles is ranked over the matches whose weight,
+    bounded from their postings, may reach it: same hits, same entries in
+    the same order with the same scores as ranking every match."""
+    index(seed=seed)
+    monkeypatch.setattr(searcher, "POSTINGS_ROUNDS", 0)
+    scored = []
+    bounded = searcher.IndexSearcher._rank_by_postings
+
+    def recording(self, *args):
+        with statements_run() as run_:
+            page = bounded(self, *args)
+        scored.append(page is not None and any("b.most >=" in s for s in run_))
+        return page
+
+    monkeypatch.setattr(searcher.IndexSearcher, "_rank_by_postings", recording)
+    from_bounds = [run(p) for p in SEARCHES]
+    assert scored == [True] * len(SEARCHES)
+    rank_every_match(monkeypatch)
+    assert from_bounds == [run(p) for p in SEARCHES]
 
 
 def doc(key, date, **fields):
@@ -187,7 +218,7 @@ def test_each_word_is_read_as_far_down_as_the_page_needs(monkeypatch, settled):
     params = {"q": "camp road", "mm": "1", "rows": 3}
     found = run(params)
     assert settled == [True] and chosen == [[16, searcher.POSTED_FROM]]
-    monkeypatch.setattr(searcher, "POSTINGS_ROUNDS", 0)
+    rank_every_match(monkeypatch)
     assert run(params) == found
     assert found[0] == 58 and found[1] == [(f"b-{i}", pytest.approx(1.8)) for i in (7, 6, 5)]
 
@@ -231,7 +262,7 @@ def test_a_page_the_filters_thin_out_reads_more_postings(monkeypatch, settled):
     params = {"q": "camp", "fq": 'organization:"rare"', "rows": 3}
     found = run(params)
     assert settled == [True]
-    monkeypatch.setattr(searcher, "POSTINGS_ROUNDS", 0)
+    rank_every_match(monkeypatch)
     assert run(params) == found and found[0] == 210
     assert [name for name, _s in found[1]] == ["h-20", "h-90", "h-40"]
 
@@ -248,7 +279,7 @@ def test_a_tie_holding_most_postings_ranks_every_match(monkeypatch, settled):
     assert hits == 200 and [name for name, _s in page] == ["c-027", "c-055", "c-083"]
 
 
-def test_a_text_search_matches_permission_labels_on_the_rows_the_text_index_finds(monkeypatch):
+def test_a_text_search_matches_permission_labels_on_the_rows_the_text_index_finds():
     """The planner costs a text match as cheap on any row, so it would take
     a label held by few entries through the labels' index and match the text
     on each; in CKAN's filter every user's labels include "public", held by
@@ -259,16 +290,8 @@ def test_a_text_search_matches_permission_labels_on_the_rows_the_text_index_find
     docs = [entry(i, random.Random(i), private=i % 25 != 0) for i in range(400)]
     connection().add(docs)
     model.Session.execute("ANALYZE imwg_search_package")
-    seen = []
-    execute = PostgresSolrConnection._execute
-
-    def recording(self, sql_text, params):
-        seen.append((sql_text, params))
-        return execute(self, sql_text, params)
-
-    monkeypatch.setattr(PostgresSolrConnection, "_execute", recording)
-    hits, _page = run({"q": "water", "fq": '+permission_labels:("public" OR "member-y")', "rows": 3})
-    monkeypatch.undo()
+    with search_statements() as seen:
+        hits, _page = run({"q": "water", "fq": '+permission_labels:("public" OR "member-y")', "rows": 3})
     expected = model.Session.execute(
         "SELECT count(*) FROM imwg_search_package WHERE fts @@ 'water' AND labels && ARRAY['public', 'member-y']"
     ).scalar()
@@ -278,7 +301,7 @@ def test_a_text_search_matches_permission_labels_on_the_rows_the_text_index_find
     for sql_text, params in counts:
         model.Session.execute("SET LOCAL enable_seqscan = off")
         plan = "\n".join(r[0] for r in model.Session.execute(sa.text("EXPLAIN " + sql_text), params))
-        assert "imwg_search_package_fts_idx" in plan and "labels_idx" not in plan, plan
+        assert "imwg_search_package_text_terms_idx" in plan and "labels_idx" not in plan, plan
 
 
 def test_postings_follow_every_write():
