@@ -184,3 +184,28 @@ def test_a_text_match_and_a_term_filter_are_answered_by_one_index(migrate_db_for
     assert "imwg_search_package_text_terms_idx" not in old_plan, old_plan
     migrate_db_for("imwg_search")
     assert text_and_filter_plan()[0] == hits
+
+
+def test_term_filters_rule_out_sequential_scans(monkeypatch):
+    """Since migration 0014 an entry's terms are read from TOAST, which the
+    planner does not cost: a search filtering on terms runs its statements
+    with sequential scans ruled out (and JIT off), as a text search does; a
+    search filtering on narrow columns only runs as planned."""
+    PostgresSolrConnection(model.Session).add(
+        [{"index_id": f"ix-{i}", "id": f"id-{i}", "site_id": "test", "name": f"entry-{i}", "res_format": ["CSV"],
+          "organization": "north"} for i in range(20)]
+    )  # fmt: skip
+    settings = []
+    execute = PostgresSolrConnection._execute
+
+    def recording(self, sql_text, params):
+        if sql_text.startswith("SELECT count(*)"):
+            read = "SELECT current_setting('enable_seqscan'), current_setting('jit')"
+            settings.append(tuple(self.session.execute(read).one()))
+        return execute(self, sql_text, params)
+
+    monkeypatch.setattr(PostgresSolrConnection, "_execute", recording)
+    search = PostgresSolrConnection(model.Session).search
+    assert search(q="*:*", fq='res_format:"CSV"', sort="name asc", rows=1).hits == 20
+    assert search(q="*:*", fq='organization:"north"', sort="name asc", rows=1).hits == 20
+    assert len(settings) == 2 and settings[0] == ("off", "off") and settings[1][0] == "on"
