@@ -164,16 +164,16 @@ class IndexSearcher:
             return c, " AND ".join(f"({x})" for x in conds), score
 
         where, params, score, compiler = self._compile(compile_all)
-        if "d.fts @@" in where or "d.terms @>" in where:
+        if compiler.index_matched:
             # The GIN index answers text matches and term filters exactly, so
             # only matching rows are read, and for their narrow columns only;
             # the planner underrates what such a condition costs on every row
-            # of a sequential scan (the row's vector or terms read from TOAST:
-            # migration 0014 moves them out of every row), so that plan is
-            # ruled out here. The penalty that rules it out makes any plan
-            # look costly enough for JIT compilation, which for a query of
-            # hundreds of clauses takes seconds where running it takes a
-            # millisecond: JIT is off too.
+            # of a sequential scan (the row's vector or terms read from TOAST,
+            # where migration 0014 moves them), so that plan is ruled out
+            # when the search has such a condition outside a negation. The
+            # penalty that rules it out makes any plan look costly enough for
+            # JIT compilation, which for a query of hundreds of clauses takes
+            # seconds where running it takes a millisecond: JIT is off too.
             with self._planner_settings({"enable_seqscan": "off", "jit": "off"}):
                 return self._run(where, params, score, compiler, kw, conjuncts)
         return self._run(where, params, score, compiler, kw, conjuncts)
@@ -525,7 +525,7 @@ class IndexSearcher:
         order: str,
         rows: int,
         start: int,
-    ) -> list[Any] | None:
+    ) -> list[Any]:
         """The page of a search ranked by the words ``words`` (as
         :meth:`_top_by_weight`), scoring only the matches that may reach it.
 

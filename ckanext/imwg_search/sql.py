@@ -85,6 +85,10 @@ def jsonpath_field(field: str) -> str:
     return '$."' + field.replace("\\", "\\\\").replace('"', '\\"') + '"[*]'
 
 
+#: conditions the text-and-terms GIN index answers (migration 0015)
+_INDEXED = re.compile(r"\(?d\.(fts @@|terms @>|terms &&)")
+
+
 class Compiler:
     """Turns query trees into SQL conditions with bound parameters."""
 
@@ -97,6 +101,10 @@ class Compiler:
         #: a text match was compiled: permission labels are then matched on
         #: the rows the text index finds (:meth:`_labels`)
         self.text_matched = False
+        #: a condition the text-and-terms index answers was compiled outside
+        #: any negation (the searcher then rules sequential scans out)
+        self.index_matched = False
+        self._negated = 0
 
     # -- parameters ---------------------------------------------------------------
 
@@ -140,6 +148,12 @@ class Compiler:
     # -- nodes ------------------------------------------------------------------------
 
     def node(self, n: Node, defaults: list[str]) -> str | None:
+        sql = self._node(n, defaults)
+        if sql is not None and not self._negated and not isinstance(n, Bool) and _INDEXED.match(sql):
+            self.index_matched = True
+        return sql
+
+    def _node(self, n: Node, defaults: list[str]) -> str | None:
         if isinstance(n, MatchAll):
             return "TRUE"
         if isinstance(n, Bool):
@@ -165,14 +179,21 @@ class Compiler:
     def boolean(self, n: Bool, defaults: list[str]) -> str | None:
         any_of = self._any_of(n)
         if any_of:
+            if not self._negated and _INDEXED.match(any_of):
+                self.index_matched = True
             return any_of
         must, should, must_not = [], [], []
         for occur, child in n.clauses:
             scoring = self.scoring
-            if occur == MUST_NOT:
+            negated = occur == MUST_NOT
+            if negated:
                 self.scoring = False
-            sql = self.node(child, defaults)
-            self.scoring = scoring
+                self._negated += 1
+            try:
+                sql = self.node(child, defaults)
+            finally:
+                self.scoring = scoring
+                self._negated -= negated
             if sql is None:
                 continue
             {MUST: must, SHOULD: should, MUST_NOT: must_not}[occur].append(sql)

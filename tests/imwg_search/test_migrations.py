@@ -110,7 +110,7 @@ def heap_per_entry() -> tuple[float, bool]:
 
 def test_rows_are_rewritten_to_hold_their_narrow_columns(migrate_db_for):
     """Migration 0014 rewrites entries written in the default row shape
-    (about 2 kB kept in the row) into rows of at most 1 kB, the facet
+    (rows passing 2 kB: about 2 kB kept in the row) into rows of at most 1 kB, the facet
     values' hashes kept in them, vacuumed; the entries are found as before."""
     rnd = random.Random(14)
 
@@ -182,18 +182,20 @@ def test_a_text_match_and_a_term_filter_are_answered_by_one_index(migrate_db_for
     before, old_plan = text_and_filter_plan()
     assert before == hits
     assert "imwg_search_package_text_terms_idx" not in old_plan, old_plan
+    assert "fts @@" in old_plan.split("Filter", 1)[1], old_plan  # the text matched on the filter's rows
     migrate_db_for("imwg_search")
     assert text_and_filter_plan()[0] == hits
 
 
 def test_term_filters_rule_out_sequential_scans(monkeypatch):
     """Since migration 0014 an entry's terms are read from TOAST, which the
-    planner does not cost: a search filtering on terms runs its statements
-    with sequential scans ruled out (and JIT off), as a text search does; a
-    search filtering on narrow columns only runs as planned."""
+    planner does not cost: a search filtering on terms (one value or any of
+    several) runs its statements with sequential scans ruled out (and JIT
+    off), as a text search does; a search filtering on narrow columns only,
+    or excluding a term (which no index answers), runs as planned."""
     PostgresSolrConnection(model.Session).add(
-        [{"index_id": f"ix-{i}", "id": f"id-{i}", "site_id": "test", "name": f"entry-{i}", "res_format": ["CSV"],
-          "organization": "north"} for i in range(20)]
+        [{"index_id": f"ix-{i}", "id": f"id-{i}", "site_id": "test", "name": f"entry-{i}",
+          "res_format": ["CSV" if i % 4 else "PDF"], "organization": "north"} for i in range(20)]
     )  # fmt: skip
     settings = []
     execute = PostgresSolrConnection._execute
@@ -206,6 +208,9 @@ def test_term_filters_rule_out_sequential_scans(monkeypatch):
 
     monkeypatch.setattr(PostgresSolrConnection, "_execute", recording)
     search = PostgresSolrConnection(model.Session).search
-    assert search(q="*:*", fq='res_format:"CSV"', sort="name asc", rows=1).hits == 20
-    assert search(q="*:*", fq='organization:"north"', sort="name asc", rows=1).hits == 20
-    assert len(settings) == 2 and settings[0] == ("off", "off") and settings[1][0] == "on"
+    filters = {'res_format:"CSV"': 15, 'res_format:("PDF" OR "SHP")': 5, 'organization:"north"': 20,
+               '-res_format:"PDF"': 15, 'text:north AND -res_format:"PDF"': 15}  # fmt: skip
+    for fq, hits in filters.items():
+        assert search(q="*:*", fq=fq, sort="name asc", rows=1).hits == hits, fq
+    assert [s[0] for s in settings] == ["off", "off", "on", "on", "off"]
+    assert settings[0] == ("off", "off")

@@ -132,21 +132,36 @@ def test_pages_from_the_postings_are_those_of_ranking_every_match(monkeypatch, s
 def test_pages_the_rounds_leave_are_those_of_ranking_every_match(monkeypatch, seed):
     """A page no round settles is ranked over the matches whose weight,
     bounded from their postings, may reach it: same hits, same entries in
-    the same order with the same scores as ranking every match."""
+    the same order with the same scores as ranking every match, with fewer
+    matches scored (each score's evaluation counted by a sequence)."""
     index(seed=seed)
     monkeypatch.setattr(searcher, "POSTINGS_ROUNDS", 0)
+    model.Session.execute("CREATE SEQUENCE imwg_test_scored")
+    model.Session.commit()
     scored = []
     bounded = searcher.IndexSearcher._rank_by_postings
 
-    def recording(self, *args):
+    def counting(self, words, where, params, score, *rest):
+        before = model.Session.execute("SELECT nextval('imwg_test_scored')").scalar()
         with statements_run() as run_:
-            page = bounded(self, *args)
-        scored.append(page is not None and any("b.most >=" in s for s in run_))
+            page = bounded(
+                self, words, where, params, f"({score} + CAST(0 * nextval('imwg_test_scored') AS real))", *rest
+            )
+        used = model.Session.execute("SELECT nextval('imwg_test_scored')").scalar() - before - 1
+        scored.append((any("b.most >=" in s for s in run_), used))
         return page
 
-    monkeypatch.setattr(searcher.IndexSearcher, "_rank_by_postings", recording)
-    from_bounds = [run(p) for p in SEARCHES]
-    assert scored == [True] * len(SEARCHES)
+    monkeypatch.setattr(searcher.IndexSearcher, "_rank_by_postings", counting)
+    try:
+        from_bounds = [run(p) for p in SEARCHES]
+    finally:
+        model.Session.rollback()
+        model.Session.execute("DROP SEQUENCE imwg_test_scored")
+        model.Session.commit()
+    assert [bounds for bounds, _used in scored] == [True] * len(SEARCHES)
+    hits = [h for h, _docs in from_bounds]
+    assert all(used <= h for (_b, used), h in zip(scored, hits, strict=True))
+    assert sum(used for _b, used in scored) < sum(hits) / 2, (scored, hits)
     rank_every_match(monkeypatch)
     assert from_bounds == [run(p) for p in SEARCHES]
 
@@ -237,9 +252,11 @@ def test_a_floor_between_two_weights_reads_the_heavier_only():
     assert connection()._floors(["camp", "road"], 1.1, 9) is None
 
 
-def test_a_page_the_postings_cannot_settle_ranks_every_match(monkeypatch, settled):
+def test_a_page_the_postings_cannot_settle_is_bounded_with_the_unposted_words(monkeypatch, settled):
     """Words weighing little everywhere (entries weighing 0.2 in each word,
-    which is not posted, score as much as the page's last) rank every match."""
+    which is not posted, score as much as the page's last): no round settles
+    the page, and the bounds count 0.2 for each word an entry has no posting
+    of, so the page is made of entries with no posting at all."""
     docs = [doc(f"n-{i:02d}", f"2024-01-{1 + i % 28:02d}", notes="camp", extras_source="camp road") for i in range(40)]
     docs += [doc(f"m-{i:02d}", f"2024-02-{1 + i % 28:02d}", notes="road") for i in range(40)]
     docs += [doc(f"k-{i}", f"2024-03-0{i + 1}", notes="camp road") for i in range(5)]  # 0.4, nothing posted
@@ -267,16 +284,19 @@ def test_a_page_the_filters_thin_out_reads_more_postings(monkeypatch, settled):
     assert [name for name, _s in found[1]] == ["h-20", "h-90", "h-40"]
 
 
-def test_a_tie_holding_most_postings_ranks_every_match(monkeypatch, settled):
+def test_a_tie_holding_most_postings_is_bounded_instead(monkeypatch, settled):
     """A word of one weight in every entry (a country in every title): the
     first round would read all its postings, more than its share of the
-    matches, so every match is ranked instead, with the same page."""
+    matches, so the page is bounded from the postings instead (every entry
+    ties, so every one is scored), the page of ranking every match."""
     monkeypatch.setattr(searcher, "POSTINGS_SHARE", 0.25)
     docs = [doc(f"c-{i:03d}", f"2024-01-{1 + i % 28:02d}", title=f"Myanmar {i}") for i in range(200)]
     connection().add(docs)
     hits, page = run({"q": "myanmar", "rows": 3})
     assert settled == [False]
     assert hits == 200 and [name for name, _s in page] == ["c-027", "c-055", "c-083"]
+    rank_every_match(monkeypatch)
+    assert run({"q": "myanmar", "rows": 3}) == (hits, page)
 
 
 def test_a_text_search_matches_permission_labels_on_the_rows_the_text_index_finds():

@@ -1,14 +1,16 @@
 """Entries' rows hold their narrow columns only.
 
-PostgreSQL moves a row's large values out of it (TOAST) until the row fits
-in about 2 kB. An entry's row kept about 1.9 kB in it: the narrow columns
-(visibility class, sort keys, corners, facet values' hashes) and part of
-its wide ones (stored fields, text), so the searches that read narrow
-columns only (counting text matches through the text index, the facets'
-pass over the matches' hashes, the P-code roll-up) read two heap pages
-where one would do. Rows are now made to fit in 1 kB: the wide values are
-moved out first (largest first), the facet values' hashes are kept in the
-row (``STORAGE MAIN``: out only when the row does not fit a page).
+PostgreSQL compresses a row's large values and moves them out of it
+(TOAST) when the row passes about 2 kB, until it fits in about 2 kB. An
+entry's row kept about 1.9 kB in it: the narrow columns (visibility class,
+sort keys, corners, facet values' hashes) and part of its wide ones (stored
+fields, text), so the searches that read narrow columns only (counting text
+matches through the text index, the facets' pass over the matches' hashes,
+the P-code roll-up) read two heap pages where one would do. Such rows (every
+entry with a description: its stored fields alone pass 2 kB) are now made to
+fit in 1 kB: the wide values are compressed and moved out, largest first,
+and the facet values' hashes are kept in the row (``STORAGE MAIN``: out only
+when the row does not fit a page). A row under 2 kB in all stays as it is.
 
 The entries written before are rewritten (``VACUUM FULL``: the table is
 locked while it runs, about 10 s per 50,000 entries) and vacuumed, so that

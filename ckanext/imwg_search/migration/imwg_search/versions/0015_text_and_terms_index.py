@@ -8,7 +8,8 @@ row's text vector from TOAST. One GIN index over both columns answers both
 conditions in one scan, exactly, so the rows are read for their narrow
 columns only; it serves a text match or a term filter alone as the two
 indexes did (a multicolumn GIN index keys each value by its column), at
-their size together.
+their size together. The index is built in the migration's transaction:
+writes to the index table wait for it (about 10 s per 50,000 entries).
 
 Revision ID: imwg_search_0015
 Revises: imwg_search_0014
