@@ -448,7 +448,11 @@ class IndexSearcher:
 
         A round reads each word's postings down to the weight of its n-th
         (all of that weight: ties are read whole) and ranks the entries read
-        that match, in the search's order. An entry not read weighs less
+        that match, in the search's order: only those that may reach the
+        page are scored (an entry read weighs at least its postings read, and
+        less than a word's last weight read in each word it was not read in:
+        the matches read in order of the first until the page's depth bound
+        the others). An entry not read weighs less
         than that in every word, so scores at most the sum of those weights
         less a tenth each (the bound); a page whose last score is higher is
         the page of ranking every match. When a full page is not settled,
@@ -473,13 +477,35 @@ class IndexSearcher:
         read = f"{POSTINGS} p JOIN w ON p.word = w.word AND p.weight >= w.least"
         # the postings a round reads, counted up to the cap (a tie may hold most of a word's)
         counted = least + f"SELECT count(*) FROM (SELECT 1 FROM {read} LIMIT :_cap + 1) r"
+        # Each entry read: its weight in the words read at least (the sum of
+        # its postings read), at most that plus a word's least less a tenth
+        # for each word whose postings read hold none of it. Matches read in
+        # order of their least until the page's depth give a least the page
+        # reaches (f); an entry whose most is below it is not scored.
         ranked = (
-            least + f", c AS MATERIALIZED (SELECT DISTINCT p.index_id FROM {read}) "
-            "SELECT d.index_id, d.score, count(*) OVER () AS _matched, (SELECT sum(least - 1) FROM w) AS _bound "
-            f"FROM c CROSS JOIN LATERAL (SELECT d.*, {score} AS score FROM {TABLE} d "
-            f"WHERE d.index_id = c.index_id AND {where} OFFSET 0) d ORDER BY {order} LIMIT :_rows OFFSET :_start"
+            least + ", b AS (SELECT sum(w.least - 1) AS bound FROM w), "
+            "c AS MATERIALIZED (SELECT p.index_id, sum(p.weight) AS least, "
+            f"sum(p.weight) + (SELECT bound FROM b) - sum(w.least - 1) AS most FROM {read} GROUP BY p.index_id), "
+            "v AS MATERIALIZED (SELECT c.index_id, c.least FROM (SELECT * FROM c ORDER BY c.least DESC) c "
+            f"CROSS JOIN LATERAL (SELECT 1 FROM {TABLE} d WHERE d.index_id = c.index_id AND {where} OFFSET 0) d "
+            "LIMIT :_page), "
+            "f AS (SELECT CASE WHEN count(*) = :_page THEN min(v.least) ELSE 0 END AS least FROM v), "
+            # fewer matches than the page: v holds every match read
+            "s AS (SELECT v.index_id FROM v WHERE (SELECT least FROM f) = 0 UNION ALL "
+            "SELECT c.index_id FROM c WHERE (SELECT least FROM f) > 0 AND c.most >= (SELECT least FROM f)) "
+            "SELECT d.index_id, d.score, count(*) OVER () AS _matched, (SELECT bound FROM b) AS _bound "
+            f"FROM s CROSS JOIN LATERAL (SELECT d.*, {score} AS score FROM {TABLE} d "
+            f"WHERE d.index_id = s.index_id AND {where} OFFSET 0) d ORDER BY {order} LIMIT :_rows OFFSET :_start"
         )
-        fixed = {**params, "_words": words, "_from": POSTED_FROM, "_rows": rows, "_start": start, "_cap": int(cap)}
+        fixed = {
+            **params,
+            "_words": words,
+            "_from": POSTED_FROM,
+            "_rows": rows,
+            "_start": start,
+            "_page": start + rows,
+            "_cap": int(cap),
+        }
 
         def run(depth: int, floors: list[int]) -> tuple[list[Any] | None, bool, int | None]:
             """The page of the entries whose weight in a word is at least that
@@ -534,19 +560,41 @@ class IndexSearcher:
         weights, at most that plus two tenths for each word it has no posting
         of (what is not posted weighs at most that). An entry whose most is
         below the page's depth-th least scores below every entry of the page,
-        so only the others are scored, in one statement (one snapshot)."""
-        sql = (
-            f"WITH m AS MATERIALIZED (SELECT d.index_id FROM {TABLE} d WHERE {where}), "
-            "b AS MATERIALIZED (SELECT m.index_id, coalesce(sum(p.weight), 0) AS least, "
-            "coalesce(sum(p.weight), 0) + :_unposted * (:_n - count(p.index_id)) AS most "
-            f"FROM m LEFT JOIN {POSTINGS} p ON p.index_id = m.index_id AND p.word = ANY(CAST(:_words AS text[])) "
-            "GROUP BY m.index_id), "
-            "f AS (SELECT least FROM b ORDER BY least DESC OFFSET :_depth - 1 LIMIT 1) "
-            f"SELECT d.index_id, {score} AS score FROM b JOIN {TABLE} d ON d.index_id = b.index_id "
-            f"WHERE b.most >= coalesce((SELECT least FROM f), 0) ORDER BY {order} LIMIT :_rows OFFSET :_start"
-        )
+        so only the others are scored, in one statement (one snapshot).
+
+        For one word an entry's least is its posting's weight (none: 0),
+        and its most that weight too (none: two tenths, below every
+        posting): the depth-th weight among the matches' postings is found
+        walking the word's postings from the heaviest down (its index, the
+        matches hashed) and only the matches posted at that weight or above
+        are scored; when fewer matches than the depth are posted, every
+        match is."""
+        matches = f"WITH m AS MATERIALIZED (SELECT d.index_id FROM {TABLE} d WHERE {where}), "
+        # a condition, not a join: the postings are read in their index's order up to the depth
+        matched = "(p.index_id IN (SELECT m.index_id FROM m)) IS TRUE"
+        if len(words) == 1:
+            sql = (
+                matches + f"f AS (SELECT p.weight FROM {POSTINGS} p WHERE p.word = :_word AND {matched} "
+                "ORDER BY p.weight DESC OFFSET :_depth - 1 LIMIT 1), "
+                f"c AS MATERIALIZED (SELECT p.index_id FROM {POSTINGS} p WHERE p.word = :_word "
+                f"AND p.weight >= (SELECT f.weight FROM f) AND {matched} "
+                "UNION ALL SELECT m.index_id FROM m WHERE NOT EXISTS (SELECT 1 FROM f)) "
+                f"SELECT d.index_id, d.score FROM c CROSS JOIN LATERAL (SELECT d.*, {score} AS score FROM {TABLE} d "
+                f"WHERE d.index_id = c.index_id OFFSET 0) d ORDER BY {order} LIMIT :_rows OFFSET :_start"
+            )
+        else:
+            sql = (
+                matches + "b AS MATERIALIZED (SELECT m.index_id, coalesce(sum(p.weight), 0) AS least, "
+                "coalesce(sum(p.weight), 0) + :_unposted * (:_n - count(p.index_id)) AS most "
+                f"FROM m LEFT JOIN {POSTINGS} p ON p.index_id = m.index_id AND p.word = ANY(CAST(:_words AS text[])) "
+                "GROUP BY m.index_id), "
+                "f AS (SELECT least FROM b ORDER BY least DESC OFFSET :_depth - 1 LIMIT 1) "
+                f"SELECT d.index_id, {score} AS score FROM b JOIN {TABLE} d ON d.index_id = b.index_id "
+                f"WHERE b.most >= coalesce((SELECT least FROM f), 0) ORDER BY {order} LIMIT :_rows OFFSET :_start"
+            )
         bound = {
             **params,
+            "_word": words[0],
             "_words": words,
             "_n": len(words),
             "_unposted": POSTED_FROM - 1,

@@ -148,7 +148,7 @@ def test_pages_the_rounds_leave_are_those_of_ranking_every_match(monkeypatch, se
                 self, words, where, params, f"({score} + CAST(0 * nextval('imwg_test_scored') AS real))", *rest
             )
         used = model.Session.execute("SELECT nextval('imwg_test_scored')").scalar() - before - 1
-        scored.append((any("b.most >=" in s for s in run_), used))
+        scored.append((any(s.startswith("WITH m AS MATERIALIZED") for s in run_), used))
         return page
 
     monkeypatch.setattr(searcher.IndexSearcher, "_rank_by_postings", counting)
@@ -209,6 +209,38 @@ def test_a_score_an_entry_not_read_could_reach_is_read_before_the_page_is_settle
     assert settled == [True]
 
 
+def test_a_round_scores_only_the_entries_read_that_may_reach_the_page(monkeypatch, settled):
+    """Entries read in one word only weigh at most a tenth less than the
+    other word's last posting read there: 1.0 + 0.9 is below the 2.0 of the
+    five entries titled with both words, so of the 105 entries the round
+    reads only those five are scored (each score's evaluation counted by a
+    sequence), and the page is that of ranking every match."""
+    monkeypatch.setattr(searcher, "POSTINGS_SHARE", 2.0)  # the round's 110 postings, beyond 105 matches
+    docs = [doc(f"a-{i}", f"2024-01-0{i + 1}", title="camp road") for i in range(5)]
+    docs += [doc(f"c-{i:02d}", f"2024-02-{1 + i % 28:02d}", title="camp") for i in range(50)]
+    docs += [doc(f"r-{i:02d}", f"2024-03-{1 + i % 28:02d}", title="road") for i in range(50)]
+    connection().add(docs)
+    model.Session.execute("CREATE SEQUENCE imwg_test_scored")
+    model.Session.commit()
+    top = searcher.IndexSearcher._top_by_weight
+
+    def counting(self, words, where, params, score, *rest):
+        return top(self, words, where, params, f"({score} + CAST(0 * nextval('imwg_test_scored') AS real))", *rest)
+
+    monkeypatch.setattr(searcher.IndexSearcher, "_top_by_weight", counting)
+    try:
+        found = run({"q": "camp road", "mm": "1", "rows": 3})
+        scored = model.Session.execute("SELECT nextval('imwg_test_scored')").scalar() - 1
+    finally:
+        model.Session.rollback()
+        model.Session.execute("DROP SEQUENCE imwg_test_scored")
+        model.Session.commit()
+    assert found[0] == 105 and [name for name, _s in found[1]] == ["a-4", "a-3", "a-2"]
+    assert settled == [True] and scored == 5
+    rank_every_match(monkeypatch)
+    assert run({"q": "camp road", "mm": "1", "rows": 3}) == found
+
+
 def test_each_word_is_read_as_far_down_as_the_page_needs(monkeypatch, settled):
     """A common word and a rarer one: the second round reads the rare word
     whole and the common one down to 1.6 only (15 postings, within half of
@@ -264,6 +296,23 @@ def test_a_page_the_postings_cannot_settle_is_bounded_with_the_unposted_words(mo
     page = run({"q": "camp road", "mm": "1", "rows": 3})
     assert settled == [False]
     assert page[0] == 85 and [name for name, _s in page[1]] == ["k-4", "k-3", "k-2"]
+
+
+def test_a_word_posted_for_fewer_matches_than_the_page_scores_every_match(monkeypatch):
+    """One word, posted for fewer matches than the page reaches (the others
+    hold it in their notes only: two tenths, not posted): the bounds score
+    every match, the posted ones first, as ranking every match does."""
+    monkeypatch.setattr(searcher, "POSTINGS_ROUNDS", 0)
+    docs = [doc(f"t-{i}", f"2024-01-0{i + 1}", title="camp") for i in range(2)]
+    docs += [doc(f"n-{i:02d}", f"2024-02-{i + 1:02d}", notes="camp") for i in range(10)]
+    docs += [doc(f"o-{i:02d}", "2024-03-01", notes="road") for i in range(5)]
+    connection().add(docs)
+    with statements_run() as run_:
+        found = run({"q": "camp", "rows": 5})
+    assert any("UNION ALL SELECT m.index_id FROM m" in s for s in run_)
+    assert found[0] == 12 and [name for name, _s in found[1]] == ["t-1", "t-0", "n-09", "n-08", "n-07"]
+    rank_every_match(monkeypatch)
+    assert run({"q": "camp", "rows": 5}) == found
 
 
 def test_a_page_the_filters_thin_out_reads_more_postings(monkeypatch, settled):
