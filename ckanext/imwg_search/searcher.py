@@ -69,6 +69,12 @@ POSTINGS_ROUNDS = 3
 #: Postings read at most, per match: an entry read costs about twice what
 #: ranking a match costs (measured 1.9-2.0 times at 200,000 entries).
 POSTINGS_SHARE = 0.4
+#: The most entries for which the bounds of one word walk its postings
+#: (:meth:`IndexSearcher._rank_by_postings`) with the matches' ids hashed,
+#: in :data:`RANK_WORK_MEM`: the planner hashes them only when as many as it
+#: expects (at most every entry, about 70 bytes each) fit; else it would
+#: read them again for each posting walked.
+WALK_ENTRIES = 300_000
 #: the lightest posting kept, in tenths of a weight (migration 0012)
 POSTED_FROM = 3
 #: database URL -> (when read, estimated entries)
@@ -568,11 +574,11 @@ class IndexSearcher:
         walking the word's postings from the heaviest down (its index, the
         matches hashed) and only the matches posted at that weight or above
         are scored; when fewer matches than the depth are posted, every
-        match is."""
+        match is (up to :data:`WALK_ENTRIES` entries)."""
         matches = f"WITH m AS MATERIALIZED (SELECT d.index_id FROM {TABLE} d WHERE {where}), "
         # a condition, not a join: the postings are read in their index's order up to the depth
         matched = "(p.index_id IN (SELECT m.index_id FROM m)) IS TRUE"
-        if len(words) == 1:
+        if len(words) == 1 and self._entries() <= WALK_ENTRIES:
             sql = (
                 matches + f"f AS (SELECT p.weight FROM {POSTINGS} p WHERE p.word = :_word AND {matched} "
                 "ORDER BY p.weight DESC OFFSET :_depth - 1 LIMIT 1), "
@@ -603,7 +609,7 @@ class IndexSearcher:
             "_start": start,
         }
         # the matches are few beside the postings: hashed, not both sorted by id
-        with self._planner_settings({"enable_mergejoin": "off"}):
+        with self._planner_settings({"enable_mergejoin": "off", "work_mem": RANK_WORK_MEM}):
             return self._execute(sql, bound).mappings().all()
 
     def _floors(self, words: list[str], last: float, cap: int) -> list[int] | None:

@@ -315,6 +315,30 @@ def test_a_word_posted_for_fewer_matches_than_the_page_scores_every_match(monkey
     assert run({"q": "camp", "rows": 5}) == found
 
 
+def test_the_bounds_of_one_word_hash_the_matches_they_walk_the_postings_against(monkeypatch):
+    """The matches' ids are a hashed condition of the walk (the postings in
+    their index's order, not all joined and sorted); beyond
+    ``WALK_ENTRIES`` entries, where they might not be hashed, the matches
+    and the postings are joined, with the same page."""
+    monkeypatch.setattr(searcher, "POSTINGS_ROUNDS", 0)
+    connection().add(
+        [doc(f"t-{i:02d}", f"2024-01-{i + 1:02d}", title=" ".join(["camp"] * (1 + i % 4))) for i in range(20)]
+    )
+    params = {"q": "camp", "fq": "-name:t-03", "rows": 4}
+    with search_statements() as seen:
+        found = run(params)
+    [(walk, bound)] = [(q, p) for q, p in seen if q.startswith("WITH m AS MATERIALIZED")]
+    model.Session.execute(sa.text(f"SET LOCAL work_mem = '{searcher.RANK_WORK_MEM}'"))
+    plan = "\n".join(r[0] for r in model.Session.execute(sa.text("EXPLAIN (COSTS OFF) " + walk), bound))
+    model.Session.rollback()
+    assert plan.count("hashed SubPlan") == 2 and "Index Only Scan using imwg_search_posting_word_idx" in plan, plan
+    assert found[0] == 19 and [name for name, _s in found[1]] == ["t-19", "t-15", "t-11", "t-07"]
+    monkeypatch.setattr(searcher, "WALK_ENTRIES", -1)  # fewer than any table holds
+    with statements_run() as run_:
+        assert run(params) == found
+    assert any("GROUP BY m.index_id" in s for s in run_)
+
+
 def test_a_page_the_filters_thin_out_reads_more_postings(monkeypatch, settled):
     """When the search's filters admit few of the entries read, the next round
     reads enough more to fill the page, with the page of ranking every match."""
