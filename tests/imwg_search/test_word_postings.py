@@ -328,7 +328,9 @@ def test_the_bounds_of_one_word_hash_the_matches_they_walk_the_postings_against(
     with search_statements() as seen:
         found = run(params)
     [(walk, bound)] = [(q, p) for q, p in seen if q.startswith("WITH m AS MATERIALIZED")]
+    # the settings the search ran it with (a text match: no sequential scans)
     model.Session.execute(sa.text(f"SET LOCAL work_mem = '{searcher.RANK_WORK_MEM}'"))
+    model.Session.execute(sa.text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(r[0] for r in model.Session.execute(sa.text("EXPLAIN (COSTS OFF) " + walk), bound))
     model.Session.rollback()
     assert plan.count("hashed SubPlan") == 2 and "Index Only Scan using imwg_search_posting_word_idx" in plan, plan
