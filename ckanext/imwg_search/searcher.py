@@ -69,6 +69,11 @@ POSTINGS_ROUNDS = 3
 #: Postings read at most, per match: an entry read costs about twice what
 #: ranking a match costs (measured 1.9-2.0 times at 200,000 entries).
 POSTINGS_SHARE = 0.4
+#: A round's entries that may reach the page are bounded again from all
+#: their postings of the words when there are more of them than this share of
+#: the postings the words may have (the entries times the words): a posting
+#: read costs about a hundredth of an entry checked on the table.
+REFINE_SHARE = 0.01
 #: The most entries for which the bounds of one word walk its postings
 #: (:meth:`IndexSearcher._rank_by_postings`) with the matches' ids hashed,
 #: in :data:`RANK_WORK_MEM`: the planner hashes them only when as many as it
@@ -458,7 +463,10 @@ class IndexSearcher:
         page are scored (an entry read weighs at least its postings read, and
         less than a word's last weight read in each word it was not read in:
         the matches read in order of the first until the page's depth bound
-        the others). An entry not read weighs less
+        the others; when many may, more than :data:`REFINE_SHARE` of the
+        postings the words may have, they are bounded again from all their
+        postings of the words, as :meth:`_rank_by_postings` bounds). An
+        entry not read weighs less
         than that in every word, so scores at most the sum of those weights
         less a tenth each (the bound); a page whose last score is higher is
         the page of ranking every match. When a full page is not settled,
@@ -496,9 +504,16 @@ class IndexSearcher:
             f"CROSS JOIN LATERAL (SELECT 1 FROM {TABLE} d WHERE d.index_id = c.index_id AND {where} OFFSET 0) d "
             "LIMIT :_page), "
             "f AS (SELECT CASE WHEN count(*) = :_page THEN min(v.least) ELSE 0 END AS least FROM v), "
+            "x AS MATERIALIZED (SELECT c.index_id FROM c WHERE (SELECT least FROM f) > 0 "
+            "AND c.most >= (SELECT least FROM f)), "
+            # many left: their weights in the words, summed from all the words' postings
+            f"e AS (SELECT p.index_id FROM {POSTINGS} p WHERE (SELECT count(*) FROM x) > :_refine "
+            "AND p.word = ANY(CAST(:_words AS text[])) AND (p.index_id IN (SELECT x.index_id FROM x)) IS TRUE "
+            "GROUP BY p.index_id HAVING sum(p.weight) + :_unposted * (:_n - count(*)) >= (SELECT least FROM f)), "
             # fewer matches than the page: v holds every match read
-            "s AS (SELECT v.index_id FROM v WHERE (SELECT least FROM f) = 0 UNION ALL "
-            "SELECT c.index_id FROM c WHERE (SELECT least FROM f) > 0 AND c.most >= (SELECT least FROM f)) "
+            "s AS (SELECT v.index_id FROM v WHERE (SELECT least FROM f) = 0 "
+            "UNION ALL SELECT x.index_id FROM x WHERE (SELECT count(*) FROM x) <= :_refine "
+            "UNION ALL SELECT e.index_id FROM e) "
             "SELECT d.index_id, d.score, count(*) OVER () AS _matched, (SELECT bound FROM b) AS _bound "
             f"FROM s CROSS JOIN LATERAL (SELECT d.*, {score} AS score FROM {TABLE} d "
             f"WHERE d.index_id = s.index_id AND {where} OFFSET 0) d ORDER BY {order} LIMIT :_rows OFFSET :_start"
@@ -510,6 +525,9 @@ class IndexSearcher:
             "_rows": rows,
             "_start": start,
             "_page": start + rows,
+            "_n": len(words),
+            "_unposted": POSTED_FROM - 1,
+            "_refine": int(max(self._entries(), 1) * len(words) * REFINE_SHARE),
             "_cap": int(cap),
         }
 

@@ -114,11 +114,14 @@ def rank_every_match(monkeypatch):
     monkeypatch.setattr(searcher.IndexSearcher, "_rank_by_postings", lambda self, *args: None)
 
 
+@pytest.mark.parametrize("refine", [0, 10**9])
 @pytest.mark.parametrize("seed", [5, 6, 7])
-def test_pages_from_the_postings_are_those_of_ranking_every_match(monkeypatch, settled, seed):
+def test_pages_from_the_postings_are_those_of_ranking_every_match(monkeypatch, settled, seed, refine):
     """Same hits, same entries in the same order with the same scores,
     whether the page comes from the postings or from ranking every match;
-    most pages do come from the postings."""
+    most pages do come from the postings. The entries a round leaves are
+    bounded again from all their postings (``refine`` 0) or not."""
+    monkeypatch.setattr(searcher, "REFINE_SHARE", refine)
     index(seed=seed)
     from_postings = [run(p) for p in SEARCHES]
     assert len(settled) == len(SEARCHES) and sum(settled) >= len(SEARCHES) // 2, settled
@@ -239,6 +242,24 @@ def test_a_round_scores_only_the_entries_read_that_may_reach_the_page(monkeypatc
     assert settled == [True] and scored == 5
     rank_every_match(monkeypatch)
     assert run({"q": "camp road", "mm": "1", "rows": 3}) == found
+
+
+@pytest.mark.parametrize("refine", [0, 10**9])
+def test_an_entry_a_round_read_in_one_word_is_bounded_with_the_word_it_has_no_posting_of(monkeypatch, settled, refine):
+    """An entry read in "camp" (1.0) whose "road" is in its notes only (0.2,
+    not posted) scores 1.2, above the 1.1 of the entry read first: bounded
+    again from all its postings (``refine`` 0) or not, it is scored, and the
+    page is settled in the first round."""
+    monkeypatch.setattr(searcher, "REFINE_SHARE", refine)
+    monkeypatch.setattr(searcher, "POSTINGS_SHARE", 2.0)  # 4 postings a word, 2 words: beyond the 5 matches
+    docs = [doc("d", "2024-01-09", title="camp", extras_source="camp")]
+    docs.append(doc("a", "2024-01-01", title="camp", notes="road"))
+    docs += [doc(f"b-{i}", f"2024-01-0{i + 2}", title="road") for i in range(3)]
+    connection().add(docs)
+    found = run({"q": "camp road", "mm": "1", "rows": 1})
+    assert settled == [True] and found == (5, [("a", pytest.approx(1.2))])
+    rank_every_match(monkeypatch)
+    assert run({"q": "camp road", "mm": "1", "rows": 1}) == found
 
 
 def test_each_word_is_read_as_far_down_as_the_page_needs(monkeypatch, settled):
