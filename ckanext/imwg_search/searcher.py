@@ -546,25 +546,27 @@ class IndexSearcher:
             above = len(page) == rows and page[-1]["score"] * 10 > page[0]["_bound"] + 0.5
             return page, above, postings
 
-        depth = max(POSTINGS_FIRST, 2 * (start + rows))
-        for _ in range(POSTINGS_ROUNDS):
-            if depth * len(words) > cap:
-                return None  # reading the postings would cost about what ranking the matches costs
-            page, settled, postings = run(depth, [MAX_INT] * len(words))
-            if page is None or settled:
-                return page
-            if len(page) == rows:
-                floors = self._floors(words, page[-1]["score"], int(cap))
-                if floors is None:
-                    return None  # the postings do not go that far down, or not within the cap
-                page, settled, _postings = run(0, floors)
-                return page if settled else None
-            # too few of the entries read match the filters: read as many more
-            # as would give twice the page at the same rate
-            matched = page[0]["_matched"] if page else 0
-            wanted = 2 * (start + rows) * postings / max(matched, 0.5)
-            depth = max(depth * 2, math.ceil(wanted / len(words)))
-        return None
+        # the entries a round hashes (up to the cap) in memory, as a ranking's
+        with self._planner_settings({"work_mem": RANK_WORK_MEM}):
+            depth = max(POSTINGS_FIRST, 2 * (start + rows))
+            for _ in range(POSTINGS_ROUNDS):
+                if depth * len(words) > cap:
+                    return None  # reading the postings would cost about what ranking the matches costs
+                page, settled, postings = run(depth, [MAX_INT] * len(words))
+                if page is None or settled:
+                    return page
+                if len(page) == rows:
+                    floors = self._floors(words, page[-1]["score"], int(cap))
+                    if floors is None:
+                        return None  # the postings do not go that far down, or not within the cap
+                    page, settled, _postings = run(0, floors)
+                    return page if settled else None
+                # too few of the entries read match the filters: read as many more
+                # as would give twice the page at the same rate
+                matched = page[0]["_matched"] if page else 0
+                wanted = 2 * (start + rows) * postings / max(matched, 0.5)
+                depth = max(depth * 2, math.ceil(wanted / len(words)))
+            return None
 
     def _rank_by_postings(
         self,

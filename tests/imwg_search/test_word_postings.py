@@ -5,6 +5,7 @@ follow the index's entries through every write."""
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 
 import ckan.model as model
 import pytest
@@ -212,17 +213,10 @@ def test_a_score_an_entry_not_read_could_reach_is_read_before_the_page_is_settle
     assert settled == [True]
 
 
-def test_a_round_scores_only_the_entries_read_that_may_reach_the_page(monkeypatch, settled):
-    """Entries read in one word only weigh at most a tenth less than the
-    other word's last posting read there: 1.0 + 0.9 is below the 2.0 of the
-    five entries titled with both words, so of the 105 entries the round
-    reads only those five are scored (each score's evaluation counted by a
-    sequence), and the page is that of ranking every match."""
-    monkeypatch.setattr(searcher, "POSTINGS_SHARE", 2.0)  # the round's 110 postings, beyond 105 matches
-    docs = [doc(f"a-{i}", f"2024-01-0{i + 1}", title="camp road") for i in range(5)]
-    docs += [doc(f"c-{i:02d}", f"2024-02-{1 + i % 28:02d}", title="camp") for i in range(50)]
-    docs += [doc(f"r-{i:02d}", f"2024-03-{1 + i % 28:02d}", title="road") for i in range(50)]
-    connection().add(docs)
+@contextmanager
+def rounds_scored(monkeypatch):
+    """The number of scores the postings' rounds evaluate in the block (a
+    sequence in the score expression), in the list yielded."""
     model.Session.execute("CREATE SEQUENCE imwg_test_scored")
     model.Session.commit()
     top = searcher.IndexSearcher._top_by_weight
@@ -231,17 +225,55 @@ def test_a_round_scores_only_the_entries_read_that_may_reach_the_page(monkeypatc
         return top(self, words, where, params, f"({score} + CAST(0 * nextval('imwg_test_scored') AS real))", *rest)
 
     monkeypatch.setattr(searcher.IndexSearcher, "_top_by_weight", counting)
+    scored = []
     try:
-        found = run({"q": "camp road", "mm": "1", "rows": 3})
-        scored = model.Session.execute("SELECT nextval('imwg_test_scored')").scalar() - 1
+        yield scored
+        scored.append(model.Session.execute("SELECT nextval('imwg_test_scored')").scalar() - 1)
     finally:
         model.Session.rollback()
         model.Session.execute("DROP SEQUENCE imwg_test_scored")
         model.Session.commit()
+        monkeypatch.setattr(searcher.IndexSearcher, "_top_by_weight", top)
+
+
+def test_a_round_scores_only_the_entries_read_that_may_reach_the_page(monkeypatch, settled):
+    """Entries read in one word only weigh at most a tenth less than the
+    other word's last posting read there: 1.0 + 0.9 is below the 2.0 of the
+    five entries titled with both words, so of the 105 entries the round
+    reads only those five are scored, and the page is that of ranking every
+    match."""
+    monkeypatch.setattr(searcher, "POSTINGS_SHARE", 2.0)  # the round's 110 postings, beyond 105 matches
+    docs = [doc(f"a-{i}", f"2024-01-0{i + 1}", title="camp road") for i in range(5)]
+    docs += [doc(f"c-{i:02d}", f"2024-02-{1 + i % 28:02d}", title="camp") for i in range(50)]
+    docs += [doc(f"r-{i:02d}", f"2024-03-{1 + i % 28:02d}", title="road") for i in range(50)]
+    connection().add(docs)
+    with rounds_scored(monkeypatch) as scored:
+        found = run({"q": "camp road", "mm": "1", "rows": 3})
     assert found[0] == 105 and [name for name, _s in found[1]] == ["a-4", "a-3", "a-2"]
-    assert settled == [True] and scored == 5
+    assert settled == [True] and scored == [5]
     rank_every_match(monkeypatch)
     assert run({"q": "camp road", "mm": "1", "rows": 3}) == found
+
+
+@pytest.mark.parametrize("refine", [0, 10**9])
+def test_the_entries_a_round_leaves_are_bounded_again_from_all_their_postings(monkeypatch, settled, refine):
+    """ "camp" is read whole (two postings) and "road" down to 1.0: an entry
+    read in "camp" at 0.4 may weigh up to 0.4 + 0.9 in the words read, as
+    much as the page's 1.3 ("road" 1.0, "camp" 0.3), so it is kept by the
+    first bound; all its postings bound it at 0.4 + 0.2 ("road" in its notes,
+    not posted), so bounded again (``refine`` 0) it is not scored."""
+    monkeypatch.setattr(searcher, "REFINE_SHARE", refine)
+    monkeypatch.setattr(searcher, "POSTINGS_SHARE", 2.0)  # 4 postings a word, 2 words: beyond the 5 matches
+    docs = [doc("u", "2024-01-09", title="road", notes="camp", extras_source="camp")]
+    docs.append(doc("k", "2024-01-08", tags=["camp"], notes="road"))
+    docs += [doc(f"r-{i}", f"2024-01-0{i + 1}", title="road") for i in range(3)]
+    connection().add(docs)
+    with rounds_scored(monkeypatch) as scored:
+        found = run({"q": "camp road", "mm": "1", "rows": 1})
+    assert settled == [True] and found == (5, [("u", pytest.approx(1.3))])
+    assert scored == [1 if refine == 0 else 2]
+    rank_every_match(monkeypatch)
+    assert run({"q": "camp road", "mm": "1", "rows": 1}) == found
 
 
 @pytest.mark.parametrize("refine", [0, 10**9])
