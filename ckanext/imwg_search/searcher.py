@@ -106,6 +106,10 @@ _FOLD = (
     f"INSERT INTO {FACET_COUNTS} ({_CLASS}, hash, n) "
     f"SELECT {_CLASS}, hash, sum(n) FROM gone GROUP BY {_CLASS}, hash HAVING sum(n) <> 0"
 )
+#: The most an entry weighs in the words ``:_words`` (``:_n`` of them), in
+#: tenths, given its postings ``p`` of them: their sum, plus two tenths at
+#: most for each word it has no posting of.
+_MOST_WEIGHT = "coalesce(sum(p.weight), 0) + :_unposted * (:_n - count(p.index_id))"
 _COLUMN_RE = re.compile(r"\bd\.(\w+)")
 #: an order whose first key is an indexed sort column (migration 0011)
 #: in the direction its index is built in (dates newest first, names A to Z;
@@ -508,8 +512,8 @@ class IndexSearcher:
             "AND c.most >= (SELECT least FROM f)), "
             # many left: their weights in the words, summed from all the words' postings
             f"e AS (SELECT p.index_id FROM {POSTINGS} p WHERE (SELECT count(*) FROM x) > :_refine "
-            "AND p.word = ANY(CAST(:_words AS text[])) AND (p.index_id IN (SELECT x.index_id FROM x)) IS TRUE "
-            "GROUP BY p.index_id HAVING sum(p.weight) + :_unposted * (:_n - count(*)) >= (SELECT least FROM f)), "
+            f"AND p.word = ANY(CAST(:_words AS text[])) AND {_among('x')} "
+            f"GROUP BY p.index_id HAVING {_MOST_WEIGHT} >= (SELECT least FROM f)), "
             # fewer matches than the page: v holds every match read
             "s AS (SELECT v.index_id FROM v WHERE (SELECT least FROM f) = 0 "
             "UNION ALL SELECT x.index_id FROM x WHERE (SELECT count(*) FROM x) <= :_refine "
@@ -596,8 +600,7 @@ class IndexSearcher:
         are scored; when fewer matches than the depth are posted, every
         match is (up to :data:`WALK_ENTRIES` entries)."""
         matches = f"WITH m AS MATERIALIZED (SELECT d.index_id FROM {TABLE} d WHERE {where}), "
-        # a condition, not a join: the postings are read in their index's order up to the depth
-        matched = "(p.index_id IN (SELECT m.index_id FROM m)) IS TRUE"
+        matched = _among("m")
         if len(words) == 1 and self._entries() <= WALK_ENTRIES:
             sql = (
                 matches + f"f AS (SELECT p.weight FROM {POSTINGS} p WHERE p.word = :_word AND {matched} "
@@ -611,7 +614,7 @@ class IndexSearcher:
         else:
             sql = (
                 matches + "b AS MATERIALIZED (SELECT m.index_id, coalesce(sum(p.weight), 0) AS least, "
-                "coalesce(sum(p.weight), 0) + :_unposted * (:_n - count(p.index_id)) AS most "
+                f"{_MOST_WEIGHT} AS most "
                 f"FROM m LEFT JOIN {POSTINGS} p ON p.index_id = m.index_id AND p.word = ANY(CAST(:_words AS text[])) "
                 "GROUP BY m.index_id), "
                 "f AS (SELECT least FROM b ORDER BY least DESC OFFSET :_depth - 1 LIMIT 1) "
@@ -933,6 +936,13 @@ class IndexSearcher:
             {"_p": name + SEP, "_like": name.replace("%", "\\%").replace("_", "\\_") + SEP + "%"},
         )
         return [r[0] for r in rows]
+
+
+def _among(cte: str) -> str:
+    """The condition that a posting ``p`` is of an entry of ``cte``, as a
+    hashed condition, not a join: the postings are then read in their
+    index's order and the statement stops when it has what it needs."""
+    return f"(p.index_id IN (SELECT {cte}.index_id FROM {cte})) IS TRUE"
 
 
 def _field_list(fl: Any) -> set[str]:
