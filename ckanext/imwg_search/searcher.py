@@ -198,14 +198,22 @@ class IndexSearcher:
         """Planner settings for the statements inside, as they were after."""
 
         names = {f"n{i}": name for i, name in enumerate(settings)}
-        reads = ", ".join(f"current_setting(:{key})" for key in names)
-        old = dict(zip(settings, self._execute(f"SELECT {reads}", names).one(), strict=True))
+        calls = ", ".join(f"set_config(:{key}, :v{key}, true)" for key in names)
+
+        def bound(values: dict[str, str]) -> dict[str, str]:
+            return {**names, **{f"v{key}": values[n] for key, n in names.items()}}
 
         def set_all(values: dict[str, str]) -> None:
-            calls = ", ".join(f"set_config(:{key}, :v{key}, true)" for key in names)
-            self._execute(f"SELECT {calls}", {**names, **{f"v{key}": values[n] for key, n in names.items()}})
+            self._execute(f"SELECT {calls}", bound(values))
 
-        set_all(settings)
+        # one round trip: the old values are read (the CTE, materialized, is
+        # computed before the outer row is) and the new ones set
+        reads = ", ".join(f"current_setting(:{key}) AS {key}" for key in names)
+        row = self._execute(
+            f"WITH o AS MATERIALIZED (SELECT {reads}) SELECT {', '.join(f'o.{key}' for key in names)}, {calls} FROM o",
+            bound(settings),
+        ).one()
+        old = dict(zip(settings, row[: len(names)], strict=True))
         try:
             yield
         finally:
