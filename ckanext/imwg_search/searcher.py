@@ -203,9 +203,6 @@ class IndexSearcher:
         def bound(values: dict[str, str]) -> dict[str, str]:
             return {**names, **{f"v{key}": values[n] for key, n in names.items()}}
 
-        def set_all(values: dict[str, str]) -> None:
-            self._execute(f"SELECT {calls}", bound(values))
-
         # one round trip: the old values are read (the CTE, materialized, is
         # computed before the outer row is) and the new ones set
         reads = ", ".join(f"current_setting(:{key}) AS {key}" for key in names)
@@ -217,7 +214,7 @@ class IndexSearcher:
         try:
             yield
         finally:
-            set_all(old)
+            self._execute(f"SELECT {calls}", bound(old))
 
     def _run(
         self,
@@ -518,13 +515,14 @@ class IndexSearcher:
             "f AS (SELECT CASE WHEN count(*) = :_page THEN min(v.least) ELSE 0 END AS least FROM v), "
             "x AS MATERIALIZED (SELECT c.index_id FROM c WHERE (SELECT least FROM f) > 0 "
             "AND c.most >= (SELECT least FROM f)), "
+            "k AS (SELECT count(*) > :_refine AS many FROM x), "
             # many left: their weights in the words, summed from all the words' postings
-            f"e AS (SELECT p.index_id FROM {POSTINGS} p WHERE (SELECT count(*) FROM x) > :_refine "
+            f"e AS (SELECT p.index_id FROM {POSTINGS} p WHERE (SELECT many FROM k) "
             f"AND p.word = ANY(CAST(:_words AS text[])) AND {_among('x')} "
             f"GROUP BY p.index_id HAVING {_MOST_WEIGHT} >= (SELECT least FROM f)), "
             # fewer matches than the page: v holds every match read
             "s AS (SELECT v.index_id FROM v WHERE (SELECT least FROM f) = 0 "
-            "UNION ALL SELECT x.index_id FROM x WHERE (SELECT count(*) FROM x) <= :_refine "
+            "UNION ALL SELECT x.index_id FROM x WHERE NOT (SELECT many FROM k) "
             "UNION ALL SELECT e.index_id FROM e) "
             "SELECT d.index_id, d.score, count(*) OVER () AS _matched, (SELECT bound FROM b) AS _bound "
             f"FROM s CROSS JOIN LATERAL (SELECT d.*, {score} AS score FROM {TABLE} d "
