@@ -531,7 +531,8 @@ def pg_fill(n: int, url: str = URL) -> dict:
     every column of the index table (as information_schema lists it: columns
     later migrations add come along) is copied, but those of
     ``COPY_OVERRIDES`` (new ``index_id``, ``id``, ``name`` and
-    ``metadata_modified``). The kept facet counts follow by their triggers
+    ``metadata_modified``); columns a sequence fills (an entry's place
+    in the words' bitmaps) are left to it. The kept facet counts follow by their triggers
     (one insert per copy); they are folded, compared with counting the
     entries, folded once more (the table of counts compact again), and the
     tables vacuumed and analysed."""
@@ -542,7 +543,8 @@ def pg_fill(n: int, url: str = URL) -> dict:
     with conn, conn.cursor() as cur:
         cur.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            "AND table_name = %s AND is_generated = 'NEVER' "
+            "AND coalesce(column_default, '') NOT LIKE 'nextval(%%' ORDER BY ordinal_position",
             (INDEX_TABLE,),
         )
         columns = [r[0] for r in cur.fetchall()]
@@ -572,6 +574,7 @@ def pg_fill(n: int, url: str = URL) -> dict:
     out = {"sources": sources, "copies": len(plan), "copy_s": round(copied_s, 1)}
     analyze_written(conn)
     out.update(settle_counts(conn))
+    out.update(settle_bits(conn))
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f"VACUUM (ANALYZE) {INDEX_TABLE}")
@@ -641,6 +644,35 @@ def settle_counts(conn) -> dict:
         "kept_count_pages": {"after_fold": pages[0], "after_second_fold": pages[1]},
         "kept_counts_equal_live": True,
     }
+
+
+def settle_bits(conn) -> dict:
+    """Fold the words' bitmaps (as the end of a rebuild does) and compare
+    the bits they hold with the entries' words: as many."""
+    from ckanext.imwg_search.searcher import _fold_bits
+    from ckanext.imwg_search.writer import WORD_BITS
+
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", (WORD_BITS,))
+        if not cur.fetchone()[0]:
+            return {"word_bits": "absent"}
+        cur.execute(f"SELECT count(*) FROM {WORD_BITS}")
+        rows_before = cur.fetchone()[0]
+        cur.execute(_fold_bits("TRUE"))
+        cur.execute(
+            f"SELECT (SELECT coalesce(sum(bit_count(bits)), 0) + coalesce(sum(cardinality(spots)), 0) FROM {WORD_BITS}), "
+            f"(SELECT coalesce(sum(length(fts)), 0) FROM {INDEX_TABLE}), (SELECT count(*) FROM {WORD_BITS})"
+        )
+        bits, words, rows = cur.fetchone()
+    if bits != words:
+        raise RuntimeError(f"the words' bitmaps hold {bits} bits for {words} words of the entries")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"VACUUM (ANALYZE) {WORD_BITS}")
+        cur.execute("SELECT pg_total_relation_size(%s)", (WORD_BITS,))
+        size = cur.fetchone()[0]
+    conn.autocommit = False
+    return {"word_bit_rows": {"before_fold": rows_before, "after": rows}, "word_bits_mb": round(size / 2**20, 1)}
 
 
 def solr_post(solr_url: str, docs, params: str = "") -> None:

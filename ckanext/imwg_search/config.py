@@ -6,6 +6,7 @@ import ckan.plugins.toolkit as tk
 
 SCHEMA_FILE = "ckanext.imwg_search.schema_file"
 FACET_COUNTS = "ckanext.imwg_search.kept_counts"
+WORD_BITS = "ckanext.imwg_search.word_bits"
 
 
 def schema_file() -> str | None:
@@ -17,3 +18,9 @@ def kept_counts() -> bool:
     """Whether searches whose filters admit whole visibility classes read the
     kept counts (migration 0009) instead of counting entries."""
     return tk.asbool(tk.config.get(FACET_COUNTS, True))
+
+
+def word_bits() -> bool:
+    """Whether a free-text search counts its matches from the words' bitmaps
+    (migration 0016) instead of counting entries."""
+    return tk.asbool(tk.config.get(WORD_BITS, True))

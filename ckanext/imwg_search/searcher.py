@@ -47,7 +47,7 @@ from .query import (
     parse_lucene,
 )
 from .sql import BOX_FIELD, CORNER_COLUMNS, SEP, Compiler, box_corners, facet_field_code, facet_hash
-from .writer import FACET_VALUES, NOT_FACETED, POSTINGS, TABLE
+from .writer import FACET_VALUES, NOT_FACETED, POSTINGS, TABLE, WORD_BITS
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,30 @@ CLASS_COLUMNS = frozenset(("site_id", "state", "capacity", "dataset_type", "labe
 FACET_COUNTS = "imwg_search_facet_count"
 #: Rows of counts read beyond one per class and value that make a search fold them.
 FOLD_AFTER = 2000
+#: Entries per block of the words' bitmaps (migration 0016): a bitmap's bits.
+BITS_BLOCK = 4096
+#: The most entries of a block a word's folded row lists as their places
+#: rather than as a bitmap (migration 0016's SPOTS).
+BITS_SPOTS = 64
+#: Unfolded bit flips a count reads (appended since its words' bitmaps were
+#: last folded) that make the search fold its words' bitmaps.
+FOLD_BITS_AFTER = 4096
+#: The most terms (words and-ed) a text query counted from the bitmaps may
+#: have once written as terms or-ed (dismax's minimum match multiplies them).
+MAX_BIT_TERMS = 64
+_NO_BITS = f"CAST(B'0' AS bit({BITS_BLOCK}))"
+#: a condition that is a text match, or text matches and-ed or or-ed
+_TEXT_MATCHES = re.compile(
+    r"d\.fts @@ CAST\(:p\d+ AS tsquery\)"
+    r"|\(d\.fts @@ CAST\(:p\d+ AS tsquery\)(?:(?: AND d\.fts @@ CAST\(:p\d+ AS tsquery\))+"
+    r"|(?: OR d\.fts @@ CAST\(:p\d+ AS tsquery\))+)\)"
+)
+_PARAM = re.compile(r":(p\d+)")
+#: a tsquery's text as PostgreSQL writes it: a plain lexeme (one with a
+#: quote or backslash is not counted from the bitmaps), an operator, a
+#: parenthesis; anything else (weights, prefixes, phrases, negations) is not
+#: a query of words
+_TSQUERY_TOKEN = re.compile(r"\s*(?:'([^'\\]+)'(?!:)|([&|()]))")
 _CLASS = "site_id, state, capacity, dataset_type, labels"
 #: what a search ranked by box alone may read besides a class's columns
 _CORNERS = frozenset(CORNER_COLUMNS)
@@ -106,6 +130,31 @@ _FOLD = (
     f"INSERT INTO {FACET_COUNTS} ({_CLASS}, hash, n) "
     f"SELECT {_CLASS}, hash, sum(n) FROM gone GROUP BY {_CLASS}, hash HAVING sum(n) <> 0"
 )
+
+
+def _fold_bits(cond: str) -> str:
+    """Folds the words' bitmaps' rows that ``cond`` selects (``d``) into one
+    per class, word and block, in one statement (as :data:`_FOLD`: rows
+    appended meanwhile are not seen, and stay to be folded later): the
+    places flipped an odd number of times flip the key's bitmap, if it has
+    one; a key without one keeps a list of its places while they are at
+    most :data:`BITS_SPOTS`."""
+    return (
+        f"WITH gone AS (DELETE FROM {WORD_BITS} d WHERE {cond} RETURNING *), "
+        f"x AS (SELECT {_CLASS}, word, block, bits AS b, CAST(NULL AS smallint) AS p FROM gone WHERE bits IS NOT NULL "
+        f"UNION ALL SELECT {_CLASS}, word, block, NULL, u.p "
+        "FROM gone CROSS JOIN LATERAL unnest(coalesce(gone.flips, gone.spots)) AS u(p)), "
+        f"y AS (SELECT {_CLASS}, word, block, p, bit_xor(b) AS b FROM x GROUP BY {_CLASS}, word, block, p "
+        "HAVING p IS NULL OR count(*) % 2 = 1), "
+        f"z AS (SELECT {_CLASS}, word, block, bit_xor(coalesce(b, set_bit({_NO_BITS}, p, 1))) AS b, "
+        f"bool_or(p IS NULL) OR count(p) > {BITS_SPOTS} AS dense, "
+        f"array_agg(p ORDER BY p) FILTER (WHERE p IS NOT NULL) AS spots FROM y GROUP BY {_CLASS}, word, block) "
+        f"INSERT INTO {WORD_BITS} ({_CLASS}, word, block, spots, bits) "
+        f"SELECT {_CLASS}, word, block, CASE WHEN NOT dense THEN spots END, CASE WHEN dense THEN b END "
+        "FROM z WHERE bit_count(b) > 0"
+    )
+
+
 #: The most an entry weighs in the words ``:_words`` (``:_n`` of them), in
 #: tenths, given its postings ``p`` of them: their sum, plus two tenths at
 #: most for each word it has no posting of.
@@ -253,7 +302,7 @@ class IndexSearcher:
         words = compiler.rank_words(score) if ranked is None and rows > 0 and order.startswith("score DESC") else None
         if words and self._exists(POSTINGS):
             if hits is None:
-                hits = self._count(where, params, by_class)
+                hits = self._count(where, params, by_class, conjuncts)
             if start < hits:
                 ranked = self._top_by_weight(words, where, params, score, order, rows, start, hits)
                 if ranked is None:
@@ -263,7 +312,7 @@ class IndexSearcher:
         if hits is None and not with_total and not by_class:
             # Counted first (in the facets' pass when there are facets): the
             # count chooses how the page is ranked (:meth:`_rank`).
-            hits = self._count(where, params, by_class)
+            hits = self._count(where, params, by_class, conjuncts)
         docs: list[dict[str, Any]] = []
         if rows > 0 and (hits is None or start < hits):
             total = None
@@ -286,20 +335,73 @@ class IndexSearcher:
             if hits is None:
                 hits = total
         if hits is None:
-            hits = self._count(where, params, by_class)
+            hits = self._count(where, params, by_class, conjuncts)
         decoded: dict[str, Any] = {"response": {"numFound": hits, "start": start, "docs": docs}}
         if facets is not None:
             decoded["facet_counts"] = {"facet_fields": facets}
         return pysolr.Results(decoded)
 
-    def _count(self, where: str, params: dict[str, Any], by_class: bool) -> int:
+    def _count(self, where: str, params: dict[str, Any], by_class: bool, conjuncts: list[str] | None = None) -> int:
         """The number of matching entries: the sum of the admitted classes'
-        kept counts (``by_class``), else a count of the entries."""
+        kept counts (``by_class``), or counted from the words' bitmaps
+        (:meth:`_count_by_bits`), else a count of the entries."""
+        if not by_class and conjuncts:
+            counted = self._count_by_bits(conjuncts, params)
+            if counted is not None:
+                return counted
         if by_class:
             sql = f"SELECT CAST(coalesce(sum(d.n), 0) AS bigint) FROM {FACET_COUNTS} d WHERE d.hash IS NULL AND {where}"
         else:
             sql = f"SELECT count(*) FROM {TABLE} d WHERE {where}"
         return self._execute(sql, params).scalar()
+
+    def _count_by_bits(self, conjuncts: list[str], params: dict[str, Any]) -> int | None:
+        """The number of entries matching ``conjuncts`` when they are text
+        queries of words (and, or) and conditions on visibility classes:
+        per admitted class and block of entries, the bits set in the words'
+        bitmaps combined as the text queries combine the words (or-ed terms
+        of words and-ed); None for any other search."""
+        texts: list[list[frozenset[str]]] = []
+        classes: list[str] = []
+        for c in conjuncts:
+            if _TEXT_MATCHES.fullmatch(c):
+                each = [_word_terms(str(params[name])) for name in _PARAM.findall(c)]
+                if None in each:
+                    return None
+                texts += [[t for e in each for t in e]] if " OR " in c else each
+            elif _reads_only(c, CLASS_COLUMNS):
+                classes.append(c)
+            else:
+                return None
+        if not texts or not config.word_bits():
+            return None
+        terms: list[frozenset[str]] = [frozenset()]
+        for each in texts:
+            terms = list(dict.fromkeys(a | b for a in terms for b in each))
+            if len(terms) > MAX_BIT_TERMS:
+                return None
+        if not self._exists(WORD_BITS):  # absent before migration 0016 (and after its downgrade)
+            return None
+        words = sorted(set().union(*terms))
+        slot = {w: f"s.w{i}" for i, w in enumerate(words)}
+        combined = " | ".join("(" + " & ".join(slot[w] for w in sorted(t)) + ")" for t in terms)
+        bitmaps = ", ".join(
+            f"coalesce(bit_xor(b.b) FILTER (WHERE d.word = :_bw{i}), {_NO_BITS}) AS w{i}" for i in range(len(words))
+        )
+        # a key's bitmap is the XOR of its folded row (bits or places) and of its flips since
+        sql = (
+            f"SELECT CAST(coalesce(sum(bit_count({combined})), 0) AS bigint), CAST(coalesce(sum(s.flips), 0) AS bigint) "
+            f"FROM (SELECT {bitmaps}, count(*) FILTER (WHERE b.flip) AS flips FROM {WORD_BITS} d "
+            f"CROSS JOIN LATERAL (SELECT d.bits AS b, false AS flip WHERE d.bits IS NOT NULL "
+            f"UNION ALL SELECT set_bit({_NO_BITS}, u.p, 1), d.flips IS NOT NULL FROM unnest(coalesce(d.flips, d.spots)) AS u(p)) b "
+            f"WHERE d.word = ANY(:_bw) AND {' AND '.join(f'({c})' for c in classes) or 'TRUE'} "
+            f"GROUP BY d.site_id, d.state, d.capacity, d.dataset_type, d.labels, d.block) s"
+        )
+        bound = {**params, "_bw": words, **{f"_bw{i}": w for i, w in enumerate(words)}}
+        hits, flips = self._execute(sql, bound).one()
+        if flips > FOLD_BITS_AFTER:
+            self.fold_bits(words)
+        return hits
 
     def _rank(
         self,
@@ -739,6 +841,18 @@ class IndexSearcher:
         except pysolr.SolrError:
             pass  # logged; folded by a later search
 
+    def fold_bits(self, words: list[str] | None = None) -> None:
+        """Fold the bitmaps of ``words`` (every word's: None) into one row per
+        class, word and block, in a transaction of its own (the bitmaps stay
+        the same)."""
+        try:
+            if words is None:
+                self._autocommit([(_fold_bits("TRUE"), {})])
+            else:
+                self._autocommit([(_fold_bits("d.word = ANY(:_bw)"), {"_bw": words})])
+        except pysolr.SolrError:
+            pass  # logged; folded by a later search
+
     def compact_counts(self) -> None:
         """Fold the kept counts after a large change (a rebuild), leaving the
         table the size of its rows: a fold writes its rows after the ones it
@@ -746,12 +860,19 @@ class IndexSearcher:
         every count reads them. Fold, vacuum (the pages become free), fold
         again (its rows go into the first free pages) and vacuum (the empty
         end of the table is given back). Each step in a statement of its own;
-        searches read the same sums throughout."""
+        searches read the same sums throughout. The words' bitmaps (migration
+        0016) the same way, and analysed: a rebuild's flips are most of the rows."""
+        folds = [(_FOLD, FACET_COUNTS)]
         try:
+            if self._exists(WORD_BITS):
+                folds.append((_fold_bits("TRUE"), WORD_BITS))
             for _ in range(2):
-                self._autocommit([(_FOLD, {})])
-                with self.session.get_bind().connect() as conn:
-                    conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text(f"VACUUM {FACET_COUNTS}"))
+                for fold, table in folds:
+                    self._autocommit([(fold, {})])
+                    with self.session.get_bind().connect() as conn:
+                        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                            sa.text(f"VACUUM {'(ANALYZE) ' if table == WORD_BITS else ''}{table}")
+                        )
         except (pysolr.SolrError, DBAPIError) as e:
             log.warning("search backend: compacting the kept counts failed (%s); folded by a later search", e)
 
@@ -949,6 +1070,61 @@ def _among(cte: str) -> str:
     hashed condition, not a join: the postings are then read in their
     index's order and the statement stops when it has what it needs."""
     return f"(p.index_id IN (SELECT {cte}.index_id FROM {cte})) IS TRUE"
+
+
+def _word_terms(tsquery: str) -> list[frozenset[str]] | None:
+    """The text query ``tsquery`` (as PostgreSQL writes one) as or-ed terms
+    of words and-ed, when it is made of plain lexemes, ``&``, ``|`` and
+    parentheses; else None."""
+    tokens: list[tuple[str, str]] = []
+    at = 0
+    text = tsquery.rstrip()
+    while at < len(text):
+        m = _TSQUERY_TOKEN.match(text, at)
+        if not m:
+            return None
+        tokens.append((m.group(1), "") if m.group(1) is not None else ("", m.group(2)))
+        at = m.end()
+    pos = 0
+
+    def either() -> list[frozenset[str]] | None:
+        nonlocal pos
+        out = both()
+        while out is not None and pos < len(tokens) and tokens[pos][1] == "|":
+            pos += 1
+            more = both()
+            out = None if more is None else list(dict.fromkeys(out + more))
+        return out
+
+    def both() -> list[frozenset[str]] | None:
+        nonlocal pos
+        out = one()
+        while out is not None and pos < len(tokens) and tokens[pos][1] == "&":
+            pos += 1
+            more = one()
+            out = None if more is None else list(dict.fromkeys(a | b for a in out for b in more))
+            if out is not None and len(out) > MAX_BIT_TERMS:
+                return None
+        return out
+
+    def one() -> list[frozenset[str]] | None:
+        nonlocal pos
+        if pos >= len(tokens):
+            return None
+        word, op = tokens[pos]
+        pos += 1
+        if word:
+            return [frozenset((word,))]
+        if op != "(":
+            return None
+        out = either()
+        if out is None or pos >= len(tokens) or tokens[pos][1] != ")":
+            return None
+        pos += 1
+        return out
+
+    terms = either()
+    return terms if terms is not None and pos == len(tokens) else None
 
 
 def _field_list(fl: Any) -> set[str]:

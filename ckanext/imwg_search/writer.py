@@ -45,6 +45,8 @@ TABLE = package_index.name
 FACET_VALUES = facet_value.name
 #: each word's entries by the word's weight in them (migration 0012; kept by triggers)
 POSTINGS = "imwg_search_posting"
+#: each word's entries as bitmaps per visibility class and block (migration 0016; kept by triggers)
+WORD_BITS = "imwg_search_word_bit"
 
 #: kinds whose values are stored as their text
 _AS_TEXT = frozenset((ss.STRING, ss.TEXT))

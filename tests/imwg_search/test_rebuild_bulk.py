@@ -102,7 +102,8 @@ def entries() -> dict[str, dict]:
     ).mappings()
     out = {}
     for row in rows:
-        entry = {k: v for k, v in row.items() if k not in ("indexed_at", "fts", "row_version")}
+        # an entry's place in the words' bitmaps follows the order entries were first written in
+        entry = {k: v for k, v in row.items() if k not in ("indexed_at", "fts", "row_version", "ord")}
         out[row["index_id"]] = entry
     model.Session.remove()
     return out
