@@ -308,3 +308,27 @@ def editor_dataset(**fields):
         **fields,
     }
     return call_action("package_create", context={"user": "editor"}, **values)
+
+
+#: the words of the index entries ``worded_entry`` writes
+ENTRY_WORDS = ["mine", "water", "school", "camp", "road", "health", "flood", "market"]
+
+
+def worded_entry(i: int, rnd, private: bool = False) -> dict:
+    """An index entry with a few of ``ENTRY_WORDS`` in its title (A), tags (B),
+    notes (C) and elsewhere; few distinct dates, so scores and dates tie often."""
+    pick = lambda k: " ".join(rnd.choice(ENTRY_WORDS) for _ in range(rnd.randint(0, k)))  # noqa: E731
+    return {
+        "index_id": f"ix-{i:03d}",
+        "id": f"id-{i:03d}",
+        "site_id": "test",
+        "name": f"entry-{i:03d}",
+        "title": f"Entry {pick(2)}",
+        "tags": pick(2).split(),
+        "notes": pick(4),
+        "extras_source": pick(3),
+        "organization": rnd.choice(["north", "south"]),
+        "capacity": "private" if private else "public",
+        "permission_labels": ["member-x"] if private else ["public"],
+        "metadata_modified": f"2024-0{1 + i % 3}-01T00:00:00Z",
+    }

@@ -12,7 +12,7 @@ import pytest
 from ckanext.imwg_search import searcher
 from ckanext.imwg_search.backend import PostgresSolrConnection
 from ckanext.imwg_search.writer import WORD_BITS
-from tests.support import search_statements
+from tests.support import search_statements, worded_entry
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
@@ -20,7 +20,6 @@ pytestmark = [
     pytest.mark.postgres_only("the PostgreSQL backend's own table"),
 ]
 
-WORDS = ["mine", "water", "school", "camp", "road", "health", "flood", "market"]
 CLASS = "site_id, state, capacity, dataset_type, labels"
 #: each entry's words, with its class and place, as the bitmaps should hold them
 EXPECTED = (
@@ -64,22 +63,8 @@ def connection():
 
 
 def entry(i, rnd, private=False):
-    """An entry whose title, tags and notes hold a few of ``WORDS``."""
-    pick = lambda k: " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(0, k)))  # noqa: E731
-    return {
-        "index_id": f"ix-{i:03d}",
-        "id": f"id-{i:03d}",
-        "site_id": "test",
-        "name": f"entry-{i:03d}",
-        "title": f"Entry {pick(2)}",
-        "tags": pick(2).split(),
-        "notes": pick(4),
-        "organization": rnd.choice(["north", "south"]),
-        "capacity": "private" if private else "public",
-        "permission_labels": ["member-x"] if private else ["public"],
-        "dataset_type": "dataset",
-        "metadata_modified": "2024-01-01T00:00:00Z",
-    }
+    """An entry of the postings' tests, of one dataset type."""
+    return {**worded_entry(i, rnd, private), "dataset_type": "dataset"}
 
 
 def index(n=160, seed=5, first=None):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from ckanext.imwg_search import searcher
 from ckanext.imwg_search.backend import PostgresSolrConnection
-from tests.support import search_statements, statements_run
+from tests.support import ENTRY_WORDS, search_statements, statements_run, worded_entry
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db"),
@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.postgres_only("the PostgreSQL backend's own table"),
 ]
 
-WORDS = ["mine", "water", "school", "camp", "road", "health", "flood", "market"]
+WORDS = ENTRY_WORDS
 #: a posting's weight as the promise states it: the word's own ts_rank_cd, in tenths
 EXPECTED = (
     "SELECT u.lexeme, CAST(round(ts_rank_cd(d.fts, CAST(quote_literal(u.lexeme) AS tsquery)) * 10) AS int), "
@@ -33,24 +33,7 @@ def connection():
     return PostgresSolrConnection(model.Session)
 
 
-def entry(i, rnd, private=False):
-    """An entry with words in its title (A), tags (B), notes (C) and
-    elsewhere; few distinct dates, so scores and dates tie often."""
-    pick = lambda k: " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(0, k)))  # noqa: E731
-    return {
-        "index_id": f"ix-{i:03d}",
-        "id": f"id-{i:03d}",
-        "site_id": "test",
-        "name": f"entry-{i:03d}",
-        "title": f"Entry {pick(2)}",
-        "tags": pick(2).split(),
-        "notes": pick(4),
-        "extras_source": pick(3),
-        "organization": rnd.choice(["north", "south"]),
-        "capacity": "private" if private else "public",
-        "permission_labels": ["member-x"] if private else ["public"],
-        "metadata_modified": f"2024-0{1 + i % 3}-01T00:00:00Z",
-    }
+entry = worded_entry
 
 
 def index(n=240, seed=5):
