@@ -62,23 +62,38 @@ demo: install
 portal: demo
 	@CKAN=$(CKAN) HOST=$(HOST) PORT=$(PORT) bash scripts/portal.sh $(PORTAL_INI)
 
-## test: the whole test suite against real PostgreSQL, Redis and chromium (test.ini) and, at the
-## same time, the tests that search (SOLR_TESTS) on a Solr it starts (tests/solr.ini, own database;
-## output in .data/test-solr.log, shown at the end); fails if either fails or Solr rejected a
-## document; stops the Solr it started
+## test: the whole test suite against real PostgreSQL, Redis and chromium, in two halves at the same
+## time (pytest-split, by the durations in tests/durations.json: the first on test.ini, output on the
+## terminal; the second on tests/second.ini, own databases, Redis database and files, output in
+## .data/test-2.log, shown at the end) and, beside them, the tests that search (SOLR_TESTS) on a Solr
+## it starts (tests/solr.ini, own database; output in .data/test-solr.log, shown at the end); fails if
+## any fails or Solr rejected a document; stops the Solr it started
+SPLIT = --splits 2 --splitting-algorithm duration_based_chunks --durations-path tests/durations.json
 test: install tools solr-configset solr/target/classpath.txt
 	@bash scripts/solr.sh with bash -c '\
-	  $(SOLR_TEST_DB) || exit 1; \
+	  $(SOLR_TEST_DB) && $(SECOND_TEST_DB) || exit 1; \
 	  solr_log=$$(wc -l <.data/solr.log); \
 	  $(VENV)/bin/python -m pytest --ckan-ini=tests/solr.ini -p no:cacheprovider --durations=15 $(SOLR_TESTS) "$$@" \
 	    >.data/test-solr.log 2>&1 & solr_pass=$$!; \
-	  $(VENV)/bin/python -m pytest --ckan-ini=test.ini tests --durations=25 "$$@"; postgres=$$?; \
+	  IMWG_DATASTORE_DB=$(SECOND_DATASTORE_DB) \
+	    $(VENV)/bin/python -m pytest --ckan-ini=tests/second.ini tests $(SPLIT) --group 2 -p no:cacheprovider \
+	    --durations=15 "$$@" >.data/test-2.log 2>&1 & second_half=$$!; \
+	  $(VENV)/bin/python -m pytest --ckan-ini=test.ini tests $(SPLIT) --group 1 --durations=15 "$$@"; postgres=$$?; \
+	  wait $$second_half; second=$$?; \
+	  echo "== the second half on PostgreSQL (tests/second.ini), from .data/test-2.log:"; cat .data/test-2.log; \
 	  wait $$solr_pass; solr=$$?; \
 	  echo "== the search tests on Solr (tests/solr.ini), from .data/test-solr.log:"; cat .data/test-solr.log; \
 	  if tail -n +$$((solr_log + 1)) .data/solr.log | grep -E "(ERROR|WARN).*\[doc="; then \
 	    echo "== Solr rejected the documents above (.data/solr.log)"; solr=1; fi; \
-	  echo "== PostgreSQL pass: exit $$postgres; Solr pass: exit $$solr"; \
-	  exit $$((postgres || solr))' test-passes $(PYTEST_ARGS)
+	  echo "== PostgreSQL pass: exit $$postgres (first half), $$second (second half); Solr pass: exit $$solr"; \
+	  exit $$((postgres || second || solr))' test-passes $(PYTEST_ARGS)
+
+## the second half's databases (test.ini's and the DataStore's, as `make db` makes those of the first)
+SECOND_DATASTORE_DB = ckan_imwg_datastore_test_2
+SECOND_TEST_DB = bash scripts/db.sh ckan_imwg_test_2 >/dev/null && \
+	IMWG_DATASTORE_DB=$(SECOND_DATASTORE_DB) CKAN=$(CKAN) bash scripts/datastore-db.sh >/dev/null && \
+	mkdir -p .data/test-storage-2 && $(CKAN) -c tests/second.ini db init 2>&1 | tail -n 1 && \
+	$(CKAN) -c tests/second.ini db upgrade 2>&1 | tail -n 1
 
 lint:
 	$(VENV)/bin/ruff check ckanext tests benchmarks

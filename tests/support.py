@@ -31,14 +31,28 @@ def running_ini() -> Path:
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
+
+def make_dry_run(target: str) -> str:
+    """The commands ``make TARGET`` would run (``make -n``; install and tools taken as done)."""
+    return subprocess.run(
+        ["make", "-n", "--no-print-directory", "-o", "install", "-o", "tools", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 #: every plugin a deployment of the suite may enable (test.ini's and the optional ones)
 ALL_PLUGINS = (
     "activity imwg image_view datatables_view text_view webpage_view resource_proxy datastore "
     "scheming_datasets scheming_organizations spatial_metadata spatial_query "
     "dcat structured_data imwg_interop imwg_exchange imwg_notify imwg_imsma imwg_pcode imwg_hxl imwg_sensitivity imwg_search"
 )
-#: host, port and database of the DataStore the tests that enable it use (``make install`` creates it)
-DATASTORE = "127.0.0.1:5432/ckan_imwg_datastore_test"
+#: host, port and database of the DataStore the tests that enable it use (``make install`` creates
+#: it; the second half of ``make test`` has its own, named by ``IMWG_DATASTORE_DB`` as
+#: scripts/datastore-db.sh reads it)
+DATASTORE = f"127.0.0.1:5432/{os.environ.get('IMWG_DATASTORE_DB', 'ckan_imwg_datastore_test')}"
 
 _LOGGING = """
 [loggers]

@@ -129,10 +129,14 @@ def test_rows_are_rewritten_to_hold_their_narrow_columns(migrate_db_for):
         conn.execute(sa.text("VACUUM FULL imwg_search_package"))  # the rows as the default shape writes them
     wide, _ = heap_per_entry()
     assert wide > 1.5 * target
-    migrate_db_for("imwg_search")
+    migrate_db_for("imwg_search", "imwg_search_0014")
     narrow, visible = heap_per_entry()
     assert narrow <= target
     assert visible
+    # later migrations (0016 adds a column, rewriting the rows) keep them narrow; whether
+    # their pages are all visible right after depends on what else the database runs then
+    migrate_db_for("imwg_search")
+    assert heap_per_entry()[0] <= target
     storage = model.Session.execute(
         "SELECT attstorage FROM pg_attribute WHERE attrelid = 'imwg_search_package'::regclass AND attname = 'fids'"
     ).scalar()
