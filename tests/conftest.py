@@ -96,23 +96,27 @@ def _yaml_through_libyaml() -> None:
 
 
 def _files_read_once(load):  # noqa: ANN001, ANN202 - a loader of any kind
-    """``load`` (a parser taking an open file or a string), reading each file once: the
-    schemas and declarations the plugins read at every load do not change while the suite
-    runs. A file's result is kept pickled, so that each reader gets its own copy to change
-    (unpickling plain data is about ten times faster than parsing YAML)."""
+    """``load`` (a parser taking an open file or a string), parsing each file's content once:
+    the schemas and declarations the plugins read at every load do not change while the suite
+    runs (a file a test writes again is parsed again: the key is its path and content). A
+    file's result is kept pickled, so that each reader gets its own copy to change (unpickling
+    plain data is about ten times faster than parsing YAML). A file is still parsed from the
+    open file, so that errors name it."""
+    import hashlib
     import pickle
 
-    read: dict[tuple[str, int, int], bytes] = {}
+    parsed: dict[tuple[str, bytes], bytes] = {}
 
     def cached(stream):  # noqa: ANN001, ANN202
         name = getattr(stream, "name", None)
-        if not isinstance(name, str) or not os.path.isfile(name) or stream.tell() != 0:
+        if not isinstance(name, str) or not os.path.isfile(name) or not stream.seekable() or stream.tell() != 0:
             return load(stream)
-        stat = os.stat(name)
-        key = (name, stat.st_mtime_ns, stat.st_size)
-        if key not in read:
-            read[key] = pickle.dumps(load(stream), pickle.HIGHEST_PROTOCOL)
-        return pickle.loads(read[key])
+        content = stream.read()
+        key = (os.path.realpath(name), hashlib.sha1(content.encode() if isinstance(content, str) else content).digest())
+        if key not in parsed:
+            stream.seek(0)
+            parsed[key] = pickle.dumps(load(stream), pickle.HIGHEST_PROTOCOL)
+        return pickle.loads(parsed[key])
 
     return cached
 
